@@ -1,0 +1,64 @@
+"""One family of errors, so the CLI can turn every failure into a message and an exit code.
+
+Each error also inherits the fitting built-in, so library users can catch ``ValueError``
+or ``OSError`` as usual.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+from pathlib import Path
+
+
+class ExitStatus(IntEnum):
+    """Exit codes of the ``kg`` command."""
+
+    OK = 0
+    VALIDATION_FAILED = 1
+    USAGE_OR_INPUT = 2
+
+
+class KgError(Exception):
+    """Base of every error kg raises on purpose."""
+
+    exit_status = ExitStatus.USAGE_OR_INPUT
+
+
+class InputError(KgError, ValueError):
+    """Unreadable or malformed input; the message names the file and line."""
+
+    def __init__(self, message: str, path: Path | str | None = None, line: int | None = None):
+        self.path = Path(path) if path is not None else None
+        self.line = line
+        self.reason = message
+        where = ""
+        if self.path is not None:
+            where = self.path.name if line is None else f"{self.path.name}:{line}"
+            where += ": "
+        super().__init__(where + message)
+
+
+class ConfigError(KgError, ValueError):
+    """A bad option or configuration value."""
+
+
+class QueryError(KgError, ValueError):
+    """A SPARQL query that cannot be parsed, bound or run."""
+
+
+class EndpointError(KgError, ConnectionError):
+    """A remote SPARQL endpoint that failed, timed out or answered nonsense."""
+
+
+class ExportError(KgError, OSError):
+    """Exports could not be written; the previous exports are untouched."""
+
+
+class ValidationFailed(KgError):
+    """The graph violates the SHACL shapes; carries the readable report."""
+
+    exit_status = ExitStatus.VALIDATION_FAILED
+
+    def __init__(self, report: str):
+        self.report = report
+        super().__init__(report)

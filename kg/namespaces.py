@@ -1,0 +1,76 @@
+"""The one prefix map of kg, read from the bundled JSON-LD context.
+
+Turtle prefixes, the JSON-LD context and the SPARQL prefixes all come from
+``kg/data/contexts/kg.jsonld`` so they cannot drift apart. schema.org is
+``http://schema.org/`` everywhere: it is what ``"@context": "https://schema.org"``
+expands to, and what Wikidata and most published data use.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+
+from rdflib import Graph, Namespace
+from rdflib.namespace import RDF, RDFS, XSD
+
+from kg.resources import context_path
+
+SCHEMA = Namespace("http://schema.org/")
+FOAF = Namespace("http://xmlns.com/foaf/0.1/")
+BIBO = Namespace("http://purl.org/ontology/bibo/")
+DCTERMS = Namespace("http://purl.org/dc/terms/")
+PROV = Namespace("http://www.w3.org/ns/prov#")
+VOID = Namespace("http://rdfs.org/ns/void#")
+KG = Namespace("https://w3id.org/kg-tool/vocab#")
+
+__all__ = [
+    "BIBO",
+    "DCTERMS",
+    "FOAF",
+    "KG",
+    "PROV",
+    "RDF",
+    "RDFS",
+    "SCHEMA",
+    "VOID",
+    "XSD",
+    "jsonld_context",
+    "new_graph",
+    "prefixes",
+    "sparql_prologue",
+]
+
+
+@cache
+def jsonld_context() -> dict[str, object]:
+    """The ``@context`` object of kg's JSON-LD files (a fresh parse, cached)."""
+    with context_path().open(encoding="utf-8") as stream:
+        document = json.load(stream)
+    context: dict[str, object] = document["@context"]
+    return context
+
+
+def prefixes() -> dict[str, str]:
+    """Prefix name to namespace IRI, sorted by prefix."""
+    return {
+        name: iri
+        for name, iri in sorted(jsonld_context().items())
+        if not name.startswith("@") and isinstance(iri, str)
+    }
+
+
+def new_graph() -> Graph:
+    """An empty rdflib graph bound to kg's prefixes and nothing else.
+
+    rdflib binds ``schema:`` to ``https://schema.org/`` by default; kg's graphs must not.
+    """
+    graph = Graph(bind_namespaces="none")
+    for name, iri in prefixes().items():
+        graph.bind(name, Namespace(iri), override=True, replace=True)
+    return graph
+
+
+def sparql_prologue() -> str:
+    """``PREFIX`` lines for every kg prefix, for queries and SHACL-SPARQL constraints."""
+    return "".join(f"PREFIX {name}: <{iri}>\n" for name, iri in prefixes().items())

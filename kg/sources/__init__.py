@@ -1,0 +1,55 @@
+"""Readers: input files in, plain records (``kg.records``) out. They know nothing of RDF."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from kg.errors import InputError
+from kg.records import PublicationList
+from kg.sources.textlist import read_text_list
+
+READERS = {".txt": read_text_list}
+
+
+def discover_inputs(paths: Iterable[Path]) -> list[Path]:
+    """The input files named by ``paths``: files as given, folders by every readable file inside.
+
+    Sorted by file name and path so the build never depends on the order of arguments or of
+    the file system. Two inputs with the same file name are refused: provenance records file
+    names, and lists are identified by them.
+    """
+    found: set[Path] = set()
+    for path in paths:
+        if path.is_dir():
+            found.update(
+                child
+                for child in path.rglob("*")
+                if child.is_file() and child.suffix.lower() in READERS
+            )
+        elif path.is_file():
+            if path.suffix.lower() not in READERS:
+                known = ", ".join(sorted(READERS))
+                raise InputError(f"unsupported input type (kg reads {known})", path)
+            found.add(path)
+        else:
+            raise InputError("no such file or folder", path)
+    files = sorted(found, key=lambda p: (p.name, str(p)))
+    by_name: dict[str, Path] = {}
+    for file in files:
+        if file.name in by_name:
+            raise InputError(
+                f"two inputs share this file name ({by_name[file.name]} and {file}); "
+                "rename one so provenance stays unambiguous",
+                file,
+            )
+        by_name[file.name] = file
+    if not files:
+        raise InputError("no publication lists found in the given inputs")
+    return files
+
+
+def read_inputs(files: Iterable[Path]) -> Iterator[PublicationList]:
+    """Read each input file with the reader for its type, one list at a time."""
+    for file in files:
+        yield READERS[file.suffix.lower()](file)

@@ -1,0 +1,113 @@
+"""Text cleaning for abstracts: LaTeX markup to Unicode, and the URLs a text mentions.
+
+Only markup is converted. A bare ``%`` is a LaTeX comment to a LaTeX parser and would swallow
+the rest of a sentence ("a cost reduction of 63% ..."), and ``&``, ``~``, ``_``, ``#`` and braces
+mean something only to TeX; in a plain-text list they are what the author typed, so they stay.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterator
+from functools import cache
+
+from linkify_it import LinkifyIt
+from pylatexenc.latex2text import LatexNodes2Text
+from pylatexenc.latexwalker import (
+    LatexCharsNode,
+    LatexCommentNode,
+    LatexEnvironmentNode,
+    LatexGroupNode,
+    LatexMacroNode,
+    LatexMathNode,
+    LatexNode,
+    LatexSpecialsNode,
+    LatexWalker,
+)
+
+_UNESCAPED_PERCENT = re.compile(r"(?<!\\)%")
+_MARKUP_HINT = re.compile(r"[\\${]")
+_URL_SCHEMES = frozenset({"http:", "https:", "ftp:"})
+_IRI_FORBIDDEN = re.compile(r'[\x00-\x20<>"{}|^`\\]')
+
+
+def nfc(text: str) -> str:
+    """Unicode NFC, the form kg stores every string in."""
+    return unicodedata.normalize("NFC", text)
+
+
+@cache
+def _latex_to_text() -> LatexNodes2Text:
+    return LatexNodes2Text(math_mode="text", strict_latex_spaces=True)
+
+
+def latex_to_unicode(text: str) -> str:
+    """Convert LaTeX markup in ``text`` to Unicode and keep every other character as written.
+
+    ``$\\Sigma$AE`` becomes ``ΣAE``, ``\\textit{x}`` becomes ``x``, ``+$21$`` becomes ``+21``;
+    ``63%``, ``&``, ``~``, ``_``, ``#`` and plain ``{braces}`` are left alone. Macros the
+    converter does not know, and unclosed math, stay verbatim rather than vanish.
+    """
+    if not _MARKUP_HINT.search(text):
+        return text
+    # A bare % is text here, not a comment: convert each stretch between them on its own.
+    pieces = _UNESCAPED_PERCENT.split(text)
+    return nfc("%".join(_convert_stretch(piece) for piece in pieces))
+
+
+def _convert_stretch(text: str) -> str:
+    if not _MARKUP_HINT.search(text):
+        return text
+    walker = LatexWalker(text, tolerant_parsing=True)
+    nodes, _, _ = walker.get_latex_nodes()
+    return "".join(_render(node, text) for node in nodes)
+
+
+def _render(node: LatexNode, source: str) -> str:
+    verbatim: str = source[node.pos : node.pos + node.len]
+    if isinstance(node, LatexCharsNode | LatexSpecialsNode | LatexCommentNode):
+        return verbatim
+    if isinstance(node, LatexGroupNode):
+        if not any(_is_markup(child) for child in node.nodelist):
+            return verbatim  # plain {braces}: the author's characters
+        return "".join(_render(child, source) for child in node.nodelist)
+    if isinstance(node, LatexMathNode):
+        if not _math_is_closed(node, verbatim):
+            return verbatim
+        return _converted(node)
+    if isinstance(node, LatexMacroNode):
+        if _latex_to_text().latex_context.get_macro_spec(node.macroname) is None:
+            return verbatim
+        return _converted(node)
+    if isinstance(node, LatexEnvironmentNode):
+        return _converted(node)
+    return verbatim
+
+
+def _is_markup(node: LatexNode) -> bool:
+    if isinstance(node, LatexGroupNode):
+        return any(_is_markup(child) for child in node.nodelist)
+    return isinstance(node, LatexMacroNode | LatexMathNode | LatexEnvironmentNode)
+
+
+def _math_is_closed(node: LatexMathNode, verbatim: str) -> bool:
+    opening, closing = node.delimiters
+    return len(verbatim) >= len(opening) + len(closing) and verbatim.endswith(closing)
+
+
+def _converted(node: LatexNode) -> str:
+    converted: str = _latex_to_text().nodelist_to_text([node])
+    return converted
+
+
+@cache
+def _linkifier() -> LinkifyIt:
+    return LinkifyIt(options={"fuzzy_link": False, "fuzzy_email": False, "fuzzy_ip": False})
+
+
+def find_urls(text: str) -> Iterator[str]:
+    """The web URLs written in ``text``, without trailing punctuation, that are valid IRIs."""
+    for match in _linkifier().match(text) or ():
+        if match.schema.lower() in _URL_SCHEMES and not _IRI_FORBIDDEN.search(match.url):
+            yield match.url
