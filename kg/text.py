@@ -79,7 +79,11 @@ def _render(node: LatexNode, source: str) -> str:
     if isinstance(node, LatexMacroNode):
         if _latex_to_text().latex_context.get_macro_spec(node.macroname) is None:
             return verbatim
-        return _converted(node)
+        converted = nfc(_converted(node))
+        # An accent on something that takes none ("\u0022" is not a breve on 0) is not markup.
+        if any(unicodedata.combining(char) for char in converted):
+            return verbatim
+        return converted
     if isinstance(node, LatexEnvironmentNode):
         return _converted(node)
     return verbatim

@@ -53,3 +53,8 @@ def test_percent_does_not_swallow_following_markup() -> None:
 )
 def test_urls_without_trailing_punctuation(text: str, urls: list[str]) -> None:
     assert list(find_urls(text)) == urls
+
+
+def test_accent_macros_on_non_letters_stay_verbatim() -> None:
+    assert latex_to_unicode("a JSON escape \\u0022 here") == "a JSON escape \\u0022 here"
+    assert latex_to_unicode("{\\v{S}}akota and \\u{a}") == "Šakota and ă"

@@ -117,7 +117,7 @@ def parse_names(text: str, path: Path, line: int) -> tuple[PersonName, ...]:
         )
     names = []
     for position, (family, given) in enumerate(zip(parts[::2], parts[1::2], strict=True), 1):
-        if not family:
+        if not any(char.isalnum() for char in family):
             raise InputError(f"author {position} has an empty family name", path, line)
         names.append(PersonName(family=" ".join(family.split()), given=" ".join(given.split())))
     return tuple(names)

@@ -1,0 +1,208 @@
+"""The ``kg`` command: parse options, call the library, turn ``KgError`` into messages and exit codes.
+
+Nothing below this module imports click.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Sequence
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar, cast
+
+import click
+
+from kg import __version__
+from kg.config import Settings, load_settings
+from kg.errors import ExitStatus, InputError, KgError, ValidationFailed
+from kg.pipeline import build
+from kg.queries import (
+    list_canned_queries,
+    parse_params,
+    query_from_text,
+    resolve_query,
+    run_local,
+    run_remote,
+)
+from kg.results import format_result
+from kg.rdfio import load_graph, load_store
+from kg.validation import format_report, validate
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+REPORT_FORMATS = ("text", "turtle", "json")
+RESULT_FORMATS = ("table", "csv", "tsv", "json", "xml")
+
+
+def _fail(message: str, status: ExitStatus) -> None:
+    click.echo(message, err=True)
+    sys.exit(int(status))
+
+
+def reports_errors(command: F) -> F:
+    """Turn kg's errors into a message on stderr and the error's exit code, never a traceback."""
+
+    @wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except ValidationFailed as failure:
+            _fail(failure.report, failure.exit_status)
+        except KgError as error:
+            _fail(f"kg: error: {error}", error.exit_status)
+        return None
+
+    return cast(F, wrapper)
+
+
+def _settings(ctx: click.Context) -> Settings:
+    settings: Settings = ctx.obj
+    return settings
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="kg")
+@click.option(
+    "--config",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Settings file (default: kg.toml in the current folder, if present).",
+)
+@click.pass_context
+@reports_errors
+def main(ctx: click.Context, config: Path | None) -> None:
+    """Turn publication lists into a validated schema.org/FOAF knowledge graph."""
+    ctx.obj = load_settings(config)
+
+
+@main.command("build")
+@click.argument("inputs", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "-o",
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Folder for graph.ttl, graph.jsonld and graph.nt (default: exports/).",
+)
+@click.option("--base-iri", help="Base IRI for papers, persons and lists (default from kg.toml).")
+@click.pass_context
+@reports_errors
+def build_command(
+    ctx: click.Context, inputs: tuple[Path, ...], out_dir: Path | None, base_iri: str | None
+) -> None:
+    """Build the graph from INPUT lists (.txt files or folders; default: the bundled sample),
+    validate it and write the exports. Nothing is written when the graph has violations."""
+    settings = _settings(ctx).overridden(base_iri=base_iri, output_dir=out_dir)
+    result = build(list(inputs), settings.output_dir, settings.iris)
+    if result.report.warnings:
+        click.echo(format_report(result.report, "text"), err=True)
+    corpus = result.corpus
+    click.echo(
+        f"{len(corpus.papers)} papers, {len(corpus.persons)} persons from "
+        f"{len(corpus.lists)} list(s); {len(result.graph)} triples; "
+        f"{len(result.report.warnings)} warning(s)"
+    )
+    for path in result.written:
+        click.echo(f"wrote {path}")
+
+
+@main.command("validate")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(REPORT_FORMATS),
+    default="text",
+    show_default=True,
+    help="Report format.",
+)
+@reports_errors
+def validate_command(files: tuple[Path, ...], fmt: str) -> None:
+    """Validate RDF FILES against kg's SHACL shapes: exit 0 conforms (warnings printed),
+    1 violations, 2 unreadable input."""
+    report = validate(load_graph(list(files)))
+    click.echo(format_report(report, fmt))
+    if not report.conforms:
+        sys.exit(int(ExitStatus.VALIDATION_FAILED))
+
+
+@main.command("queries")
+@reports_errors
+def queries_command() -> None:
+    """List the canned queries (name and what each answers)."""
+    catalogue = list_canned_queries()
+    width = max(len(query.name) for query in catalogue)
+    for query in catalogue:
+        params = "".join(f" --param {p.name}=…" for p in query.params)
+        click.echo(f"{query.name:<{width}}  {query.description}{params}")
+
+
+def _last_build(settings: Settings) -> Path:
+    graph = settings.output_dir / "graph.nt"
+    if not graph.is_file():
+        raise InputError(f"no graph to query at {graph}: run `kg build` first, or pass --data")
+    return graph
+
+
+@main.command("query")
+@click.argument("query_ref", required=False, metavar="NAME|FILE.rq")
+@click.option("-q", "--query", "query_text", help="A SPARQL query given inline.")
+@click.option(
+    "--data",
+    "data",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="RDF file(s) to query (default: the last build's graph.nt).",
+)
+@click.option(
+    "--param",
+    "params",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="Bind a query parameter (never pasted into the query text).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(RESULT_FORMATS),
+    default="table",
+    show_default=True,
+    help="Result format (json and xml: SPARQL 1.1 results).",
+)
+@click.option("--endpoint", help="Run on this remote SPARQL endpoint instead of local files.")
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0.1),
+    default=30.0,
+    show_default=True,
+    help="Seconds to wait for a remote endpoint.",
+)
+@click.pass_context
+@reports_errors
+def query_command(
+    ctx: click.Context,
+    query_ref: str | None,
+    query_text: str | None,
+    data: tuple[Path, ...],
+    params: tuple[str, ...],
+    fmt: str,
+    endpoint: str | None,
+    timeout: float,
+) -> None:
+    """Run a canned query (see `kg queries`), a .rq file, or -q 'SPARQL'."""
+    if (query_ref is None) == (query_text is None):
+        raise click.UsageError("give exactly one of NAME, FILE.rq or -q 'SPARQL'")
+    query = (
+        query_from_text(query_text)
+        if query_text is not None
+        else resolve_query(cast(str, query_ref))
+    )
+    bindings = parse_params(list(params), query.params)
+    if endpoint is not None:
+        if data:
+            raise click.UsageError("--data and --endpoint exclude each other")
+        result = run_remote(query.text, endpoint, bindings, timeout=timeout)
+    else:
+        files: Sequence[Path] = list(data) or [_last_build(_settings(ctx))]
+        result = run_local(query.text, load_store(files), bindings)
+    click.echo(format_result(result, fmt), nl=False)

@@ -1,0 +1,65 @@
+"""Settings from ``kg.toml`` (or ``--config``), overridden by command-line options."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from kg.errors import ConfigError
+from kg.mapping import DEFAULT_BASE_IRI, IriScheme
+
+CONFIG_FILE_NAME = "kg.toml"
+DEFAULT_OUTPUT_DIR = Path("exports")
+_KNOWN_KEYS = {"base_iri", "output"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    base_iri: str = DEFAULT_BASE_IRI
+    output_dir: Path = DEFAULT_OUTPUT_DIR
+
+    @property
+    def iris(self) -> IriScheme:
+        return IriScheme(self.base_iri)
+
+    def overridden(
+        self, *, base_iri: str | None = None, output_dir: Path | None = None
+    ) -> Settings:
+        return replace(
+            self,
+            base_iri=base_iri if base_iri is not None else self.base_iri,
+            output_dir=output_dir if output_dir is not None else self.output_dir,
+        )
+
+
+def load_settings(config: Path | None = None, cwd: Path | None = None) -> Settings:
+    """Read ``config``, or ``kg.toml`` in ``cwd`` when present; defaults otherwise.
+
+    Relative paths in the file are relative to the file's folder.
+    """
+    path = config if config is not None else (cwd or Path.cwd()) / CONFIG_FILE_NAME
+    if config is None and not path.is_file():
+        return Settings()
+    try:
+        with path.open("rb") as stream:
+            data = tomllib.load(stream)
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such config file") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path.name}: {error}") from None
+    unknown = sorted(set(data) - _KNOWN_KEYS)
+    if unknown:
+        known = ", ".join(sorted(_KNOWN_KEYS))
+        raise ConfigError(f"{path.name}: unknown setting(s) {', '.join(unknown)} (known: {known})")
+    settings = Settings()
+    if "base_iri" in data:
+        if not isinstance(data["base_iri"], str):
+            raise ConfigError(f"{path.name}: base_iri must be a string")
+        settings = settings.overridden(base_iri=data["base_iri"])
+    if "output" in data:
+        if not isinstance(data["output"], str):
+            raise ConfigError(f"{path.name}: output must be a string (a folder)")
+        settings = settings.overridden(output_dir=path.parent / data["output"])
+    IriScheme(settings.base_iri)  # refuses a bad base IRI before any work
+    return settings

@@ -1,0 +1,146 @@
+"""Map a merged corpus to RDF triples (schema.org, FOAF, BIBO, PROV). No I/O.
+
+Author order is kept twice: an ``rdf:List`` under ``bibo:authorList`` (``@list`` in JSON-LD)
+and one ``prov:Attribution`` node per position carrying the 1-based ``schema:position``, the
+person and the name as printed. List cells are the only blank nodes; their labels are derived
+from the paper's slug so output bytes never depend on the run.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from rdflib import BNode, Literal, URIRef
+from rdflib.namespace import RDF, RDFS, XSD
+
+from kg.corpus import Corpus, ListInfo, Paper, Person
+from kg.errors import ConfigError
+from kg.namespaces import BIBO, DCTERMS, FOAF, KG, PROV, SCHEMA
+from kg.records import PersonName
+from kg.text import find_urls
+
+Triple = tuple[URIRef | BNode, URIRef, URIRef | BNode | Literal]
+
+DEFAULT_BASE_IRI = "https://example.org/kg/"
+_BASE_IRI = re.compile(r"^https?://[^\s<>\"{}|^`\\#?]+/$")
+
+
+@dataclass(frozen=True)
+class IriScheme:
+    """Where kg's entities live: ``{base}paper/…``, ``{base}person/…``, ``{base}list/…``."""
+
+    base: str = DEFAULT_BASE_IRI
+
+    def __post_init__(self) -> None:
+        if not _BASE_IRI.match(self.base):
+            raise ConfigError(
+                f"base IRI {self.base!r} must be an absolute http(s) IRI ending with '/', "
+                "without query, fragment or spaces"
+            )
+
+    def paper(self, paper: Paper) -> URIRef:
+        return URIRef(f"{self.base}paper/{paper.slug}")
+
+    def person(self, person: Person) -> URIRef:
+        return URIRef(f"{self.base}person/{person.slug}")
+
+    def publication_list(self, info: ListInfo) -> URIRef:
+        return URIRef(f"{self.base}list/{info.slug}")
+
+    @staticmethod
+    def authorship(paper_iri: URIRef, position: int) -> URIRef:
+        return URIRef(f"{paper_iri}#author-{position}")
+
+    @staticmethod
+    def source_record(list_iri: URIRef, line: int) -> URIRef:
+        return URIRef(f"{list_iri}#line-{line}")
+
+
+def corpus_triples(corpus: Corpus, iris: IriScheme) -> Iterator[Triple]:
+    """Every triple of the graph, list by list, paper by paper, person by person."""
+    list_iris = {info.file_name: iris.publication_list(info) for info in corpus.lists}
+    for info in corpus.lists:
+        yield from list_triples(info, corpus, iris)
+    for paper in corpus.papers:
+        yield from paper_triples(paper, corpus, iris, list_iris)
+    for person in corpus.persons.values():
+        yield from person_triples(person, corpus, iris)
+
+
+def list_triples(info: ListInfo, corpus: Corpus, iris: IriScheme) -> Iterator[Triple]:
+    subject = iris.publication_list(info)
+    owner = iris.person(corpus.person(info.owner))
+    yield subject, RDF.type, SCHEMA.Dataset
+    yield subject, RDF.type, FOAF.PersonalProfileDocument
+    yield subject, SCHEMA.name, Literal(info.file_name)
+    yield subject, SCHEMA.about, owner
+    yield subject, FOAF.primaryTopic, owner
+    papers_by_key = {paper.key: paper for paper in corpus.papers}
+    for key in info.papers:
+        yield subject, SCHEMA.hasPart, iris.paper(papers_by_key[key])
+
+
+def paper_triples(
+    paper: Paper, corpus: Corpus, iris: IriScheme, list_iris: dict[str, URIRef]
+) -> Iterator[Triple]:
+    subject = iris.paper(paper)
+    yield subject, RDF.type, SCHEMA.ScholarlyArticle
+    yield subject, SCHEMA.name, Literal(paper.title)
+    for title in paper.other_titles:
+        yield subject, SCHEMA.alternateName, Literal(title)
+    if paper.abstract:
+        yield subject, SCHEMA.abstract, Literal(paper.abstract)
+        for url in find_urls(paper.abstract):
+            yield subject, RDFS.seeAlso, URIRef(url)
+
+    people = [iris.person(corpus.person(a.person)) for a in paper.authorships]
+    for person in people:
+        yield subject, SCHEMA.author, person
+        yield subject, FOAF.maker, person
+        yield person, FOAF.made, subject
+    yield from _author_list(subject, paper, people)
+    for authorship, person in zip(paper.authorships, people, strict=True):
+        node = iris.authorship(subject, authorship.position)
+        yield subject, PROV.qualifiedAttribution, node
+        yield node, RDF.type, PROV.Attribution
+        yield node, PROV.agent, person
+        yield node, SCHEMA.position, Literal(authorship.position, datatype=XSD.integer)
+        for printed in authorship.printed:
+            yield node, SCHEMA.name, Literal(printed)
+
+    for source in paper.sources:
+        record = iris.source_record(list_iris[source.file_name], source.line)
+        yield subject, PROV.wasDerivedFrom, record
+        yield record, RDF.type, PROV.Entity
+        yield record, DCTERMS.isPartOf, list_iris[source.file_name]
+        yield record, KG.line, Literal(source.line, datatype=XSD.integer)
+
+
+def _author_list(subject: URIRef, paper: Paper, people: list[URIRef]) -> Iterator[Triple]:
+    cells = [BNode(f"authors-{paper.slug}-{n}") for n in range(1, len(people) + 1)]
+    yield subject, BIBO.authorList, cells[0] if cells else RDF.nil
+    for index, (cell, person) in enumerate(zip(cells, people, strict=True)):
+        yield cell, RDF.first, person
+        yield cell, RDF.rest, cells[index + 1] if index + 1 < len(cells) else RDF.nil
+
+
+def person_triples(person: Person, corpus: Corpus, iris: IriScheme) -> Iterator[Triple]:
+    subject = iris.person(person)
+    yield subject, RDF.type, SCHEMA.Person
+    yield subject, RDF.type, FOAF.Person
+    yield from _name_triples(subject, person.name)
+    for spelling in person.spellings:
+        if spelling.display != person.name.display:
+            yield subject, SCHEMA.alternateName, Literal(spelling.display)
+
+
+def _name_triples(subject: URIRef, name: PersonName) -> Iterator[Triple]:
+    yield subject, SCHEMA.name, Literal(name.display)
+    yield subject, FOAF.name, Literal(name.display)
+    yield subject, SCHEMA.familyName, Literal(name.family)
+    yield subject, FOAF.familyName, Literal(name.family)
+    if name.given:
+        yield subject, SCHEMA.givenName, Literal(name.given)
+        yield subject, FOAF.givenName, Literal(name.given)
