@@ -1,0 +1,604 @@
+"""SPARQL queries: the canned ``queries/*.rq`` files, parameters, and safe local or remote runs.
+
+A canned query is a file with a header comment: line 1 says what it answers, further ``#``
+lines explain, and ``# param NAME (iri|string|integer): description`` declares a parameter.
+Parameter values never become query text locally (Oxigraph substitutes them); remotely they
+travel in a ``VALUES`` block built from escaped, validated terms. Queries are read-only:
+updates, ``LOAD`` and ``SERVICE`` are refused before anything runs, so a query can neither
+change a store nor make kg or an endpoint reach out to a third party.
+"""
+
+from __future__ import annotations
+
+import ast
+import http.client
+import json
+import re
+import threading
+import time
+import urllib.error
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final, Literal, TypeAlias
+
+import pyoxigraph as ox
+from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
+from rdflib.plugins.sparql.parserutils import CompValue
+from SPARQLWrapper import JSON, POST, TURTLE, URLENCODED, SPARQLWrapper
+from SPARQLWrapper.SPARQLExceptions import (
+    EndPointInternalError,
+    EndPointNotFound,
+    QueryBadFormed,
+    SPARQLWrapperException,
+    Unauthorized,
+    URITooLong,
+)
+
+from kg import __version__
+from kg.errors import EndpointError, QueryError
+from kg.resources import queries_dir
+from kg.results import QueryResult, term_to_sparql
+
+__all__ = [
+    "USER_AGENT",
+    "BoundTerm",
+    "CannedQuery",
+    "ParamKind",
+    "QueryForm",
+    "QueryParam",
+    "bind_values",
+    "check_read_only",
+    "list_canned_queries",
+    "parse_params",
+    "query_from_text",
+    "resolve_query",
+    "run_local",
+    "run_remote",
+]
+
+ParamKind: TypeAlias = Literal["iri", "string", "integer"]
+QueryForm: TypeAlias = Literal["SELECT", "ASK", "CONSTRUCT", "DESCRIBE"]
+BoundTerm: TypeAlias = ox.NamedNode | ox.Literal
+
+#: Sent with every remote request: public endpoints (Wikidata) refuse anonymous clients.
+USER_AGENT: Final = f"kg/{__version__} (+https://w3id.org/kg-tool; SPARQL client of kg)"
+
+_PARAM_LINE = re.compile(r"param\s+(?P<name>\S+)\s*\((?P<kind>[^)]*)\)\s*:\s*(?P<description>.*)")
+_VARNAME = re.compile(r"[A-Za-z0-9_]+")
+_INTEGER = re.compile(r"[+-]?[0-9]+")
+_IRI_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
+_IRI_FORBIDDEN = re.compile(r'[\x00-\x20<>"{}|^`\\]')
+_XSD_INTEGER = ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")
+_FORMS: Final[dict[str, QueryForm]] = {
+    "SelectQuery": "SELECT",
+    "AskQuery": "ASK",
+    "ConstructQuery": "CONSTRUCT",
+    "DescribeQuery": "DESCRIBE",
+}
+_HTTP_STATUS: Final[dict[type[SPARQLWrapperException], tuple[int, str]]] = {
+    QueryBadFormed: (400, "Bad Request"),
+    Unauthorized: (401, "Unauthorized"),
+    EndPointNotFound: (404, "Not Found"),
+    URITooLong: (414, "URI Too Long"),
+    EndPointInternalError: (500, "Internal Server Error"),
+}
+_GRAPH_ACCEPT = "application/n-triples, text/turtle;q=0.9"
+_MAX_ANSWER_BYTES = 1 << 30
+# rdflib's pyparsing grammar is not safe to use from several threads at once.
+_PARSER_LOCK = threading.Lock()
+
+_TOKEN = re.compile(
+    r"""
+      (?P<comment>\#[^\n\r]*)
+    | (?P<string>'''(?:(?:'|'')?(?:[^'\\]|\\.))*'''
+               |\"\"\"(?:(?:"|"")?(?:[^"\\]|\\.))*\"\"\"
+               |'(?:[^'\\\n\r]|\\.)*'
+               |"(?:[^"\\\n\r]|\\.)*")
+    | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
+    | (?P<var>[?$][A-Za-z0-9_\u00b7\u00c0-\uffff]+)
+    | (?P<word>[A-Za-z0-9_:\u00c0-\uffff][A-Za-z0-9_:.%\\\-\u00b7\u00c0-\uffff]*)
+    | (?P<open>\{)
+    | (?P<close>\})
+    | (?P<space>\s+)
+    | (?P<other>.)
+    """,
+    re.VERBOSE | re.DOTALL,
+)
+
+
+@dataclass(frozen=True)
+class QueryParam:
+    """A declared parameter: ``# param NAME (KIND): DESCRIPTION`` binds ``?NAME``."""
+
+    name: str
+    kind: ParamKind
+    description: str
+
+
+@dataclass(frozen=True)
+class CannedQuery:
+    """A query with its header: from ``queries/``, a ``.rq`` file, or text given inline.
+
+    ``has_header`` is False when the text does not start with a ``#`` comment; such queries
+    declare nothing, and their parameters are typed by :func:`parse_params` from the value.
+    """
+
+    name: str
+    path: Path | None
+    description: str
+    params: tuple[QueryParam, ...]
+    text: str
+    has_header: bool = True
+    details: str = ""
+
+    @property
+    def declared_params(self) -> tuple[QueryParam, ...] | None:
+        """What :func:`parse_params` should check values against (None: no header)."""
+        return self.params if self.has_header else None
+
+
+# --- loading -------------------------------------------------------------------------------
+
+
+def list_canned_queries() -> list[CannedQuery]:
+    """Every canned query shipped with kg, sorted by name."""
+    try:
+        folder = queries_dir()
+    except FileNotFoundError as exc:
+        raise QueryError(str(exc)) from None
+    return sorted((_load_file(path) for path in folder.glob("*.rq")), key=lambda q: q.name)
+
+
+def resolve_query(name_or_path: str | Path) -> CannedQuery:
+    """A canned query by name (``coauthors``) or a ``.rq`` file by path."""
+    text = str(name_or_path)
+    looks_like_path = isinstance(name_or_path, Path) or text.endswith(".rq") or "/" in text
+    if not looks_like_path:
+        for query in list_canned_queries():
+            if query.name == text:
+                return query
+    path = Path(name_or_path)
+    if path.is_file():
+        return _load_file(path)
+    if looks_like_path:
+        raise QueryError(f"no such query file: {path}")
+    names = ", ".join(query.name for query in list_canned_queries())
+    raise QueryError(f"unknown query {text!r}; canned queries: {names}")
+
+
+def query_from_text(text: str, name: str = "query") -> CannedQuery:
+    """A query given as text (``-q 'SELECT ...'``); a header in it is parsed as in files."""
+    return _from_text(text, name, None)
+
+
+def _load_file(path: Path) -> CannedQuery:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise QueryError(f"{path.name}: not UTF-8 text") from None
+    except OSError as exc:
+        raise QueryError(f"{path.name}: cannot read: {exc.strerror or exc}") from None
+    return _from_text(text, path.stem, path)
+
+
+def _from_text(text: str, name: str, path: Path | None) -> CannedQuery:
+    text = text.removeprefix("\ufeff")
+    lines = text.splitlines()
+    if not lines or not lines[0].startswith("#"):
+        return CannedQuery(name, path, "", (), text, has_header=False)
+    where = path.name if path is not None else name
+    description = lines[0][1:].strip()
+    details: list[str] = []
+    params: list[QueryParam] = []
+    for number, line in enumerate(lines[1:], start=2):
+        if not line.startswith("#"):
+            break
+        comment = line[1:].strip()
+        if not re.match(r"param\s", comment):
+            details.append(comment)
+            continue
+        params.append(_param_line(comment, f"{where}:{number}"))
+        if [p.name for p in params].count(params[-1].name) > 1:
+            raise QueryError(f"{where}:{number}: parameter {params[-1].name} declared twice")
+    return CannedQuery(
+        name,
+        path,
+        description,
+        tuple(params),
+        text,
+        has_header=True,
+        details="\n".join(details).strip(),
+    )
+
+
+def _param_line(comment: str, where: str) -> QueryParam:
+    match = _PARAM_LINE.fullmatch(comment)
+    usage = "expected '# param NAME (iri|string|integer): description'"
+    if match is None:
+        raise QueryError(f"{where}: bad parameter line; {usage}")
+    name, kind = match["name"], match["kind"].strip()
+    if not _VARNAME.fullmatch(name):
+        raise QueryError(f"{where}: bad parameter name {name!r}; use letters, digits and _")
+    if kind == "iri":
+        return QueryParam(name, "iri", match["description"].strip())
+    if kind == "string":
+        return QueryParam(name, "string", match["description"].strip())
+    if kind == "integer":
+        return QueryParam(name, "integer", match["description"].strip())
+    raise QueryError(f"{where}: unknown parameter kind {kind!r}; {usage}")
+
+
+# --- parameters ----------------------------------------------------------------------------
+
+
+def parse_params(
+    pairs: Sequence[str], declared: Sequence[QueryParam] | None
+) -> dict[str, BoundTerm]:
+    """``name=value`` strings to RDF terms, typed by the declared kinds.
+
+    ``declared`` is None for a query without a header: then ``<...>`` is an IRI and
+    anything else a string. Undeclared, repeated or missing parameters raise QueryError.
+    """
+    kinds = None if declared is None else {param.name: param.kind for param in declared}
+    bound: dict[str, BoundTerm] = {}
+    for pair in pairs:
+        name, equals, value = pair.partition("=")
+        name = name.strip()
+        if not equals or not name:
+            raise QueryError(f"bad parameter {pair!r}; expected NAME=VALUE")
+        if name.startswith(("?", "$")):
+            name = name[1:]
+        if not _VARNAME.fullmatch(name):
+            raise QueryError(f"bad parameter name {name!r}; use letters, digits and _")
+        if name in bound:
+            raise QueryError(f"parameter {name} given twice")
+        if kinds is None:
+            is_iri = value.startswith("<") and value.endswith(">")
+            bound[name] = _iri(value, name) if is_iri else ox.Literal(value)
+        elif name not in kinds:
+            allowed = ", ".join(sorted(kinds)) or "none"
+            raise QueryError(f"unknown parameter {name}; this query declares: {allowed}")
+        else:
+            bound[name] = _typed(value, kinds[name], name)
+    if declared is not None:
+        missing = [param for param in declared if param.name not in bound]
+        if missing:
+            wanted = "; ".join(f"{p.name} ({p.kind}): {p.description}" for p in missing)
+            raise QueryError(f"missing parameter, give it as NAME=VALUE: {wanted}")
+    return bound
+
+
+def _typed(value: str, kind: ParamKind, name: str) -> BoundTerm:
+    if kind == "iri":
+        return _iri(value, name)
+    if kind == "integer":
+        if not _INTEGER.fullmatch(value.strip()):
+            raise QueryError(f"parameter {name} must be an integer, not {value!r}")
+        return ox.Literal(str(int(value)), datatype=_XSD_INTEGER)
+    return ox.Literal(value)
+
+
+def _iri(value: str, name: str) -> ox.NamedNode:
+    """An absolute IRI, checked against the SPARQL IRIREF rules and RFC 3987."""
+    iri = value[1:-1] if value.startswith("<") and value.endswith(">") else value
+    bad = _IRI_FORBIDDEN.search(iri)
+    if bad is not None:
+        raise QueryError(
+            f"parameter {name}: {iri!r} is not a valid IRI (character {bad.group()!r})"
+        )
+    if not _IRI_SCHEME.match(iri):
+        raise QueryError(f"parameter {name}: {iri!r} is not an absolute IRI (no scheme)")
+    try:
+        return ox.NamedNode(iri)
+    except ValueError as exc:
+        raise QueryError(f"parameter {name}: {iri!r} is not a valid IRI ({exc})") from None
+
+
+# --- read-only check -----------------------------------------------------------------------
+
+
+def check_read_only(query: str) -> QueryForm:
+    """The form of ``query`` once it is known to be a read-only query without SERVICE.
+
+    Raises QueryError for syntax errors (with the parser's message), updates and SERVICE.
+    """
+    with _PARSER_LOCK:
+        try:
+            tree = parseQuery(query)
+        except Exception as exc:
+            if _parses_as_update(query):
+                raise QueryError(
+                    "updates (INSERT, DELETE, LOAD, CLEAR, DROP, ...) are not allowed: "
+                    "kg only runs read-only queries"
+                ) from None
+            raise QueryError(f"SPARQL syntax error: {exc}") from None
+    names = set(_parse_tree_names(tree))
+    if "ServiceGraphPattern" in names or any(
+        kind == "word" and text.upper() == "SERVICE" for kind, text, _ in _tokens(query)
+    ):
+        raise QueryError("SERVICE is not allowed: kg queries never reach out to other endpoints")
+    for name, form in _FORMS.items():
+        if name in names:
+            return form
+    raise QueryError("not a SELECT, ASK, CONSTRUCT or DESCRIBE query")
+
+
+def _parses_as_update(query: str) -> bool:
+    try:
+        update = parseUpdate(query)
+    except Exception:
+        return False
+    return bool(getattr(update, "request", None))  # "" is an (empty) update too
+
+
+def _parse_tree_names(node: Any) -> Iterator[str]:
+    """The names of every node of rdflib's parse tree (SelectQuery, ServiceGraphPattern...)."""
+    pending = [node]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, CompValue):
+            yield item.name
+            pending.extend(item.values())
+        elif isinstance(item, list | tuple) or type(item).__name__ == "ParseResults":
+            pending.extend(item)
+
+
+def _tokens(query: str) -> Iterator[tuple[str, str, int]]:
+    """(kind, text, end offset) of each SPARQL token that matters for finding groups."""
+    for match in _TOKEN.finditer(query):
+        kind = match.lastgroup or "other"
+        if kind != "space":
+            yield kind, match.group(), match.end()
+
+
+# --- running -------------------------------------------------------------------------------
+
+
+def run_local(
+    query: str, store: ox.Store, bindings: Mapping[str, BoundTerm] | None = None
+) -> QueryResult:
+    """Run a read-only query on an Oxigraph store; ``bindings`` are substituted, not pasted."""
+    check_read_only(query)
+    substitutions: dict[ox.Variable, ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple] = {
+        _variable(name): term for name, term in (bindings or {}).items()
+    }
+    try:
+        return QueryResult.from_oxigraph(store.query(query, substitutions=substitutions or None))
+    except SyntaxError as exc:
+        raise QueryError(f"SPARQL syntax error: {exc.msg or exc}") from None
+    except RuntimeError as exc:
+        found = re.search(r"variable \?(\S+) in its SELECT projection", str(exc))
+        if found:
+            raise QueryError(
+                f"parameter {found.group(1)} must be a result column to be bound locally: "
+                f"add ?{found.group(1)} to the SELECT clause"
+            ) from None
+        raise QueryError(f"query failed: {exc}") from None
+    except (OSError, ValueError, TypeError) as exc:
+        raise QueryError(f"query failed: {exc}") from None
+
+
+def run_remote(
+    query: str,
+    endpoint_url: str,
+    bindings: Mapping[str, BoundTerm] | None = None,
+    timeout: float = 30.0,
+    user_agent: str = USER_AGENT,
+) -> QueryResult:
+    """Run a read-only query on a SPARQL endpoint; every failure is an EndpointError.
+
+    ``bindings`` go into a VALUES block at the start of the WHERE group. Results are
+    requested as SPARQL JSON (N-Triples or Turtle for CONSTRUCT and DESCRIBE) and checked:
+    HTML, truncated JSON or an error text sent with status 200 are errors, not results.
+    """
+    form = check_read_only(query)
+    if not re.match(r"https?://[^/?#\s]+", endpoint_url):
+        raise EndpointError(f"endpoint {endpoint_url!r} is not an http:// or https:// URL")
+    if bindings:
+        query = bind_values(query, bindings)
+        check_read_only(query)
+    wrapper = SPARQLWrapper(endpoint_url, agent=user_agent)
+    wrapper.setQuery(query)
+    wrapper.setMethod(POST)
+    wrapper.setRequestMethod(URLENCODED)
+    wrapper.setOnlyConneg(True)
+    if form in ("CONSTRUCT", "DESCRIBE"):
+        wrapper.setReturnFormat(TURTLE)
+        wrapper.addCustomHttpHeader("Accept", _GRAPH_ACCEPT)
+    else:
+        wrapper.setReturnFormat(JSON)
+    # setTimeout() truncates to whole seconds, and 0 would mean "wait forever".
+    wrapper.timeout = timeout  # type: ignore[assignment]
+    deadline = time.monotonic() + timeout
+    try:
+        response = wrapper.query().response
+        content_type = str(response.headers.get("Content-Type", "")).split(";")[0].strip()
+        body = _read_answer(response, deadline, endpoint_url, timeout)
+    except EndpointError:
+        raise
+    except Exception as exc:
+        raise EndpointError(_failure(exc, endpoint_url, timeout)) from None
+    if form in ("CONSTRUCT", "DESCRIBE"):
+        return _graph_answer(body, content_type, endpoint_url)
+    return _results_answer(body, content_type, endpoint_url, form)
+
+
+def bind_values(query: str, bindings: Mapping[str, BoundTerm]) -> str:
+    """``query`` with ``VALUES (?a ?b) { (term term) }`` opening its outermost WHERE group.
+
+    Terms are written by :func:`kg.results.term_to_sparql` (escaped, IRIs validated), so a
+    value can never end its string or IRI and change the query.
+    """
+    if not bindings:
+        return query
+    names = list(bindings)
+    for name in names:
+        _variable(name)
+    terms = []
+    for name in names:
+        term = bindings[name]
+        if isinstance(term, ox.NamedNode):
+            _iri(term.value, name)
+        elif not isinstance(term, ox.Literal):
+            raise QueryError(f"parameter {name}: only IRIs and literals can be bound")
+        terms.append(term_to_sparql(term))
+    block = (
+        "\n  VALUES ("
+        + " ".join(f"?{name}" for name in names)
+        + ") { ("
+        + " ".join(terms)
+        + ") }\n"
+    )
+    position = _where_group_start(query)
+    return query[:position] + block + query[position:]
+
+
+def _where_group_start(query: str) -> int:
+    """The offset just after the ``{`` that opens the query's outermost WHERE group."""
+    tokens = list(_tokens(query))
+    form = next(
+        (
+            text.upper()
+            for kind, text, _ in tokens
+            if kind == "word" and text.upper() in ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
+        ),
+        "",
+    )
+    depth = 0
+    where_seen = False
+    groups_before = 0
+    for kind, text, end in tokens:
+        if kind == "word" and depth == 0 and text.upper() == "WHERE":
+            where_seen = True
+        elif kind == "open":
+            if depth == 0:
+                if form == "CONSTRUCT" and where_seen and groups_before == 0:
+                    raise QueryError(
+                        "parameters cannot be bound in the short CONSTRUCT WHERE { } form; "
+                        "write CONSTRUCT { ... } WHERE { ... }"
+                    )
+                if form != "CONSTRUCT" or groups_before == 1:
+                    return end
+                groups_before += 1
+            depth += 1
+        elif kind == "close":
+            depth -= 1
+    raise QueryError("parameters cannot be bound: the query has no WHERE group")
+
+
+def _variable(name: str) -> ox.Variable:
+    if not _VARNAME.fullmatch(name):
+        raise QueryError(f"bad parameter name {name!r}; use letters, digits and _")
+    return ox.Variable(name)
+
+
+def _read_answer(response: Any, deadline: float, endpoint: str, timeout: float) -> bytes:
+    """The whole answer, within the overall deadline and a size limit."""
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        if time.monotonic() > deadline:
+            raise EndpointError(f"{endpoint} did not answer within {timeout:g} s")
+        chunk = response.read(1 << 16)
+        if not chunk:
+            return b"".join(chunks)
+        size += len(chunk)
+        if size > _MAX_ANSWER_BYTES:
+            raise EndpointError(f"{endpoint} sent more than {_MAX_ANSWER_BYTES >> 20} MiB")
+        chunks.append(chunk)
+
+
+def _failure(exc: BaseException, endpoint: str, timeout: float) -> str:
+    """A message for a request that failed, naming the endpoint and what went wrong."""
+    if isinstance(exc, SPARQLWrapperException):
+        # SPARQLWrapper keeps the answer only as a repr() inside its message.
+        _, _, answer = str(exc).partition("\n\nResponse:\n")
+        try:
+            body = ast.literal_eval(answer) if answer else b""
+        except (ValueError, SyntaxError):
+            body = answer
+        status, phrase = _HTTP_STATUS.get(type(exc), (0, "error"))
+        message = f"{endpoint} answered HTTP {status} {phrase}" if status else f"{endpoint} failed"
+        return message + (f": {_snippet(body)}" if body else "")
+    if isinstance(exc, urllib.error.HTTPError):
+        message = f"{endpoint} answered HTTP {exc.code} {exc.reason}"
+        retry_after = exc.headers.get("Retry-After") if exc.headers else None
+        if exc.code == 429:
+            message += " (too many requests"
+            message += f"; retry after {retry_after} s)" if retry_after else ")"
+        try:
+            body = exc.read()
+        except Exception:
+            body = b""
+        return message + (f": {_snippet(body)}" if body else "")
+    reason: object = exc.reason if isinstance(exc, urllib.error.URLError) else exc
+    if isinstance(reason, TimeoutError):
+        return f"{endpoint} did not answer within {timeout:g} s"
+    if isinstance(reason, ConnectionRefusedError):
+        return f"{endpoint} refused the connection (is the server running?)"
+    if isinstance(exc, http.client.IncompleteRead):
+        return f"{endpoint} sent a truncated answer"
+    if isinstance(exc, http.client.HTTPException):
+        return f"{endpoint} broke the connection: {type(exc).__name__} {exc}".rstrip()
+    if isinstance(reason, OSError):
+        return f"{endpoint} cannot be reached: {reason.strerror or reason}"
+    return f"{endpoint} cannot be queried: {reason}"
+
+
+def _results_answer(body: bytes, content_type: str, endpoint: str, form: QueryForm) -> QueryResult:
+    """Check and convert a SPARQL JSON answer."""
+    what = content_type or "an answer without a content type"
+    try:
+        document = json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        reason = exc.reason if isinstance(exc, UnicodeDecodeError) else exc.msg
+        raise EndpointError(
+            f"{endpoint} sent {what} that is not SPARQL JSON results ({reason}): {_snippet(body)}"
+        ) from None
+    expected = "boolean" if form == "ASK" else "results"
+    if not isinstance(document, dict) or "head" not in document or expected not in document:
+        raise EndpointError(
+            f"{endpoint} sent JSON that is not SPARQL results for a {form} query "
+            f"(no 'head' and '{expected}'): {_snippet(body)}"
+        )
+    try:
+        result = QueryResult.from_oxigraph(
+            ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
+        )
+    except (SyntaxError, ValueError, OSError) as exc:
+        raise EndpointError(f"{endpoint} sent invalid SPARQL JSON results: {exc}") from None
+    if result.kind != ("ask" if form == "ASK" else "select"):
+        raise EndpointError(f"{endpoint} sent results of the wrong kind for a {form} query")
+    return result
+
+
+def _graph_answer(body: bytes, content_type: str, endpoint: str) -> QueryResult:
+    """Check and convert the RDF answer of a CONSTRUCT or DESCRIBE query."""
+    formats = {
+        "application/n-triples": ox.RdfFormat.N_TRIPLES,
+        "text/plain": ox.RdfFormat.N_TRIPLES,
+        "text/turtle": ox.RdfFormat.TURTLE,
+        "application/x-turtle": ox.RdfFormat.TURTLE,
+    }
+    rdf_format = formats.get(content_type)
+    if rdf_format is None:
+        raise EndpointError(
+            f"{endpoint} sent {content_type or 'an answer without a content type'}, "
+            f"not N-Triples or Turtle: {_snippet(body)}"
+        )
+    try:
+        triples = [
+            ox.Triple(quad.subject, quad.predicate, quad.object)
+            for quad in ox.parse(body, format=rdf_format, without_named_graphs=True)
+        ]
+    except (SyntaxError, ValueError) as exc:
+        raise EndpointError(f"{endpoint} sent invalid {content_type}: {exc}") from None
+    return QueryResult.from_triples(triples)
+
+
+def _snippet(data: bytes | str, limit: int = 200) -> str:
+    """The start of an answer, on one line, for error messages."""
+    text = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit] + "…"
