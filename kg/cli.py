@@ -1,4 +1,5 @@
-"""The ``kg`` command: parse options, call the library, turn ``KgError`` into messages and exit codes.
+"""The ``kg`` command: parse options, call the library, turn ``KgError`` into messages
+and exit codes.
 
 Nothing below this module imports click.
 """
@@ -25,8 +26,8 @@ from kg.queries import (
     run_local,
     run_remote,
 )
-from kg.results import format_result
 from kg.rdfio import load_graph, load_store
+from kg.results import format_result
 from kg.validation import format_report, validate
 
 F = TypeVar("F", bound=Callable[..., Any])

@@ -1,4 +1,4 @@
-"""Write the graph as Turtle, JSON-LD and N-Triples: same triples, same bytes every run, all or nothing.
+"""Write the graph as Turtle, JSON-LD and N-Triples: same bytes every run, all or nothing.
 
 rdflib's N-Triples and JSON-LD come out in hash order; they are sorted here. Files are
 written to temporary files beside their targets, fsynced and renamed only once every format

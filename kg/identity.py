@@ -35,7 +35,8 @@ def _is_latin(char: str) -> bool:
 
 
 def fold(text: str) -> str:
-    """The comparison form of ``text``: lower-case ASCII for Latin letters, no marks, no separators."""
+    """The comparison form of ``text``: Latin letters as lower-case ASCII, no marks, no
+    separators."""
     decomposed = unicodedata.normalize("NFKD", text)
     kept = []
     for char in decomposed:
@@ -52,7 +53,8 @@ def person_key(name: PersonName) -> PersonKey:
 
 
 def paper_key(title: str, authors: Iterable[PersonName]) -> PaperKey:
-    """A paper is its folded title and its ordered authors: same title, other authors, other paper."""
+    """A paper is its folded title and its ordered authors (same title, other authors: another
+    paper)."""
     return (fold(title), tuple(person_key(author) for author in authors))
 
 
@@ -82,7 +84,5 @@ def assign_slugs(wanted: Mapping[K, str]) -> dict[K, str]:
     assigned: dict[K, str] = {}
     for wanted_slug, keys in by_slug.items():
         for key in keys:
-            assigned[key] = (
-                wanted_slug if len(keys) == 1 else f"{wanted_slug}-{short_hash(key)}"
-            )
+            assigned[key] = wanted_slug if len(keys) == 1 else f"{wanted_slug}-{short_hash(key)}"
     return assigned

@@ -30,7 +30,9 @@ def test_build_without_inputs_uses_the_sample(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "10 papers, 46 persons from 1 list(s)" in result.stdout
     assert sorted(p.name for p in (tmp_path / "exports").iterdir()) == [
-        "graph.jsonld", "graph.nt", "graph.ttl",
+        "graph.jsonld",
+        "graph.nt",
+        "graph.ttl",
     ]
     # The EuroBERT abstract stops mid-sentence: a warning, not a failure.
     assert "Warning" in result.stderr and "eurobert" in result.stderr
@@ -40,8 +42,8 @@ def test_build_without_inputs_uses_the_sample(tmp_path: Path) -> None:
     ("content", "expected"),
     [
         (b"Peyrard, Maxime\nT\xe9tre\nPeyrard, Maxime\nA.\n", "bad.txt:2: not valid UTF-8"),
-        ("Peyrard, Maxime\nA Title\nPeyrard, Maxime, West\nA.\n".encode(), "bad.txt:3: expected"),
-        ("Peyrard, Maxime\nA\x00B\nPeyrard, Maxime\nA.\n".encode(), "bad.txt:2: control character"),
+        (b"Peyrard, Maxime\nA Title\nPeyrard, Maxime, West\nA.\n", "bad.txt:3: expected"),
+        (b"Peyrard, Maxime\nA\x00B\nPeyrard, Maxime\nA.\n", "bad.txt:2: control character"),
     ],
 )
 def test_bad_input_exits_2_with_file_and_line_and_writes_nothing(
@@ -87,7 +89,9 @@ def test_base_iri_from_option_and_config(tmp_path: Path, monkeypatch: pytest.Mon
     )
     result = runner.invoke(main, ["build"])
     assert result.exit_code == 0, result.output
-    assert "<https://config.example/paper/" in (tmp_path / "out/graph.nt").read_text(encoding="utf-8")
+    assert "<https://config.example/paper/" in (tmp_path / "out/graph.nt").read_text(
+        encoding="utf-8"
+    )
     (tmp_path / "kg.toml").write_text('base_iri = "x"\ncolour = 1\n', encoding="utf-8")
     result = runner.invoke(main, ["build"])
     assert result.exit_code == 2 and "unknown setting(s) colour" in result.output

@@ -6,8 +6,8 @@ import itertools
 from pathlib import Path
 
 from kg.corpus import build_corpus
-from kg.mapping import IriScheme
 from kg.graph import corpus_graph
+from kg.mapping import IriScheme
 from kg.pipeline import load_corpus
 from kg.resources import sample_list
 from kg.sources import discover_inputs, read_inputs
@@ -59,7 +59,9 @@ def test_spellings_merge_and_accented_one_names_the_person(tmp_path: Path) -> No
     assert sakota.name.family == "Šakota"
     assert {s.family for s in sakota.spellings} == {"Šakota", "Sakota"}
     # Initials are not merged: Tim R. and Tim stay two persons.
-    davidsons = sorted(p.name.display for p in corpus.persons.values() if p.name.family == "Davidson")
+    davidsons = sorted(
+        p.name.display for p in corpus.persons.values() if p.name.family == "Davidson"
+    )
     assert davidsons == ["Tim Davidson", "Tim R. Davidson"]
 
 

@@ -15,8 +15,8 @@ from rdflib.compare import isomorphic
 import kg.export
 from kg.errors import ExportError
 from kg.export import EXPORTS, write_exports, write_files_atomically
-from kg.mapping import IriScheme
 from kg.graph import corpus_graph
+from kg.mapping import IriScheme
 from kg.pipeline import load_corpus
 
 REPO = Path(__file__).resolve().parent.parent
@@ -66,7 +66,10 @@ def _build_in_subprocess(out_dir: Path, seed: str) -> dict[str, bytes]:
     env = {**os.environ, "PYTHONHASHSEED": seed}
     subprocess.run(
         [sys.executable, "-m", "kg", "build", "-o", str(out_dir)],
-        check=True, env=env, cwd=out_dir.parent, capture_output=True,
+        check=True,
+        env=env,
+        cwd=out_dir.parent,
+        capture_output=True,
     )
     return {name: (out_dir / name).read_bytes() for name in EXPORTS}
 

@@ -13,7 +13,10 @@ from kg.records import PersonName
     [
         (PersonName("Šakota", "Marija"), PersonName("Sakota", "Marija")),
         (PersonName("SAKOTA", "marija"), PersonName("Sakota", "Marija")),
-        (PersonName("Gisserot-Boukhlef", "Hippolyte"), PersonName("Gisserot Boukhlef", "Hippolyte")),
+        (
+            PersonName("Gisserot-Boukhlef", "Hippolyte"),
+            PersonName("Gisserot Boukhlef", "Hippolyte"),
+        ),
         (PersonName("El-Haddad", "Kevin"), PersonName("ElHaddad", "Kevin")),
         (PersonName("Kıcıman", "Emre"), PersonName("Kiciman", "Emre")),
         (PersonName("Alves", "Duarte M."), PersonName("Alves", "Duarte  M")),

@@ -28,8 +28,26 @@ _chars = st.characters(
 )
 _word = st.text(_chars, min_size=1, max_size=12).filter(lambda w: any(c.isalnum() for c in w))
 _tricky = st.sampled_from(
-    ['"', "\\", "\\u0022", "'", "$\\Sigma$", "\\textit{x}", "63%", "&", "~", "_", "#", "{}",
-     "Šakota", "Ame\u0301lie", "🙂", "<script>", "https://example.org/x.", "\\n"]
+    [
+        '"',
+        "\\",
+        "\\u0022",
+        "'",
+        "$\\Sigma$",
+        "\\textit{x}",
+        "63%",
+        "&",
+        "~",
+        "_",
+        "#",
+        "{}",
+        "Šakota",
+        "Ame\u0301lie",
+        "🙂",
+        "<script>",
+        "https://example.org/x.",
+        "\\n",
+    ]
 )
 _phrase = st.lists(st.one_of(_word, _tricky), min_size=1, max_size=8).map(" ".join)
 

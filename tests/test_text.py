@@ -46,7 +46,10 @@ def test_percent_does_not_swallow_following_markup() -> None:
     ("text", "urls"),
     [
         ("Code and data: https://github.com/epfl-dlab/GCD.", ["https://github.com/epfl-dlab/GCD"]),
-        ("(see https://x.org/a_(b)), and http://y.org/p?q=1;", ["https://x.org/a_(b)", "http://y.org/p?q=1"]),
+        (
+            "(see https://x.org/a_(b)), and http://y.org/p?q=1;",
+            ["https://x.org/a_(b)", "http://y.org/p?q=1"],
+        ),
         ('"https://z.org/q"', ["https://z.org/q"]),
         ("no links, not even example.com or me@example.com", []),
     ],

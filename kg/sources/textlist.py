@@ -7,7 +7,7 @@ Blank lines between blocks are allowed; a blank abstract line means "no abstract
 
 from __future__ import annotations
 
-import unicodedata
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,6 +16,8 @@ from kg.records import PaperRecord, PersonName, PublicationList, SourceLocation
 from kg.text import latex_to_unicode, nfc
 
 _LINE_ENDINGS = ("\r\n", "\r")
+# Unicode category Cc: C0 controls (tab included), DEL and C1 controls.
+_CONTROL_CHARACTER = re.compile("[\x00-\x1f\x7f-\x9f]")
 
 
 def read_text_list(path: Path) -> PublicationList:
@@ -63,12 +65,14 @@ def _decode_lines(raw: bytes, path: Path) -> list[str]:
     if text.endswith("\n"):
         text = text[:-1]  # the final newline ends the last line; it does not start a new one
     lines = [line.strip() for line in text.split("\n")]
-    for number, line in enumerate(lines, start=1):
-        for column, char in enumerate(line, start=1):
-            if unicodedata.category(char) == "Cc":
-                raise InputError(
-                    f"control character U+{ord(char):04X} at column {column}", path, number
-                )
+    for number, text_line in enumerate(lines, start=1):
+        control = _CONTROL_CHARACTER.search(text_line)
+        if control:
+            raise InputError(
+                f"control character U+{ord(control.group()):04X} at column {control.start() + 1}",
+                path,
+                number,
+            )
     return [nfc(line) for line in lines]
 
 
@@ -80,8 +84,9 @@ def _read_blocks(numbered: list[tuple[int, str]], path: Path) -> Iterator[PaperR
             index += 1  # blank lines separate blocks
             continue
         if not any(char.isalnum() for char in title):
-            raise InputError(f"empty title {title!r}: a title needs letters or digits", path,
-                             title_line)
+            raise InputError(
+                f"empty title {title!r}: a title needs letters or digits", path, title_line
+            )
         if index + 1 >= len(numbered) or not numbered[index + 1][1]:
             raise InputError(
                 f"the paper block starting here ({title!r}) is cut short: "
@@ -112,9 +117,7 @@ def parse_names(text: str, path: Path, line: int) -> tuple[PersonName, ...]:
     """Split "Family, Given, Family, Given, ..." into names, refusing odd counts and blanks."""
     parts = [part.strip() for part in text.split(",")]
     if len(parts) % 2:
-        raise InputError(
-            f'expected "Family, Given" pairs, found {len(parts)} names', path, line
-        )
+        raise InputError(f'expected "Family, Given" pairs, found {len(parts)} names', path, line)
     names = []
     for position, (family, given) in enumerate(zip(parts[::2], parts[1::2], strict=True), 1):
         if not any(char.isalnum() for char in family):
