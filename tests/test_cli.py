@@ -134,3 +134,44 @@ def test_every_command_is_documented_in_readme() -> None:
 def test_installed_entry_point_exists() -> None:
     assert shutil.which("kg", path=str(Path(sys.executable).parent)) is not None
     assert sample_list().is_file()
+
+
+def test_query_command_locally_and_on_a_real_endpoint(
+    tmp_path: Path, oxigraph_endpoint: str, example_graph_path: Path
+) -> None:
+    local = run(
+        "query", "coauthors", "--data", str(example_graph_path),
+        "--param", "name=Maxime Peyrard", "--format", "json",
+    )
+    assert local.returncode == 0, local.stderr
+    remote = run(
+        "query", "coauthors", "--endpoint", oxigraph_endpoint,
+        "--param", "name=Maxime Peyrard", "--format", "json",
+    )
+    assert remote.returncode == 0, remote.stderr
+    assert json.loads(local.stdout) == json.loads(remote.stdout)
+    names = [b["coauthorName"]["value"] for b in json.loads(local.stdout)["results"]["bindings"]]
+    assert names == ["Marija Šakota", "Robert West"]
+
+
+def test_query_command_errors_exit_2(tmp_path: Path, example_graph_path: Path) -> None:
+    no_build = run("query", "papers-per-author", cwd=tmp_path)
+    assert no_build.returncode == 2 and "run `kg build` first" in no_build.stderr
+    unknown = run("query", "no-such-query", "--data", str(example_graph_path))
+    assert unknown.returncode == 2 and "coauthors" in unknown.stderr
+    missing = run("query", "coauthors", "--data", str(example_graph_path))
+    assert missing.returncode == 2 and "name" in missing.stderr
+    update = run("query", "-q", "DELETE WHERE { ?s ?p ?o }", "--data", str(example_graph_path))
+    assert update.returncode == 2 and "Traceback" not in update.stderr
+    dead = run("query", "-q", "ASK {}", "--endpoint", "http://127.0.0.1:9/sparql", "--timeout", "2")
+    assert dead.returncode == 2 and "127.0.0.1:9" in dead.stderr
+    for result in (no_build, unknown, missing, update, dead):
+        assert "Traceback" not in result.stderr
+
+
+def test_queries_lists_every_canned_query() -> None:
+    result = run("queries")
+    assert result.returncode == 0
+    listed = [line.split()[0] for line in result.stdout.splitlines()]
+    on_disk = sorted(p.stem for p in (Path(__file__).resolve().parent.parent / "queries").glob("*.rq"))
+    assert listed == on_disk and len(listed) >= 8
