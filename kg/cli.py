@@ -37,7 +37,7 @@ RESULT_FORMATS = ("table", "csv", "tsv", "json", "xml")
 
 
 def _fail(message: str, status: ExitStatus) -> None:
-    click.echo(message, err=True)
+    click.echo(message.rstrip("\n"), err=True)
     sys.exit(int(status))
 
 
@@ -86,15 +86,28 @@ def main(ctx: click.Context, config: Path | None) -> None:
     help="Folder for graph.ttl, graph.jsonld and graph.nt (default: exports/).",
 )
 @click.option("--base-iri", help="Base IRI for papers, persons and lists (default from kg.toml).")
+@click.option(
+    "--shapes",
+    "extra_shapes",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="Extra SHACL shapes file, checked on top of the bundled shapes (repeatable).",
+)
 @click.pass_context
 @reports_errors
 def build_command(
-    ctx: click.Context, inputs: tuple[Path, ...], out_dir: Path | None, base_iri: str | None
+    ctx: click.Context,
+    inputs: tuple[Path, ...],
+    out_dir: Path | None,
+    base_iri: str | None,
+    extra_shapes: tuple[Path, ...],
 ) -> None:
     """Build the graph from INPUT lists (.txt files or folders; default: the bundled sample),
     validate it and write the exports. Nothing is written when the graph has violations."""
-    settings = _settings(ctx).overridden(base_iri=base_iri, output_dir=out_dir)
-    result = build(list(inputs), settings.output_dir, settings.iris)
+    settings = _settings(ctx).overridden(
+        base_iri=base_iri, output_dir=out_dir, extra_shapes=extra_shapes
+    )
+    result = build(list(inputs), settings.output_dir, settings.iris, settings.extra_shapes)
     if result.report.warnings:
         click.echo(format_report(result.report, "text"), err=True)
     corpus = result.corpus
@@ -117,11 +130,22 @@ def build_command(
     show_default=True,
     help="Report format.",
 )
+@click.option(
+    "--shapes",
+    "extra_shapes",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="Extra SHACL shapes file, checked on top of the bundled shapes (repeatable).",
+)
+@click.pass_context
 @reports_errors
-def validate_command(files: tuple[Path, ...], fmt: str) -> None:
+def validate_command(
+    ctx: click.Context, files: tuple[Path, ...], fmt: str, extra_shapes: tuple[Path, ...]
+) -> None:
     """Validate RDF FILES against kg's SHACL shapes: exit 0 conforms (warnings printed),
     1 violations, 2 unreadable input."""
-    report = validate(load_graph(list(files)))
+    settings = _settings(ctx).overridden(extra_shapes=extra_shapes)
+    report = validate(load_graph(list(files)), settings.extra_shapes)
     click.echo(format_report(report, fmt))
     if not report.conforms:
         sys.exit(int(ExitStatus.VALIDATION_FAILED))

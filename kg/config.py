@@ -11,25 +11,33 @@ from kg.mapping import DEFAULT_BASE_IRI, IriScheme
 
 CONFIG_FILE_NAME = "kg.toml"
 DEFAULT_OUTPUT_DIR = Path("exports")
-_KNOWN_KEYS = {"base_iri", "output"}
+_KNOWN_KEYS = {"base_iri", "output", "shapes"}
 
 
 @dataclass(frozen=True)
 class Settings:
     base_iri: str = DEFAULT_BASE_IRI
     output_dir: Path = DEFAULT_OUTPUT_DIR
+    extra_shapes: tuple[Path, ...] = ()
+    """The user's own SHACL files, checked on top of the bundled shapes."""
 
     @property
     def iris(self) -> IriScheme:
         return IriScheme(self.base_iri)
 
     def overridden(
-        self, *, base_iri: str | None = None, output_dir: Path | None = None
+        self,
+        *,
+        base_iri: str | None = None,
+        output_dir: Path | None = None,
+        extra_shapes: tuple[Path, ...] = (),
     ) -> Settings:
+        """These settings with the options the user gave on the command line."""
         return replace(
             self,
             base_iri=base_iri if base_iri is not None else self.base_iri,
             output_dir=output_dir if output_dir is not None else self.output_dir,
+            extra_shapes=(*self.extra_shapes, *extra_shapes),
         )
 
 
@@ -61,5 +69,10 @@ def load_settings(config: Path | None = None, cwd: Path | None = None) -> Settin
         if not isinstance(data["output"], str):
             raise ConfigError(f"{path.name}: output must be a string (a folder)")
         settings = settings.overridden(output_dir=path.parent / data["output"])
+    if "shapes" in data:
+        shapes = data["shapes"]
+        if not isinstance(shapes, list) or not all(isinstance(item, str) for item in shapes):
+            raise ConfigError(f"{path.name}: shapes must be a list of file names")
+        settings = replace(settings, extra_shapes=tuple(path.parent / item for item in shapes))
     IriScheme(settings.base_iri)  # refuses a bad base IRI before any work
     return settings

@@ -32,11 +32,16 @@ def load_corpus(inputs: Sequence[Path]) -> Corpus:
     return build_corpus(read_inputs(files))
 
 
-def build(inputs: Sequence[Path], out_dir: Path, iris: IriScheme) -> BuildResult:
+def build(
+    inputs: Sequence[Path],
+    out_dir: Path,
+    iris: IriScheme,
+    extra_shapes: Sequence[Path] = (),
+) -> BuildResult:
     """Build, validate and export; raises ``ValidationFailed`` (writing nothing) on violations."""
     corpus = load_corpus(inputs)
     graph = corpus_graph(corpus, iris)
-    report = validate(graph)
+    report = validate(graph, extra_shapes)
     if not report.conforms:
         raise ValidationFailed(format_report(report, "text"))
     written = write_exports(graph, out_dir)

@@ -97,11 +97,43 @@ def test_base_iri_from_option_and_config(tmp_path: Path, monkeypatch: pytest.Mon
     assert result.exit_code == 2 and "unknown setting(s) colour" in result.output
 
 
-def test_build_refuses_violations_with_exit_1(tmp_path: Path) -> None:
-    # A list whose two authors print the same person twice: positions 1..n hold, but the
-    # paper names one person twice; the shapes reject duplicate persons on a paper? No: use
-    # a real violation the reader cannot catch, a title that is only whitespace-like marks.
-    pytest.skip("replaced below once shapes land")
+LAB_RULES = """@prefix sh: <http://www.w3.org/ns/shacl#> .
+@prefix schema: <http://schema.org/> .
+<https://lab.example/shapes#EveryPaperHasAnAbstract> a sh:NodeShape ;
+    sh:targetClass schema:ScholarlyArticle ;
+    sh:property [ sh:path schema:abstract ; sh:minCount 1 ;
+                  sh:message "lab rule: every paper needs an abstract" ] .
+"""
+
+
+def test_build_refuses_violations_with_exit_1_and_writes_nothing(tmp_path: Path) -> None:
+    rules = tmp_path / "lab-rules.ttl"
+    rules.write_text(LAB_RULES, encoding="utf-8")
+    listing = tmp_path / "lab.txt"
+    listing.write_text(
+        "Peyrard, Maxime\nNo Abstract Here\nPeyrard, Maxime\n\nWith One\nPeyrard, Maxime\nYes.\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    result = run("build", str(listing), "-o", str(out), "--shapes", str(rules), cwd=tmp_path)
+    assert result.returncode == 1, result.stderr
+    assert "Violation <https://example.org/kg/paper/no-abstract-here>" in result.stderr
+    assert "every paper needs an abstract" in result.stderr
+    assert "with-one" not in result.stderr
+    assert not out.exists()
+    # The same rule from kg.toml; without it the list builds.
+    (tmp_path / "kg.toml").write_text('shapes = ["lab-rules.ttl"]\n', encoding="utf-8")
+    assert run("build", str(listing), "-o", str(out), cwd=tmp_path).returncode == 1
+    (tmp_path / "kg.toml").unlink()
+    assert run("build", str(listing), "-o", str(out), cwd=tmp_path).returncode == 0
+    validated = run("validate", str(out / "graph.ttl"), "--shapes", str(rules), cwd=tmp_path)
+    assert validated.returncode == 1 and "every paper needs an abstract" in validated.stdout
+
+
+def test_unreadable_extra_shapes_exit_2(tmp_path: Path) -> None:
+    result = run("build", "--shapes", str(tmp_path / "missing.ttl"), cwd=tmp_path)
+    assert result.returncode == 2 and "missing.ttl" in result.stderr
+    assert "Traceback" not in result.stderr and not (tmp_path / "exports").exists()
 
 
 def test_validate_exit_codes(tmp_path: Path) -> None:
@@ -140,13 +172,25 @@ def test_query_command_locally_and_on_a_real_endpoint(
     tmp_path: Path, oxigraph_endpoint: str, example_graph_path: Path
 ) -> None:
     local = run(
-        "query", "coauthors", "--data", str(example_graph_path),
-        "--param", "name=Maxime Peyrard", "--format", "json",
+        "query",
+        "coauthors",
+        "--data",
+        str(example_graph_path),
+        "--param",
+        "name=Maxime Peyrard",
+        "--format",
+        "json",
     )
     assert local.returncode == 0, local.stderr
     remote = run(
-        "query", "coauthors", "--endpoint", oxigraph_endpoint,
-        "--param", "name=Maxime Peyrard", "--format", "json",
+        "query",
+        "coauthors",
+        "--endpoint",
+        oxigraph_endpoint,
+        "--param",
+        "name=Maxime Peyrard",
+        "--format",
+        "json",
     )
     assert remote.returncode == 0, remote.stderr
     assert json.loads(local.stdout) == json.loads(remote.stdout)
@@ -173,5 +217,7 @@ def test_queries_lists_every_canned_query() -> None:
     result = run("queries")
     assert result.returncode == 0
     listed = [line.split()[0] for line in result.stdout.splitlines()]
-    on_disk = sorted(p.stem for p in (Path(__file__).resolve().parent.parent / "queries").glob("*.rq"))
+    on_disk = sorted(
+        p.stem for p in (Path(__file__).resolve().parent.parent / "queries").glob("*.rq")
+    )
     assert listed == on_disk and len(listed) >= 8

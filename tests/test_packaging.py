@@ -17,9 +17,19 @@ REPO = Path(__file__).resolve().parent.parent
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("wheel")
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
-         "-w", str(out), str(REPO)],
-        check=True, capture_output=True,
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-w",
+            str(out),
+            str(REPO),
+        ],
+        check=True,
+        capture_output=True,
     )
     (built,) = out.glob("kg-*.whl")
     return built
@@ -39,7 +49,8 @@ def test_installed_wheel_builds_the_sample_from_elsewhere(wheel: Path, tmp_path:
     target = tmp_path / "site"
     subprocess.run(
         [sys.executable, "-m", "pip", "install", "--no-deps", "--target", str(target), str(wheel)],
-        check=True, capture_output=True,
+        check=True,
+        capture_output=True,
     )
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
@@ -47,18 +58,30 @@ def test_installed_wheel_builds_the_sample_from_elsewhere(wheel: Path, tmp_path:
     env = {**os.environ, "PYTHONPATH": str(target)}
     probe = subprocess.run(
         [sys.executable, "-c", "import kg; print(kg.__file__)"],
-        check=True, capture_output=True, text=True, env=env, cwd=elsewhere,
+        check=True,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=elsewhere,
     )
     assert probe.stdout.startswith(str(target))
     build = subprocess.run(
         [sys.executable, "-m", "kg", "build"],
-        capture_output=True, text=True, env=env, cwd=elsewhere, check=False,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=elsewhere,
+        check=False,
     )
     assert build.returncode == 0, build.stderr
     assert "10 papers" in build.stdout
     queries = subprocess.run(
         [sys.executable, "-m", "kg", "query", "papers-per-author", "--format", "csv"],
-        capture_output=True, text=True, env=env, cwd=elsewhere, check=False,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=elsewhere,
+        check=False,
     )
     assert queries.returncode == 0, queries.stderr
     assert "Maxime Peyrard" in queries.stdout

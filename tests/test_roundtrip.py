@@ -65,7 +65,8 @@ def publication_lists(draw: st.DrawFn) -> str:
     lines = [f"{owner[0]}, {owner[1]}"]
     for _ in range(draw(st.integers(1, 4))):
         authors = draw(st.lists(names(), min_size=1, max_size=5))
-        lines.append(draw(_phrase).strip() or "Untitled")
+        title = draw(_phrase.filter(lambda t: any(c.isalnum() for c in t)))
+        lines.append(title.strip())
         lines.append(", ".join(f"{family}, {given}" for family, given in authors))
         lines.append(draw(st.one_of(st.just(""), _phrase)))
     return "\n".join(lines) + "\n"

@@ -1,0 +1,488 @@
+"""Check a kg graph against the bundled SHACL shapes and report the results readably.
+
+The shapes (``shapes/*.ttl``, shipped in the wheel) are the only ones ever used: pySHACL
+runs without inference, ``owl:imports``, JavaScript or remote shapes, so validating never
+touches the network. Results are sorted and blank nodes get content-derived labels, so the
+same graph gives the same report bytes on every run and every ``PYTHONHASHSEED``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cache, lru_cache
+from pathlib import Path
+from typing import Any, Final, Literal
+
+import pyshacl
+from pyshacl.errors import ReportableRuntimeError
+from rdflib import BNode, Graph, Namespace, URIRef
+from rdflib import Literal as RdfLiteral
+from rdflib.collection import Collection
+from rdflib.namespace import NamespaceManager
+from rdflib.plugins.sparql import prepareQuery
+from rdflib.plugins.sparql.sparql import Query
+from rdflib.query import Processor, Result
+from rdflib.term import Identifier, Node
+
+from kg.errors import ConfigError
+from kg.namespaces import RDF, RDFS, new_graph, prefixes
+from kg.resources import shapes_dir
+
+__all__ = [
+    "REPORT_FORMATS",
+    "Severity",
+    "ValidationReport",
+    "ValidationResult",
+    "format_report",
+    "validate",
+]
+
+SH: Final = Namespace("http://www.w3.org/ns/shacl#")
+
+Severity = Literal["Violation", "Warning", "Info"]
+_SEVERITY_RANK: Final[dict[str, int]] = {"Violation": 0, "Warning": 1, "Info": 2}
+
+REPORT_FORMATS: Final = ("text", "turtle", "json")
+"""The formats :func:`format_report` writes."""
+
+# Abbreviated names in reports: kg's prefixes plus ``sh:`` for shapes and components.
+_PN_LOCAL: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_\-]*(?:\.[A-Za-z0-9_\-]+)*")
+_TEXT_VALUE_LIMIT: Final = 80
+
+
+@dataclass(frozen=True)
+class ValidationResult:
+    """One SHACL result, with every node rendered as a stable, readable string.
+
+    IRIs are bare strings, literals are in Turtle notation (``"text"``,
+    ``"2"^^xsd:string``), blank nodes are ``_:b`` plus a hash of their triples.
+    """
+
+    severity: Severity
+    focus_node: str
+    path: str | None
+    value: str | None
+    message: str
+    source_shape: str
+    constraint_component: str
+    focus_kind: str = ""
+    """What the focus node is ("paper", "person", ...), from the shape's rdfs:label."""
+
+    def sort_key(self) -> tuple[int, str, str, str, str, str, str]:
+        """Severity first, then focus node, path and message: the report's reading order."""
+        return (
+            _SEVERITY_RANK[self.severity],
+            self.focus_node,
+            self.path or "",
+            self.message,
+            self.value or "",
+            self.source_shape,
+            self.constraint_component,
+        )
+
+    def as_dict(self) -> dict[str, str | None]:
+        """The result as a JSON-ready mapping with a fixed key order."""
+        return {
+            "severity": self.severity,
+            "focus_node": self.focus_node,
+            "focus_kind": self.focus_kind,
+            "path": self.path,
+            "value": self.value,
+            "message": self.message,
+            "source_shape": self.source_shape,
+            "constraint_component": self.constraint_component,
+        }
+
+    def __str__(self) -> str:
+        """One line: ``paper <iri>: message [path = value]``."""
+        focus = _display_node(self.focus_node)
+        subject = f"{self.focus_kind} {focus}" if self.focus_kind else focus
+        value = self.value
+        if value is not None and (value == self.focus_node or value in self.message):
+            value = None  # already said
+        detail = ""
+        if self.path is not None and value is not None:
+            detail = f" [{self.path} = {_display_value(value)}]"
+        elif self.path is not None:
+            detail = f" [{self.path}]"
+        elif value is not None:
+            detail = f" [{_display_value(value)}]"
+        return f"{subject}: {self.message}{detail}"
+
+
+@dataclass(frozen=True)
+class ValidationReport:
+    """The outcome of :func:`validate`: sorted results plus pySHACL's report graph."""
+
+    results: tuple[ValidationResult, ...]
+    results_graph: Graph = field(compare=False, repr=False)
+
+    @property
+    def violations(self) -> tuple[ValidationResult, ...]:
+        return tuple(r for r in self.results if r.severity == "Violation")
+
+    @property
+    def warnings(self) -> tuple[ValidationResult, ...]:
+        return tuple(r for r in self.results if r.severity == "Warning")
+
+    @property
+    def conforms(self) -> bool:
+        """True when nothing is broken; warnings alone do not fail a graph."""
+        return not self.violations
+
+
+def validate(data: Graph, extra_shapes: Sequence[Path] = ()) -> ValidationReport:
+    """Validate ``data`` against kg's bundled shapes plus the user's ``extra_shapes`` files
+    (local rules, e.g. "every paper has an abstract"), and nothing fetched.
+
+    The graph is read in place, never modified or copied.
+    """
+    shapes = _shapes_graph(tuple(extra_shapes))
+    try:
+        _conforms, results_graph, _text = pyshacl.validate(
+            _query_view(data),
+            shacl_graph=shapes,
+            inference="none",
+            advanced=False,
+            js=False,
+            do_owl_imports=False,
+            meta_shacl=False,
+            allow_infos=True,
+            allow_warnings=True,
+            abort_on_first=False,
+        )
+    except ReportableRuntimeError as error:  # broken shapes: users may edit them
+        raise ConfigError(f"the SHACL shapes in {shapes_dir()} are invalid: {error}") from error
+    if not isinstance(results_graph, Graph):  # pySHACL reports a failed run as an exception value
+        raise ConfigError(f"SHACL validation could not run: {results_graph}")
+    return _read_report(results_graph, data)
+
+
+def format_report(report: ValidationReport, fmt: str = "text") -> str:
+    """Render ``report`` as ``text`` (for people), ``turtle`` (SHACL) or ``json`` (for tools).
+
+    Every format is deterministic: same report, same bytes.
+    """
+    writers: dict[str, Callable[[ValidationReport], str]] = {
+        "text": _format_text,
+        "turtle": _format_turtle,
+        "json": _format_json,
+    }
+    try:
+        writer = writers[fmt]
+    except KeyError:
+        expected = ", ".join(REPORT_FORMATS)
+        raise ConfigError(f"unknown report format {fmt!r}; expected one of {expected}") from None
+    return writer(report)
+
+
+# --- shapes ---------------------------------------------------------------------------
+
+
+@cache
+def _shapes_graph(extra_shapes: tuple[Path, ...] = ()) -> Graph:
+    """Every ``*.ttl`` in the shapes folder and the extra files, parsed once per process."""
+    folder = shapes_dir()
+    bundled = sorted(folder.glob("*.ttl"))
+    if not bundled:
+        raise ConfigError(f"no SHACL shapes (*.ttl) in {folder}")
+    files = [*bundled, *extra_shapes]
+    graph = Graph(bind_namespaces="none")
+    for path in files:
+        try:
+            with path.open("rb") as stream:  # an opened stream: rdflib never fetches it
+                graph.parse(stream, format="turtle", publicID=path.as_uri())
+        except OSError as error:
+            raise ConfigError(f"{path}: cannot read SHACL shapes: {error.strerror}") from None
+        except Exception as error:  # rdflib raises several unrelated types on bad Turtle
+            raise ConfigError(f"{path.name}: cannot read SHACL shapes: {error}") from error
+    return graph
+
+
+@cache
+def _shape_kinds() -> dict[Node, str]:
+    """Shape -> the entity it checks (rdfs:label of the node shape, inherited by its
+    property shapes), so reports can say "paper <iri>" instead of just "<iri>"."""
+    shapes = _shapes_graph()
+    kinds: dict[Node, str] = {}
+    for shape, label in shapes.subject_objects(RDFS.label):
+        if (shape, RDF.type, SH.NodeShape) not in shapes:
+            continue
+        kinds[shape] = str(label)
+        for prop in shapes.objects(shape, SH.property):
+            kinds.setdefault(prop, str(label))
+    return kinds
+
+
+# --- running pySHACL ------------------------------------------------------------------
+
+
+@lru_cache(maxsize=128)
+def _prepared(text: str) -> Query:
+    """Parse a SPARQL text once: rdflib needs ~40 ms per parse, and pySHACL sends the
+    same constraint text for every focus node."""
+    return prepareQuery(text)
+
+
+class _PreparedQueryGraph(Graph):
+    """A second view of a graph's store that parses each distinct SPARQL text only once.
+
+    pySHACL calls ``graph.query(text)`` per focus node and constraint, and parsing costs
+    far more than running kg's queries; caching it here, in a subclass, makes SHACL-SPARQL
+    affordable without patching rdflib or pySHACL.
+    """
+
+    def query(
+        self,
+        query_object: str | Query,
+        processor: str | Processor = "sparql",
+        result: str | type[Result] = "sparql",
+        initNs: Mapping[str, Any] | None = None,
+        initBindings: Mapping[str, Identifier] | None = None,
+        use_store_provided: bool = True,
+        **kwargs: Any,
+    ) -> Result:
+        if isinstance(query_object, str) and not initNs and processor == "sparql":
+            query_object = _prepared(query_object)
+        return super().query(
+            query_object,
+            processor,
+            result,
+            initNs,
+            initBindings,
+            use_store_provided,
+            **kwargs,
+        )
+
+
+def _query_view(data: Graph) -> Graph:
+    """``data`` itself, seen through :class:`_PreparedQueryGraph` when that is safe."""
+    if data.context_aware:  # datasets: let pySHACL handle their graphs itself
+        return data
+    return _PreparedQueryGraph(
+        store=data.store,
+        identifier=data.identifier,
+        # pySHACL binds "sh:" in the data graph's namespace manager; give it one of its
+        # own, so the caller's prefixes (and so their exports) stay as they were.
+        namespace_manager=NamespaceManager(Graph(bind_namespaces="none"), "none"),
+    )
+
+
+# --- reading the report graph ---------------------------------------------------------
+
+
+def _read_report(results_graph: Graph, data: Graph) -> ValidationReport:
+    kinds = _shape_kinds()
+    results: list[ValidationResult] = []
+    for node in results_graph.objects(None, SH.result):
+        severity = _one(results_graph, node, SH.resultSeverity)
+        focus = _one(results_graph, node, SH.focusNode)
+        path = _one(results_graph, node, SH.resultPath)
+        value = _one(results_graph, node, SH.value)
+        shape = _one(results_graph, node, SH.sourceShape)
+        component = _one(results_graph, node, SH.sourceConstraintComponent)
+        messages = sorted(str(m) for m in results_graph.objects(node, SH.resultMessage))
+        component_text = _curie(component) if component is not None else ""
+        results.append(
+            ValidationResult(
+                severity=_severity(severity),
+                focus_node=_render_node(focus, data) if focus is not None else "",
+                path=_render_path(results_graph, path) if path is not None else None,
+                value=_render_node(value, data) if value is not None else None,
+                message="; ".join(messages) or component_text,
+                source_shape=_render_shape(shape) if shape is not None else "",
+                constraint_component=component_text,
+                focus_kind=kinds.get(shape, "") if shape is not None else "",
+            )
+        )
+    results.sort(key=ValidationResult.sort_key)
+    return ValidationReport(results=tuple(results), results_graph=results_graph)
+
+
+def _one(graph: Graph, subject: Node, predicate: URIRef) -> Node | None:
+    """The object of ``subject predicate`` (the smallest, should there be several)."""
+    values = sorted(graph.objects(subject, predicate), key=lambda n: (type(n).__name__, str(n)))
+    return values[0] if values else None
+
+
+def _severity(node: Node | None) -> Severity:
+    name = str(node).rpartition("#")[2]
+    if name == "Warning":
+        return "Warning"
+    if name == "Info":
+        return "Info"
+    return "Violation"  # sh:Violation, and anything unknown errs on the safe side
+
+
+@cache
+def _curie_map() -> tuple[tuple[str, str], ...]:
+    """(prefix, namespace) pairs, longest namespace first so the most specific wins."""
+    pairs = {**prefixes(), "sh": str(SH)}
+    return tuple(sorted(pairs.items(), key=lambda item: (-len(item[1]), item[0])))
+
+
+def _curie(node: Node) -> str:
+    """``schema:name`` for IRIs in kg's namespaces, else the bare IRI."""
+    iri = str(node)
+    for prefix, namespace in _curie_map():
+        local = iri[len(namespace) :]
+        if iri.startswith(namespace) and _PN_LOCAL.fullmatch(local):
+            return f"{prefix}:{local}"
+    return iri
+
+
+@cache
+def _namespace_manager() -> NamespaceManager:
+    return new_graph().namespace_manager
+
+
+def _render_node(node: Node, data: Graph) -> str:
+    """A data node: the bare IRI, a Turtle literal, or a stable blank node label."""
+    if isinstance(node, BNode):
+        return _blank_label(node, data)
+    if isinstance(node, RdfLiteral):
+        return node.n3(_namespace_manager())
+    return str(node)
+
+
+def _render_shape(node: Node) -> str:
+    """A shape: ``kg:PaperTitle`` (kg's shapes are all IRIs)."""
+    if isinstance(node, BNode):
+        return _blank_label(node, _shapes_graph())
+    return _curie(node)
+
+
+def _blank_label(node: BNode, data: Graph) -> str:
+    """A label derived from the node's own triples: rdflib's blank node ids change on
+    every parse, these do not."""
+
+    def show(term: Node) -> str:
+        return "[]" if isinstance(term, BNode) else term.n3()
+
+    lines = sorted(f"{show(p)} {show(o)}" for p, o in data.predicate_objects(node))
+    lines += sorted(f"^{show(p)} {show(s)}" for s, p in data.subject_predicates(node))
+    digest = hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest()
+    return f"_:b{digest[:12]}"
+
+
+_UNARY_PATHS: Final[dict[URIRef, str]] = {
+    SH.inversePath: "^{}",
+    SH.zeroOrMorePath: "{}*",
+    SH.oneOrMorePath: "{}+",
+    SH.zeroOrOnePath: "{}?",
+}
+
+
+def _render_path(graph: Graph, path: Node) -> str:
+    """A SHACL property path in SPARQL notation: ``bibo:authorList/rdf:rest*/rdf:first``."""
+    if isinstance(path, URIRef):
+        text = _curie(path)
+        return text if text != str(path) else f"<{path}>"
+    for predicate, template in _UNARY_PATHS.items():
+        inner = _one(graph, path, predicate)
+        if inner is not None:
+            text = _render_path(graph, inner)
+            bare = isinstance(inner, URIRef) or (inner, SH.alternativePath, None) in graph
+            return template.format(text if bare else f"({text})")
+    alternatives = _one(graph, path, SH.alternativePath)
+    if alternatives is not None:
+        return "(" + "|".join(_render_path(graph, p) for p in Collection(graph, alternatives)) + ")"
+    if (path, RDF.first, None) in graph:  # a sequence; "/" binds loosest, no parentheses
+        return "/".join(_render_path(graph, p) for p in Collection(graph, path))
+    return str(path)
+
+
+# --- formats --------------------------------------------------------------------------
+
+
+def _summary(report: ValidationReport) -> str:
+    def count(n: int, word: str) -> str:
+        return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+    parts = [count(len(report.violations), "violation"), count(len(report.warnings), "warning")]
+    infos = sum(1 for r in report.results if r.severity == "Info")
+    if infos:
+        parts.append(count(infos, "info"))
+    return ", ".join(parts)
+
+
+def _format_text(report: ValidationReport) -> str:
+    lines = [f"{result.severity:<9} {result}" for result in report.results]
+    lines.append(_summary(report))
+    return "\n".join(lines) + "\n"
+
+
+def _format_json(report: ValidationReport) -> str:
+    document = {
+        "conforms": report.conforms,
+        "violations": len(report.violations),
+        "warnings": len(report.warnings),
+        "results": [result.as_dict() for result in report.results],
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def _format_turtle(report: ValidationReport) -> str:
+    """The SHACL report graph with blank nodes named after their content, so the bytes are
+    the same on every run (rdflib's own canonicalisation takes minutes on big reports)."""
+    graph = report.results_graph
+    labels = _stable_blank_labels(graph)
+    stable = new_graph()
+    stable.bind("sh", SH)
+    for s, p, o in graph:
+        stable.add((labels.get(s, s), p, labels.get(o, o)))
+    return stable.serialize(format="turtle")
+
+
+def _stable_blank_labels(graph: Graph) -> dict[Node, BNode]:
+    """Colour refinement: a blank node's colour hashes its triples, with neighbouring blank
+    nodes represented by their colours, repeated until the colours stop splitting. Nodes
+    that still share a colour look alike from every side, so which gets which suffix does
+    not change the serialization."""
+    edges: dict[Node, list[tuple[str, Node]]] = {}
+    for s, p, o in graph:
+        if isinstance(s, BNode):
+            edges.setdefault(s, []).append((p.n3(), o))
+        if isinstance(o, BNode):
+            edges.setdefault(o, []).append(("^" + p.n3(), s))
+    colours = {node: "" for node in edges}
+
+    def refine(node: Node) -> str:
+        parts = sorted(
+            f"{p} {colours[o] if isinstance(o, BNode) else o.n3()}" for p, o in edges[node]
+        )
+        return hashlib.sha256("\n".join([colours[node], *parts]).encode("utf-8")).hexdigest()
+
+    while True:
+        refined = {node: refine(node) for node in edges}
+        split = len(set(refined.values())) > len(set(colours.values()))
+        colours = refined
+        if not split:
+            break
+    labels: dict[Node, BNode] = {}
+    taken: dict[str, int] = {}
+    for node in sorted(edges, key=lambda n: (colours[n], str(n))):
+        colour = colours[node][:16]
+        suffix = taken.get(colour, 0)
+        taken[colour] = suffix + 1
+        labels[node] = BNode(f"b{colour}" + (f"_{suffix}" if suffix else ""))
+    return labels
+
+
+def _display_node(text: str) -> str:
+    return text if text.startswith("_:") else f"<{text}>"
+
+
+def _display_value(text: str) -> str:
+    """Values for the text report: IRIs in angle brackets, long literals shortened in the
+    middle so that both ends (where abstracts go wrong) stay visible."""
+    if not text.startswith('"'):
+        return _display_node(text)
+    if len(text) <= _TEXT_VALUE_LIMIT:
+        return text
+    keep = (_TEXT_VALUE_LIMIT - 3) // 2
+    return f"{text[:keep]} … {text[-keep:]}"
