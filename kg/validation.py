@@ -268,7 +268,7 @@ class _OxigraphQueryGraph(Graph):
                 use_store_provided,
                 **kwargs,
             )
-        substitutions = {
+        substitutions: dict[ox.Variable, ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple] = {
             ox.Variable(str(name)): self._to_ox(term) for name, term in (initBindings or {}).items()
         }
         solutions = self._mirror.query(query_object, substitutions=substitutions or None)
@@ -303,7 +303,7 @@ class _OxigraphQueryGraph(Graph):
             return ox.Literal(str(term))
         raise ConfigError(f"cannot validate RDF term {term!r}")
 
-    def _from_ox(self, term: object) -> Node:
+    def _from_ox(self, term: object) -> Identifier:
         if isinstance(term, ox.NamedNode):
             return URIRef(term.value)
         if isinstance(term, ox.BlankNode):

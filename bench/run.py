@@ -1,0 +1,139 @@
+"""Benchmark: kg's build against the obvious rdflib + pyshacl pipeline, on the same corpus.
+
+Each measured run happens in a fresh subprocess, so peak memory (max RSS) belongs to that
+run alone. Prints seconds per stage, peak memory, the speed-up over the baseline measured in
+this same script, and how time grows with the corpus size.
+
+    python bench/run.py --sizes 250 500 1000
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import itertools
+
+from corpus import write_corpus
+
+
+def _timed(stages: dict[str, float], name: str, work: Callable[[], Any]) -> Any:
+    start = time.perf_counter()
+    result = work()
+    stages[name] = time.perf_counter() - start
+    return result
+
+
+def run_kg(corpus: Path, out: Path) -> dict[str, float]:
+    """kg's own pipeline, stage by stage."""
+    from kg.export import write_exports
+    from kg.graph import corpus_graph
+    from kg.mapping import IriScheme
+    from kg.pipeline import load_corpus
+    from kg.validation import validate
+
+    stages: dict[str, float] = {}
+    corpus_model = _timed(stages, "read+merge", lambda: load_corpus([corpus]))
+    graph = _timed(stages, "map", lambda: corpus_graph(corpus_model, IriScheme()))
+    _timed(stages, "validate", lambda: validate(graph))
+    _timed(stages, "export", lambda: write_exports(graph, out))
+    return stages
+
+
+def run_baseline(corpus: Path, out: Path) -> dict[str, float]:
+    """The obvious pipeline: the same graph validated by plain pyshacl and written by rdflib."""
+    import pyshacl
+    from rdflib import Graph
+
+    from kg.graph import corpus_graph
+    from kg.mapping import IriScheme
+    from kg.namespaces import jsonld_context
+    from kg.pipeline import load_corpus
+    from kg.resources import shapes_dir
+
+    stages: dict[str, float] = {}
+    corpus_model = _timed(stages, "read+merge", lambda: load_corpus([corpus]))
+    graph = _timed(stages, "map", lambda: corpus_graph(corpus_model, IriScheme()))
+    shapes = Graph()
+    for path in sorted(shapes_dir().glob("*.ttl")):
+        shapes.parse(path, format="turtle")
+    _timed(stages, "validate", lambda: pyshacl.validate(graph, shacl_graph=shapes))
+
+    def export() -> None:
+        graph.serialize(out / "graph.ttl", format="turtle")
+        graph.serialize(out / "graph.jsonld", format="json-ld", context=jsonld_context())
+        graph.serialize(out / "graph.nt", format="nt")
+
+    _timed(stages, "export", export)
+    return stages
+
+
+def measure(pipeline: str, corpus: Path) -> dict[str, Any]:
+    """Run one pipeline in a fresh interpreter and return its stage times and peak memory."""
+    answer = subprocess.run(
+        [sys.executable, __file__, "--measure", pipeline, str(corpus)],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    measured: dict[str, Any] = json.loads(answer.stdout.splitlines()[-1])
+    return measured
+
+
+def _measure_here(pipeline: str, corpus: Path) -> None:
+    with tempfile.TemporaryDirectory() as out:
+        runner = run_kg if pipeline == "kg" else run_baseline
+        stages = runner(corpus, Path(out))
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"stages": stages, "total": sum(stages.values()), "peak_mb": peak_mb}))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[250, 500, 1000])
+    parser.add_argument("--no-baseline", action="store_true", help="Measure kg only.")
+    parser.add_argument(
+        "--measure", nargs=2, metavar=("PIPELINE", "CORPUS"), help=argparse.SUPPRESS
+    )
+    args = parser.parse_args()
+    if args.measure:
+        _measure_here(args.measure[0], Path(args.measure[1]))
+        return
+
+    totals: dict[int, float] = {}
+    with tempfile.TemporaryDirectory() as folder:
+        for size in args.sizes:
+            corpus = Path(folder) / f"corpus-{size}"
+            lists = write_corpus(corpus, size)
+            kg = measure("kg", corpus)
+            totals[size] = kg["total"]
+            stages = "  ".join(f"{name} {seconds:.2f}s" for name, seconds in kg["stages"].items())
+            print(
+                f"{size:>7} papers, {len(lists)} lists | kg: {stages} | total {kg['total']:.2f}s"
+                f" | peak {kg['peak_mb']:.0f} MB"
+            )
+            if not args.no_baseline:
+                base = measure("baseline", corpus)
+                print(
+                    f"{'':>7} baseline (rdflib + pyshacl): total {base['total']:.2f}s"
+                    f" (validate {base['stages']['validate']:.2f}s) | peak {base['peak_mb']:.0f} MB"
+                    f" | kg is {base['total'] / kg['total']:.1f}x faster"
+                )
+    sizes = sorted(totals)
+    for small, large in itertools.pairwise(sizes):
+        growth = totals[large] / totals[small]
+        print(f"growth {small} -> {large} papers: time x{growth:.2f} for size x{large / small:.2f}")
+
+
+if __name__ == "__main__":
+    main()
