@@ -76,7 +76,7 @@ def main(ctx: click.Context, config: Path | None) -> None:
     ctx.obj = load_settings(config)
 
 
-@main.command("build")
+@main.command("build", short_help="Build, validate and export the graph.")
 @click.argument("inputs", nargs=-1, type=click.Path(path_type=Path))
 @click.option(
     "-o",
@@ -120,7 +120,7 @@ def build_command(
         click.echo(f"wrote {path}")
 
 
-@main.command("validate")
+@main.command("validate", short_help="Validate RDF files against the SHACL shapes.")
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option(
     "--format",
@@ -151,7 +151,7 @@ def validate_command(
         sys.exit(int(ExitStatus.VALIDATION_FAILED))
 
 
-@main.command("queries")
+@main.command("queries", short_help="List the canned queries.")
 @reports_errors
 def queries_command() -> None:
     """List the canned queries (name and what each answers)."""
@@ -169,7 +169,7 @@ def _last_build(settings: Settings) -> Path:
     return graph
 
 
-@main.command("query")
+@main.command("query", short_help="Run a SPARQL query, locally or on an endpoint.")
 @click.argument("query_ref", required=False, metavar="NAME|FILE.rq")
 @click.option("-q", "--query", "query_text", help="A SPARQL query given inline.")
 @click.option(

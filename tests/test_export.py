@@ -109,3 +109,18 @@ def test_failure_while_renaming_rolls_back(tmp_path: Path) -> None:
         write_files_atomically({tmp_path / "a.txt": b"new a", tmp_path / "b.txt": b"new b"})
     assert (tmp_path / "a.txt").read_bytes() == b"old a"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt", "b.txt"]
+
+
+def test_bytes_identical_whatever_the_argument_order(tmp_path: Path) -> None:
+    golden = REPO / "tests" / "data" / "golden" / "two-lists"
+    lists = [golden / "peyrard.txt", golden / "west.txt"]
+    outputs = []
+    for order, args in enumerate([lists, list(reversed(lists)), [golden]]):
+        out = tmp_path / f"out{order}"
+        subprocess.run(
+            [sys.executable, "-m", "kg", "build", *map(str, args), "-o", str(out)],
+            check=True,
+            capture_output=True,
+        )
+        outputs.append({name: (out / name).read_bytes() for name in EXPORTS})
+    assert outputs[0] == outputs[1] == outputs[2]
