@@ -57,6 +57,15 @@ def reports_errors(command: F) -> F:
     return cast(F, wrapper)
 
 
+extra_shapes_option = click.option(
+    "--shapes",
+    "extra_shapes",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="Extra SHACL shapes file, checked on top of the bundled shapes (repeatable).",
+)
+
+
 def _settings(ctx: click.Context) -> Settings:
     settings: Settings = ctx.obj
     return settings
@@ -86,13 +95,7 @@ def main(ctx: click.Context, config: Path | None) -> None:
     help="Folder for graph.ttl, graph.jsonld and graph.nt (default: exports/).",
 )
 @click.option("--base-iri", help="Base IRI for papers, persons and lists (default from kg.toml).")
-@click.option(
-    "--shapes",
-    "extra_shapes",
-    multiple=True,
-    type=click.Path(path_type=Path),
-    help="Extra SHACL shapes file, checked on top of the bundled shapes (repeatable).",
-)
+@extra_shapes_option
 @click.pass_context
 @reports_errors
 def build_command(
@@ -130,13 +133,7 @@ def build_command(
     show_default=True,
     help="Report format.",
 )
-@click.option(
-    "--shapes",
-    "extra_shapes",
-    multiple=True,
-    type=click.Path(path_type=Path),
-    help="Extra SHACL shapes file, checked on top of the bundled shapes (repeatable).",
-)
+@extra_shapes_option
 @click.pass_context
 @reports_errors
 def validate_command(

@@ -18,11 +18,12 @@ from pathlib import Path
 from typing import IO, Any, Final
 
 import pyoxigraph as ox
-from rdflib import BNode, Dataset, Graph, Literal, URIRef
+from rdflib import BNode, Dataset, Graph, URIRef
 
 from kg.errors import InputError
 from kg.namespaces import new_graph
 from kg.resources import context_path
+from kg.terms import to_oxigraph, to_rdflib
 
 __all__ = [
     "KG_CONTEXT_URLS",
@@ -65,7 +66,6 @@ _DISPLAY_NAME: Final[dict[str, str]] = {
 }
 
 _QUAD_FORMATS: Final = frozenset({"nquads", "trig"})
-_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
 #: References to schema.org's JSON-LD context; all mean the pinned
 #: ``kg/data/contexts/schema.org.jsonld`` (``"@vocab": "http://schema.org/"``).
@@ -308,25 +308,15 @@ def _refuse_dtd(data: bytes, path: Path) -> None:
 
 
 def _graph_into_store(graph: Graph, store: ox.Store, path: Path) -> None:
-    """Copy an rdflib graph into an Oxigraph store, term by term."""
+    """Copy an rdflib graph into an Oxigraph store; its blank nodes get fresh labels."""
     blank_nodes: dict[BNode, ox.BlankNode] = {}
 
-    def convert(term: Any) -> ox.NamedNode | ox.BlankNode | ox.Literal:
-        if isinstance(term, URIRef):
-            return ox.NamedNode(str(term))
-        if isinstance(term, BNode):
-            return blank_nodes.setdefault(term, ox.BlankNode())
-        if isinstance(term, Literal):
-            if term.language:
-                return ox.Literal(str(term), language=term.language)
-            if term.datatype is not None:
-                return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
-            return ox.Literal(str(term))
-        raise ValueError(f"unsupported RDF term {term!r}")
+    def fresh(node: BNode) -> ox.BlankNode:
+        return blank_nodes.setdefault(node, ox.BlankNode())
 
     try:
         store.extend(
-            ox.Quad(convert(s), convert(p), convert(o))  # type: ignore[arg-type]
+            ox.Quad(to_oxigraph(s, fresh), to_oxigraph(p, fresh), to_oxigraph(o, fresh))  # type: ignore[arg-type]
             for s, p, o in graph
         )
     except (ValueError, TypeError) as exc:
@@ -342,29 +332,17 @@ def _parse_with_oxigraph(source: bytes | IO[bytes], fmt: str, path: Path) -> ox.
 
 def _add_to_graph(graph: Graph, quads: Iterable[ox.Quad]) -> None:
     """Add Oxigraph quads to an rdflib graph as triples (graph names are dropped)."""
-    iris: dict[str, URIRef] = {}
 
-    def iri(value: str) -> URIRef:
-        term = iris.get(value)
-        if term is None:
-            term = iris[value] = URIRef(value)
-        return term
-
-    def convert(term: object) -> URIRef | BNode | Literal:
-        if isinstance(term, ox.NamedNode):
-            return iri(term.value)
-        if isinstance(term, ox.BlankNode):
-            return BNode(term.value)  # renamed by the parser: unique to this file
-        if isinstance(term, ox.Literal):
-            if term.language:
-                return Literal(term.value, lang=term.language)
-            if term.datatype.value == _XSD_STRING:
-                return Literal(term.value)
-            return Literal(term.value, datatype=iri(term.datatype.value))
-        raise ValueError("RDF 1.2 triple terms are not supported")
+    def same_label(node: ox.BlankNode) -> BNode:
+        return BNode(node.value)  # renamed by the parser: unique to this file
 
     graph.addN(
-        (convert(quad.subject), convert(quad.predicate), convert(quad.object), graph)
+        (
+            to_rdflib(quad.subject, same_label),
+            to_rdflib(quad.predicate, same_label),
+            to_rdflib(quad.object, same_label),
+            graph,
+        )
         for quad in quads
     )
 

@@ -29,8 +29,9 @@ from rdflib.query import Processor, Result
 from rdflib.term import Identifier, Node, Variable
 
 from kg.errors import ConfigError
-from kg.namespaces import RDF, RDFS, XSD, new_graph, prefixes
+from kg.namespaces import RDF, RDFS, new_graph, prefixes
 from kg.resources import shapes_dir
+from kg.terms import OxTerm, to_oxigraph, to_rdflib
 
 __all__ = [
     "REPORT_FORMATS",
@@ -268,7 +269,7 @@ class _OxigraphQueryGraph(Graph):
                 use_store_provided,
                 **kwargs,
             )
-        substitutions: dict[ox.Variable, ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple] = {
+        substitutions: dict[ox.Variable, OxTerm | ox.Triple] = {
             ox.Variable(str(name)): self._to_ox(term) for name, term in (initBindings or {}).items()
         }
         solutions = self._mirror.query(query_object, substitutions=substitutions or None)
@@ -286,35 +287,18 @@ class _OxigraphQueryGraph(Graph):
         ]
         return answer
 
-    def _to_ox(self, term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
-        if isinstance(term, URIRef):
-            return ox.NamedNode(str(term))
-        if isinstance(term, BNode):
-            if term not in self._blank_to_ox:
-                mirrored = ox.BlankNode()
-                self._blank_to_ox[term] = mirrored
-                self._blank_from_ox[mirrored] = term
-            return self._blank_to_ox[term]
-        if isinstance(term, RdfLiteral):
-            if term.language:
-                return ox.Literal(str(term), language=term.language)
-            if term.datatype is not None:
-                return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
-            return ox.Literal(str(term))
-        raise ConfigError(f"cannot validate RDF term {term!r}")
+    def _to_ox(self, term: Node) -> OxTerm:
+        return to_oxigraph(term, self._mirror_blank_node)
 
     def _from_ox(self, term: object) -> Identifier:
-        if isinstance(term, ox.NamedNode):
-            return URIRef(term.value)
-        if isinstance(term, ox.BlankNode):
-            return self._blank_from_ox.get(term) or BNode(term.value)
-        if isinstance(term, ox.Literal):
-            if term.language:
-                return RdfLiteral(term.value, lang=term.language)
-            if term.datatype.value == str(XSD.string):
-                return RdfLiteral(term.value)
-            return RdfLiteral(term.value, datatype=URIRef(term.datatype.value))
-        raise ConfigError(f"unexpected SPARQL result term {term!r}")
+        return to_rdflib(term, lambda node: self._blank_from_ox.get(node) or BNode(node.value))
+
+    def _mirror_blank_node(self, node: BNode) -> ox.BlankNode:
+        if node not in self._blank_to_ox:
+            mirrored = ox.BlankNode()
+            self._blank_to_ox[node] = mirrored
+            self._blank_from_ox[mirrored] = node
+        return self._blank_to_ox[node]
 
 
 def _query_view(data: Graph) -> Graph:

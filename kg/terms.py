@@ -1,0 +1,49 @@
+"""RDF terms between rdflib (kg's friendly API) and pyoxigraph (its fast store).
+
+Blank nodes are left to the caller: whether two files' ``_:b0`` are one node depends on
+where the terms come from, so each caller passes its own mapping.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pyoxigraph as ox
+from rdflib import BNode, Literal, URIRef
+from rdflib.namespace import XSD
+from rdflib.term import Node
+
+OxTerm = ox.NamedNode | ox.BlankNode | ox.Literal
+RdflibTerm = URIRef | BNode | Literal
+
+_XSD_STRING = str(XSD.string)
+
+
+def to_oxigraph(term: Node, blank_node: Callable[[BNode], ox.BlankNode]) -> OxTerm:
+    """The pyoxigraph form of an rdflib IRI, literal or blank node."""
+    if isinstance(term, URIRef):
+        return ox.NamedNode(str(term))
+    if isinstance(term, BNode):
+        return blank_node(term)
+    if isinstance(term, Literal):
+        if term.language:
+            return ox.Literal(str(term), language=term.language)
+        if term.datatype is not None:
+            return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
+        return ox.Literal(str(term))
+    raise ValueError(f"unsupported RDF term {term!r}")
+
+
+def to_rdflib(term: object, blank_node: Callable[[ox.BlankNode], BNode]) -> RdflibTerm:
+    """The rdflib form of a pyoxigraph IRI, literal or blank node (plain strings stay plain)."""
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return blank_node(term)
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return Literal(term.value, lang=term.language)
+        if term.datatype.value == _XSD_STRING:
+            return Literal(term.value)
+        return Literal(term.value, datatype=URIRef(term.datatype.value))
+    raise ValueError("RDF 1.2 triple terms are not supported")
