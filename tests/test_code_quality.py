@@ -25,3 +25,13 @@ def test_mypy_is_clean() -> None:
         [sys.executable, "-m", "mypy"], cwd=REPO, capture_output=True, text=True, check=False
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_only_the_cli_imports_click() -> None:
+    """The library never depends on the command line (design.md §2)."""
+    offenders = [
+        str(path.relative_to(REPO))
+        for path in (REPO / "kg").rglob("*.py")
+        if path.name != "cli.py" and "import click" in path.read_text(encoding="utf-8")
+    ]
+    assert offenders == []
