@@ -227,4 +227,4 @@ def query_command(
     else:
         files: Sequence[Path] = list(data) or [_last_build(_settings(ctx))]
         result = run_local(query.text, load_store(files), bindings)
-    click.echo(format_result(result, fmt), nl=False)
+    click.echo(format_result(result, fmt, _settings(ctx).iris.prefixes()), nl=False)

@@ -13,8 +13,8 @@ def corpus_graph(corpus: Corpus, iris: IriScheme) -> Graph:
     """The corpus as a graph, with ``paper:``, ``person:`` and ``list:`` prefixes under the base
     IRI so the Turtle reads well."""
     graph = new_graph()
-    for kind in ("paper", "person", "list"):
-        graph.bind(kind, Namespace(f"{iris.base}{kind}/"))
+    for name, namespace in iris.prefixes().items():
+        graph.bind(name, Namespace(namespace))
     for triple in corpus_triples(corpus, iris):
         graph.add(triple)
     return graph

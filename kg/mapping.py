@@ -40,6 +40,10 @@ class IriScheme:
                 "without query, fragment or spaces"
             )
 
+    def prefixes(self) -> dict[str, str]:
+        """``paper:``, ``person:`` and ``list:`` under the base, for readable Turtle and tables."""
+        return {kind: f"{self.base}{kind}/" for kind in ("list", "paper", "person")}
+
     def paper(self, paper: Paper) -> URIRef:
         return URIRef(f"{self.base}paper/{paper.slug}")
 

@@ -16,8 +16,9 @@ import json
 import re
 import unicodedata
 import xml.etree.ElementTree as ET
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Final, Literal, TypeAlias
 
 import pyoxigraph as ox
@@ -110,10 +111,14 @@ class QueryResult:
         return cls(kind="graph", triples=tuple(triples))
 
 
-def format_result(result: QueryResult, fmt: str) -> str:
+def format_result(
+    result: QueryResult, fmt: str, extra_prefixes: Mapping[str, str] | None = None
+) -> str:
     """``result`` written as ``fmt``: table, csv, tsv, json or xml (turtle, ntriples for graphs).
 
-    Raises ConfigError for an unknown format or one that does not fit the result.
+    ``extra_prefixes`` (e.g. ``person:`` under the build's base IRI) shorten IRIs in tables,
+    on top of kg's own prefixes. Raises ConfigError for an unknown format or one that does
+    not fit the result.
     """
     if result.kind == "graph":
         if fmt not in GRAPH_FORMATS:
@@ -127,14 +132,14 @@ def format_result(result: QueryResult, fmt: str) -> str:
             f"unknown result format {fmt!r}; choose one of {', '.join(RESULT_FORMATS)}"
         )
     result = _relabel_blank_nodes(result)
-    writer = {
-        "table": _table,
+    writers: dict[str, Callable[[QueryResult], str]] = {
+        "table": partial(_table, curies={**prefixes(), **(extra_prefixes or {})}),
         "csv": _csv,
         "tsv": _tsv,
         "json": _json,
         "xml": _xml,
-    }[fmt]
-    return writer(result)
+    }
+    return writers[fmt](result)
 
 
 def term_to_sparql(term: Term) -> str:
@@ -168,11 +173,11 @@ def term_to_sparql(term: Term) -> str:
 # --- table ---------------------------------------------------------------------------------
 
 
-def _table(result: QueryResult) -> str:
+def _table(result: QueryResult, curies: Mapping[str, str]) -> str:
     if result.kind == "ask":
         return "true\n" if result.boolean else "false\n"
     header = list(result.variables)
-    body = [[_cell(term) for term in row] for row in result.rows]
+    body = [[_cell(term, curies) for term in row] for row in result.rows]
     numeric = [[_is_numeric(term) for term in row] for row in result.rows]
     widths = [_width(name) for name in header]
     for cells in body:
@@ -195,12 +200,12 @@ def _line(cells: Sequence[str], widths: Sequence[int], right: Sequence[bool]) ->
     return "  ".join(padded).rstrip()
 
 
-def _cell(term: Term | None) -> str:
+def _cell(term: Term | None, curies: Mapping[str, str]) -> str:
     """A term as people read it: CURIEs, bare strings and numbers, no control characters."""
     if term is None:
         return ""
     if isinstance(term, ox.NamedNode):
-        text = _curie(term.value)
+        text = _curie(term.value, curies)
     elif isinstance(term, ox.Literal):
         datatype = term.datatype.value
         if term.language:
@@ -208,11 +213,12 @@ def _cell(term: Term | None) -> str:
         elif datatype == _XSD_STRING or datatype in _NUMERIC or datatype == _XSD + "boolean":
             text = term.value
         else:
-            text = f'"{term.value}"^^{_curie(datatype)}'
+            text = f'"{term.value}"^^{_curie(datatype, curies)}'
     elif isinstance(term, ox.BlankNode):
         text = f"_:{term.value}"
     else:
-        text = f"<< {_cell(term.subject)} {_cell(term.predicate)} {_cell(term.object)} >>"
+        parts = (term.subject, term.predicate, term.object)
+        text = "<< " + " ".join(_cell(part, curies) for part in parts) + " >>"
     return _CONTROL.sub(_visible, text)
 
 
@@ -221,10 +227,10 @@ def _visible(match: re.Match[str]) -> str:
     return {"\n": "\\n", "\r": "\\r", "\t": "\\t"}.get(char, f"\\x{ord(char):02x}")
 
 
-def _curie(iri: str) -> str:
+def _curie(iri: str, curies: Mapping[str, str]) -> str:
     best = ""
     best_namespace = ""
-    for name, namespace in prefixes().items():
+    for name, namespace in curies.items():
         if iri.startswith(namespace) and len(namespace) > len(best_namespace):
             local = iri[len(namespace) :]
             if _LOCAL_NAME.fullmatch(local):

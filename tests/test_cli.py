@@ -221,3 +221,11 @@ def test_queries_lists_every_canned_query() -> None:
         p.stem for p in (Path(__file__).resolve().parent.parent / "queries").glob("*.rq")
     )
     assert listed == on_disk and len(listed) >= 8
+
+
+def test_query_table_shortens_iris_under_the_base(example_graph_path: Path) -> None:
+    table = run(
+        "query", "coauthors", "--data", str(example_graph_path), "--param", "name=Robert West"
+    )
+    assert table.returncode == 0, table.stderr
+    assert "person:marija-sakota" in table.stdout and "<https://" not in table.stdout
