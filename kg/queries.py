@@ -39,6 +39,7 @@ from kg import __version__
 from kg.errors import EndpointError, QueryError
 from kg.resources import queries_dir
 from kg.results import QueryResult, term_to_sparql
+from kg.terms import iri_problem
 
 __all__ = [
     "USER_AGENT",
@@ -67,8 +68,6 @@ USER_AGENT: Final = f"kg/{__version__} (+https://w3id.org/kg-tool; SPARQL client
 _PARAM_LINE = re.compile(r"param\s+(?P<name>\S+)\s*\((?P<kind>[^)]*)\)\s*:\s*(?P<description>.*)")
 _VARNAME = re.compile(r"[A-Za-z0-9_]+")
 _INTEGER = re.compile(r"[+-]?[0-9]+")
-_IRI_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
-_IRI_FORBIDDEN = re.compile(r'[\x00-\x20<>"{}|^`\\]')
 _XSD_INTEGER = ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")
 _FORMS: Final[dict[str, QueryForm]] = {
     "SelectQuery": "SELECT",
@@ -282,17 +281,10 @@ def _typed(value: str, kind: ParamKind, name: str) -> BoundTerm:
 def _iri(value: str, name: str) -> ox.NamedNode:
     """An absolute IRI, checked against the SPARQL IRIREF rules and RFC 3987."""
     iri = value[1:-1] if value.startswith("<") and value.endswith(">") else value
-    bad = _IRI_FORBIDDEN.search(iri)
-    if bad is not None:
-        raise QueryError(
-            f"parameter {name}: {iri!r} is not a valid IRI (character {bad.group()!r})"
-        )
-    if not _IRI_SCHEME.match(iri):
-        raise QueryError(f"parameter {name}: {iri!r} is not an absolute IRI (no scheme)")
-    try:
-        return ox.NamedNode(iri)
-    except ValueError as exc:
-        raise QueryError(f"parameter {name}: {iri!r} is not a valid IRI ({exc})") from None
+    problem = iri_problem(iri)
+    if problem is not None:
+        raise QueryError(f"parameter {name}: {iri!r} is not a valid IRI ({problem})")
+    return ox.NamedNode(iri)
 
 
 # --- read-only check -----------------------------------------------------------------------

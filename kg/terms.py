@@ -6,6 +6,7 @@ where the terms come from, so each caller passes its own mapping.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import pyoxigraph as ox
@@ -17,6 +18,27 @@ OxTerm = ox.NamedNode | ox.BlankNode | ox.Literal
 RdflibTerm = URIRef | BNode | Literal
 
 _XSD_STRING = str(XSD.string)
+_IRI_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
+# Characters the SPARQL/N-Triples IRIREF production forbids between < and >.
+_IRI_FORBIDDEN = re.compile(r'[\x00-\x20<>"{}|^`\\]')
+
+
+def iri_problem(text: str) -> str | None:
+    """Why ``text`` cannot be written as ``<text>`` in SPARQL or N-Triples; None if it can.
+
+    It must have a scheme, none of the characters IRIREF forbids, and pass Oxigraph's
+    RFC 3987 check. Values that pass can be written into a query without escaping.
+    """
+    bad = _IRI_FORBIDDEN.search(text)
+    if bad is not None:
+        return f"character {bad.group()!r} is not allowed in an IRI"
+    if not _IRI_SCHEME.match(text):
+        return "not an absolute IRI (it needs a scheme such as https:)"
+    try:
+        ox.NamedNode(text)
+    except ValueError as error:
+        return str(error)
+    return None
 
 
 def to_oxigraph(term: Node, blank_node: Callable[[BNode], ox.BlankNode]) -> OxTerm:

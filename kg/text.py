@@ -26,10 +26,11 @@ from pylatexenc.latexwalker import (
     LatexWalker,
 )
 
+from kg.terms import iri_problem
+
 _UNESCAPED_PERCENT = re.compile(r"(?<!\\)%")
 _MARKUP_HINT = re.compile(r"[\\${]")
 _URL_SCHEMES = frozenset({"http:", "https:", "ftp:"})
-_IRI_FORBIDDEN = re.compile(r'[\x00-\x20<>"{}|^`\\]')
 
 
 def nfc(text: str) -> str:
@@ -113,5 +114,5 @@ def _linkifier() -> LinkifyIt:
 def find_urls(text: str) -> Iterator[str]:
     """The web URLs written in ``text``, without trailing punctuation, that are valid IRIs."""
     for match in _linkifier().match(text) or ():
-        if match.schema.lower() in _URL_SCHEMES and not _IRI_FORBIDDEN.search(match.url):
+        if match.schema.lower() in _URL_SCHEMES and iri_problem(match.url) is None:
             yield match.url
