@@ -58,9 +58,16 @@ class Corpus:
     persons: dict[PersonKey, Person]
     papers: tuple[Paper, ...]
     lists: tuple[ListInfo, ...]
+    _papers_by_key: dict[PaperKey, Paper] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_papers_by_key", {paper.key: paper for paper in self.papers})
 
     def person(self, key: PersonKey) -> Person:
         return self.persons[key]
+
+    def paper(self, key: PaperKey) -> Paper:
+        return self._papers_by_key[key]
 
 
 @dataclass

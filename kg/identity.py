@@ -10,10 +10,11 @@ other scripts to ASCII would merge different names that sound alike.
 from __future__ import annotations
 
 import hashlib
+import re
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from functools import cache
+from functools import cache, lru_cache
 from typing import TypeVar
 
 from anyascii import anyascii
@@ -34,9 +35,15 @@ def _is_latin(char: str) -> bool:
     return unicodedata.name(char, "").startswith("LATIN ")
 
 
+_NOT_ASCII_ALNUM = re.compile(r"[^0-9a-z]+")
+
+
+@lru_cache(maxsize=1 << 16)
 def fold(text: str) -> str:
     """The comparison form of ``text``: Latin letters as lower-case ASCII, no marks, no
-    separators."""
+    separators. Cached: the same names come back in every list."""
+    if text.isascii():
+        return _NOT_ASCII_ALNUM.sub("", text.lower())
     decomposed = unicodedata.normalize("NFKD", text)
     kept = []
     for char in decomposed:

@@ -81,9 +81,8 @@ def list_triples(info: ListInfo, corpus: Corpus, iris: IriScheme) -> Iterator[Tr
     yield subject, SCHEMA.name, Literal(info.file_name)
     yield subject, SCHEMA.about, owner
     yield subject, FOAF.primaryTopic, owner
-    papers_by_key = {paper.key: paper for paper in corpus.papers}
     for key in info.papers:
-        yield subject, SCHEMA.hasPart, iris.paper(papers_by_key[key])
+        yield subject, SCHEMA.hasPart, iris.paper(corpus.paper(key))
 
 
 def paper_triples(
