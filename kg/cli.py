@@ -101,6 +101,9 @@ def main(ctx: click.Context, config: Path | None) -> None:
 )
 @click.option("--base-iri", help="Base IRI for papers, persons and lists (default from kg.toml).")
 @extra_shapes_option
+@click.option(
+    "--gzip", "compress", is_flag=True, help="Write gzip-compressed exports (graph.nt.gz, …)."
+)
 @click.pass_context
 @reports_errors
 def build_command(
@@ -109,13 +112,16 @@ def build_command(
     out_dir: Path | None,
     base_iri: str | None,
     extra_shapes: tuple[Path, ...],
+    compress: bool,
 ) -> None:
     """Build the graph from INPUT lists (.txt files or folders; default: the bundled sample),
     validate it and write the exports. Nothing is written when the graph has violations."""
     settings = _settings(ctx).overridden(
         base_iri=base_iri, output_dir=out_dir, extra_shapes=extra_shapes
     )
-    result = build(list(inputs), settings.output_dir, settings.iris, settings.extra_shapes)
+    result = build(
+        list(inputs), settings.output_dir, settings.iris, settings.extra_shapes, compress
+    )
     if result.report.warnings:
         click.echo(format_report(result.report, "text"), err=True)
     corpus = result.corpus
@@ -165,10 +171,14 @@ def queries_command() -> None:
 
 
 def _last_build(settings: Settings) -> Path:
-    graph = settings.output_dir / "graph.nt"
-    if not graph.is_file():
-        raise InputError(f"no graph to query at {graph}: run `kg build` first, or pass --data")
-    return graph
+    """The last build's N-Triples (plain or gzipped): the fastest export to load."""
+    for name in ("graph.nt", "graph.nt.gz"):
+        graph = settings.output_dir / name
+        if graph.is_file():
+            return graph
+    raise InputError(
+        f"no graph.nt in {settings.output_dir}: run `kg build` first, or name the files"
+    )
 
 
 @main.command("query", short_help="Run a SPARQL query, locally or on an endpoint.")

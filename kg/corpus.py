@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import PurePath
 
+from kg.compression import plain_name
 from kg.identity import PaperKey, PersonKey, assign_slugs, paper_key, person_key, slug
 from kg.records import PaperRecord, PersonName, PublicationList, SourceLocation
 
@@ -114,7 +115,10 @@ class CorpusBuilder:
         papers = _resolve_papers(self._papers)
         paper_order = {paper.key: paper.slug for paper in papers}
         list_slugs = assign_slugs(
-            {file_name: slug(PurePath(file_name).stem) for file_name, _, _ in self._lists}
+            {
+                file_name: slug(PurePath(plain_name(PurePath(file_name))).stem)
+                for file_name, _, _ in self._lists
+            }
         )
         lists = tuple(
             sorted(

@@ -16,6 +16,7 @@ from typing import Any
 
 from rdflib import Graph
 
+from kg.compression import GZIP_SUFFIX, gzip_bytes
 from kg.errors import ExportError
 from kg.namespaces import jsonld_context
 
@@ -71,10 +72,23 @@ EXPORTS: Mapping[str, Serializer] = {
 }
 
 
-def write_exports(graph: Graph, out_dir: Path) -> list[Path]:
-    """Serialize every format, then write them all atomically into ``out_dir``."""
-    contents = {out_dir / name: serialize(graph) for name, serialize in EXPORTS.items()}
+def write_exports(graph: Graph, out_dir: Path, compress: bool = False) -> list[Path]:
+    """Serialize every format, then write them all atomically into ``out_dir``.
+
+    With ``compress`` the files are gzipped (``graph.nt.gz``…). The other variant of each
+    file is removed afterwards, so a folder never holds a stale ``graph.nt`` beside a fresh
+    ``graph.nt.gz`` (or the reverse) for ``kg query`` to pick up.
+    """
+    contents = {
+        out_dir / (f"{name}{GZIP_SUFFIX}" if compress else name): (
+            gzip_bytes(serialize(graph)) if compress else serialize(graph)
+        )
+        for name, serialize in EXPORTS.items()
+    }
     write_files_atomically(contents)
+    for name in EXPORTS:
+        stale = out_dir / (name if compress else f"{name}{GZIP_SUFFIX}")
+        stale.unlink(missing_ok=True)
     return list(contents)
 
 

@@ -37,6 +37,7 @@ def build(
     out_dir: Path,
     iris: IriScheme,
     extra_shapes: Sequence[Path] = (),
+    compress: bool = False,
 ) -> BuildResult:
     """Build, validate and export; raises ``ValidationFailed`` (writing nothing) on violations."""
     corpus = load_corpus(inputs)
@@ -44,5 +45,5 @@ def build(
     report = validate(graph, extra_shapes)
     if not report.conforms:
         raise ValidationFailed(format_report(report, "text"))
-    written = write_exports(graph, out_dir)
+    written = write_exports(graph, out_dir, compress)
     return BuildResult(corpus=corpus, graph=graph, report=report, written=tuple(written))

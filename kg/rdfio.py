@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
 from functools import cache
 from pathlib import Path
 from typing import IO, Any, Final
@@ -20,6 +19,7 @@ from typing import IO, Any, Final
 import pyoxigraph as ox
 from rdflib import BNode, Dataset, Graph, URIRef
 
+from kg.compression import open_input, plain_suffix, read_input
 from kg.errors import InputError
 from kg.namespaces import new_graph
 from kg.resources import context_path
@@ -99,7 +99,7 @@ def rdf_format_for(path: Path) -> str:
 
     Returns one of ``turtle``, ``ntriples``, ``nquads``, ``trig``, ``json-ld``, ``rdf/xml``.
     """
-    suffix = Path(path).suffix.lower()
+    suffix = plain_suffix(Path(path))
     try:
         return RDF_FORMATS[suffix]
     except KeyError:
@@ -122,7 +122,7 @@ def load_graph(paths: Sequence[Path]) -> Graph:
     for raw_path in paths:
         path = Path(raw_path)
         fmt = rdf_format_for(path)
-        data = _read_bytes(path)
+        data = read_input(path)
         if fmt == "json-ld":
             try:
                 _parse_jsonld(graph, data, path)
@@ -158,9 +158,9 @@ def load_store(paths: Sequence[Path]) -> ox.Store:
             _graph_into_store(load_graph([path]), store, path)
             continue
         if fmt == "rdf/xml":
-            _refuse_dtd(_read_bytes(path), path)
+            _refuse_dtd(read_input(path), path)
         try:
-            with _open_binary(path) as stream:
+            with open_input(path) as stream:
                 if fmt in _QUAD_FORMATS:
                     store.extend(
                         ox.Quad(quad.subject, quad.predicate, quad.object)
@@ -355,29 +355,6 @@ def _syntax_error(exc: SyntaxError, path: Path, fmt: str) -> InputError:
 def _oxigraph_message(exc: SyntaxError) -> str:
     """Oxigraph's message without its location prefix (InputError adds file:line)."""
     return _OXIGRAPH_LOCATION.sub("", exc.msg or str(exc))
-
-
-def _read_bytes(path: Path) -> bytes:
-    with _open_binary(path) as stream:
-        try:
-            return stream.read()
-        except OSError as exc:
-            raise InputError(f"cannot read: {exc.strerror or exc}", path) from None
-
-
-@contextmanager
-def _open_binary(path: Path) -> Iterator[IO[bytes]]:
-    """Open ``path`` for reading bytes; a missing or unreadable file is an InputError."""
-    try:
-        stream = path.open("rb")
-    except FileNotFoundError:
-        raise InputError("no such file", path) from None
-    except IsADirectoryError:
-        raise InputError("is a directory, not an RDF file", path) from None
-    except OSError as exc:
-        raise InputError(f"cannot open: {exc.strerror or exc}", path) from None
-    with stream:
-        yield stream
 
 
 def _base(path: Path) -> str:

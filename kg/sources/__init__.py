@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from kg.compression import plain_suffix
 from kg.errors import InputError
 from kg.records import PublicationList
 from kg.sources.textlist import read_text_list
 
 READERS = {".txt": read_text_list}
+"""Reader by file type; each also reads its gzip-compressed form (``peyrard.txt.gz``)."""
 
 
 def discover_inputs(paths: Iterable[Path]) -> list[Path]:
@@ -25,10 +27,10 @@ def discover_inputs(paths: Iterable[Path]) -> list[Path]:
             found.update(
                 child
                 for child in path.rglob("*")
-                if child.is_file() and child.suffix.lower() in READERS
+                if child.is_file() and plain_suffix(child) in READERS
             )
         elif path.is_file():
-            if path.suffix.lower() not in READERS:
+            if plain_suffix(path) not in READERS:
                 known = ", ".join(sorted(READERS))
                 raise InputError(f"unsupported input type (kg reads {known})", path)
             found.add(path)
@@ -52,4 +54,4 @@ def discover_inputs(paths: Iterable[Path]) -> list[Path]:
 def read_inputs(files: Iterable[Path]) -> Iterator[PublicationList]:
     """Read each input file with the reader for its type, one list at a time."""
     for file in files:
-        yield READERS[file.suffix.lower()](file)
+        yield READERS[plain_suffix(file)](file)

@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
+from kg.compression import read_input
 from kg.errors import InputError
 from kg.records import PaperRecord, PersonName, PublicationList, SourceLocation
 from kg.text import latex_to_unicode, nfc
@@ -22,11 +23,7 @@ _CONTROL_CHARACTER = re.compile("[\x00-\x1f\x7f-\x9f]")
 
 def read_text_list(path: Path) -> PublicationList:
     """Read one list file; any defect raises ``InputError`` naming the file and line."""
-    try:
-        raw = path.read_bytes()
-    except OSError as error:
-        raise InputError(f"cannot read: {error.strerror or error}", path) from None
-    lines = _decode_lines(raw, path)
+    lines = _decode_lines(read_input(path), path)
     return parse_text_list(lines, path)
 
 
