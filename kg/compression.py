@@ -40,6 +40,10 @@ def open_input(path: Path) -> Iterator[IO[bytes]]:
     """
     try:
         raw: IO[bytes] = path.open("rb")
+    except FileNotFoundError:
+        raise InputError("no such file", path) from None
+    except IsADirectoryError:
+        raise InputError("is a directory, not a file", path) from None
     except OSError as error:
         raise InputError(f"cannot read: {error.strerror or error}", path) from None
     with raw:
