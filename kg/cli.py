@@ -9,19 +9,28 @@ from __future__ import annotations
 import os
 import re
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from functools import wraps
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
 import click
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 
 from kg import __version__
 from kg.config import Settings, load_settings
 from kg.errors import ExitStatus, InputError, KgError, ValidationFailed
-from kg.pipeline import build
+from kg.pipeline import ProgressCallback, build
 from kg.push import default_update_url, push
 from kg.queries import (
     list_canned_queries,
@@ -69,6 +78,32 @@ extra_shapes_option = click.option(
     type=click.Path(path_type=Path),
     help="Extra SHACL shapes file, checked on top of the bundled shapes (repeatable).",
 )
+
+
+@contextmanager
+def _progress_display() -> Iterator[ProgressCallback]:
+    """A progress bar per build stage on stderr, shown only on a terminal."""
+    console = Console(stderr=True)
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        disable=not console.is_terminal,
+        transient=True,
+    ) as display:
+        tasks: dict[str, TaskID] = {}
+
+        def show(stage: str, done: int, total: int | None) -> None:
+            if stage not in tasks:
+                for task in tasks.values():
+                    display.stop_task(task)
+                tasks[stage] = display.add_task(stage, total=total)
+            display.update(tasks[stage], completed=done, total=total)
+
+        yield show
 
 
 def _settings(ctx: click.Context) -> Settings:
@@ -119,9 +154,15 @@ def build_command(
     settings = _settings(ctx).overridden(
         base_iri=base_iri, output_dir=out_dir, extra_shapes=extra_shapes
     )
-    result = build(
-        list(inputs), settings.output_dir, settings.iris, settings.extra_shapes, compress
-    )
+    with _progress_display() as progress:
+        result = build(
+            list(inputs),
+            settings.output_dir,
+            settings.iris,
+            settings.extra_shapes,
+            compress,
+            progress=progress,
+        )
     if result.report.warnings:
         click.echo(format_report(result.report, "text"), err=True)
     corpus = result.corpus

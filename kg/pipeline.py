@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,9 +13,18 @@ from kg.errors import ValidationFailed
 from kg.export import write_exports
 from kg.graph import corpus_graph
 from kg.mapping import IriScheme
+from kg.records import PublicationList
 from kg.resources import sample_list
 from kg.sources import discover_inputs, read_inputs
 from kg.validation import ValidationReport, format_report, validate
+
+ProgressCallback = Callable[[str, int, int | None], None]
+"""Called as ``(stage, done, total)``: stages are reading (files), mapping, validating and
+writing; ``total`` is None where it is not known. The CLI draws it; the library never prints."""
+
+
+def _silent(_stage: str, _done: int, _total: int | None) -> None:
+    """The default progress callback: says nothing."""
 
 
 @dataclass(frozen=True)
@@ -26,10 +35,19 @@ class BuildResult:
     written: tuple[Path, ...]
 
 
-def load_corpus(inputs: Sequence[Path]) -> Corpus:
+def load_corpus(inputs: Sequence[Path], progress: ProgressCallback = _silent) -> Corpus:
     """Read and merge the lists named by ``inputs`` (the bundled sample when empty)."""
     files = discover_inputs(inputs or [sample_list()])
-    return build_corpus(read_inputs(files))
+    return build_corpus(_reporting(read_inputs(files), len(files), progress))
+
+
+def _reporting(
+    lists: Iterable[PublicationList], total: int, progress: ProgressCallback
+) -> Iterator[PublicationList]:
+    progress("reading", 0, total)
+    for done, publication_list in enumerate(lists, start=1):
+        yield publication_list
+        progress("reading", done, total)
 
 
 def build(
@@ -38,12 +56,16 @@ def build(
     iris: IriScheme,
     extra_shapes: Sequence[Path] = (),
     compress: bool = False,
+    progress: ProgressCallback = _silent,
 ) -> BuildResult:
     """Build, validate and export; raises ``ValidationFailed`` (writing nothing) on violations."""
-    corpus = load_corpus(inputs)
+    corpus = load_corpus(inputs, progress)
+    progress("mapping", 0, None)
     graph = corpus_graph(corpus, iris)
+    progress("validating", 0, None)
     report = validate(graph, extra_shapes)
     if not report.conforms:
         raise ValidationFailed(format_report(report, "text"))
+    progress("writing", 0, None)
     written = write_exports(graph, out_dir, compress)
     return BuildResult(corpus=corpus, graph=graph, report=report, written=tuple(written))

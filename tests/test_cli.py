@@ -229,3 +229,27 @@ def test_query_table_shortens_iris_under_the_base(example_graph_path: Path) -> N
     )
     assert table.returncode == 0, table.stderr
     assert "person:marija-sakota" in table.stdout and "<https://" not in table.stdout
+
+
+def test_build_reports_progress_by_stage(tmp_path: Path) -> None:
+    from kg.mapping import IriScheme
+    from kg.pipeline import build
+
+    seen: list[tuple[str, int, int | None]] = []
+    golden = Path(__file__).resolve().parent / "data" / "golden" / "two-lists"
+    build([golden], tmp_path, IriScheme(), progress=lambda *event: seen.append(event))
+    assert seen == [
+        ("reading", 0, 2),
+        ("reading", 1, 2),
+        ("reading", 2, 2),
+        ("mapping", 0, None),
+        ("validating", 0, None),
+        ("writing", 0, None),
+    ]
+
+
+def test_no_progress_bars_when_not_on_a_terminal(tmp_path: Path) -> None:
+    result = run("build", cwd=tmp_path)
+    assert result.returncode == 0
+    for stage in ("reading", "mapping", "validating", "writing"):
+        assert stage not in result.stderr and stage not in result.stdout
