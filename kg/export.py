@@ -19,6 +19,7 @@ from rdflib import Graph
 from kg.compression import GZIP_SUFFIX, gzip_bytes
 from kg.errors import ExportError
 from kg.namespaces import jsonld_context
+from kg.turtle import to_grouped_turtle
 
 Serializer = Callable[[Graph], bytes]
 
@@ -31,9 +32,8 @@ def to_ntriples(graph: Graph) -> bytes:
 
 
 def to_turtle(graph: Graph) -> bytes:
-    """Readable Turtle with kg's prefixes; rdflib sorts subjects and predicates itself."""
-    serialized: bytes = graph.serialize(format="turtle", encoding="utf-8")
-    return serialized
+    """Readable Turtle with kg's prefixes, each paper followed by its authorships."""
+    return to_grouped_turtle(graph)
 
 
 def to_jsonld(graph: Graph) -> bytes:

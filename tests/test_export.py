@@ -124,3 +124,21 @@ def test_bytes_identical_whatever_the_argument_order(tmp_path: Path) -> None:
         )
         outputs.append({name: (out / name).read_bytes() for name in EXPORTS})
     assert outputs[0] == outputs[1] == outputs[2]
+
+
+def test_turtle_keeps_each_paper_with_its_authorships_in_order(sample_graph: Graph) -> None:
+    text = kg.export.to_turtle(sample_graph).decode("utf-8")
+    blocks = [block.split(" ", 1)[0] for block in text.split("\n\n") if block.strip()]
+    papers = [b for b in blocks if b.startswith("paper:")]
+    assert len(papers) == 10
+    for paper in papers:
+        start = blocks.index(paper)
+        iri = f"<https://example.org/kg/paper/{paper.removeprefix('paper:')}"
+        following = blocks[start + 1 :]
+        authorships = []
+        for block in following:
+            if not block.startswith(f"{iri}#author-"):
+                break
+            authorships.append(int(block.rsplit("-", 1)[1].rstrip(">")))
+        assert authorships == list(range(1, len(authorships) + 1)) and authorships, paper
+    assert blocks[1].startswith("list:") or blocks[1].startswith("<https://example.org/kg/list/")
