@@ -52,8 +52,10 @@ CANNED = [
     "likely-duplicates",
     "owner-coauthors",
     "papers-per-author",
+    "papers-per-list",
     "papers-without-abstract",
     "person-papers",
+    "same-title-different-authors",
     "spellings",
 ]
 
@@ -259,6 +261,26 @@ def test_papers_without_abstract(example_graph_path: Path) -> None:
         '<https://example.org/kg/paper/x> a schema:ScholarlyArticle ; schema:name "No Abstract" .',
     )
     assert rows(run_canned("papers-without-abstract", store)) == [("No Abstract", "paper/x")]
+
+
+def test_papers_per_list(store: ox.Store) -> None:
+    assert rows(run_canned("papers-per-list", store)) == [
+        ("list/peyrard", "peyrard.txt", "Maxime Peyrard", 2)
+    ]
+
+
+def test_same_title_different_authors(example_graph_path: Path) -> None:
+    lower = "Fly-swat or cannon? Cost-effective language model choice via meta-modeling"
+    store = extra_store(
+        example_graph_path,
+        "<https://example.org/kg/paper/fly-et-al> a schema:ScholarlyArticle ;"
+        f' schema:name "{lower}" .'
+        "\n<https://example.org/kg/paper/other> a schema:ScholarlyArticle ;"
+        ' schema:name "Fly-Swat or Cannon" .',
+    )
+    assert rows(run_canned("same-title-different-authors", store)) == [
+        (lower, FLY_TITLE, "paper/fly-et-al", FLY)
+    ]
 
 
 def test_resolve_query_by_path_and_text(tmp_path: Path) -> None:
