@@ -42,6 +42,7 @@ from kg.queries import (
 )
 from kg.rdfio import load_graph, load_store
 from kg.results import format_result
+from kg.store import open_store
 from kg.validation import format_report, validate
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -139,6 +140,12 @@ def main(ctx: click.Context, config: Path | None) -> None:
 @click.option(
     "--gzip", "compress", is_flag=True, help="Write gzip-compressed exports (graph.nt.gz, …)."
 )
+@click.option(
+    "--store",
+    "store_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Also write the graph into an on-disk Oxigraph store in this folder.",
+)
 @click.pass_context
 @reports_errors
 def build_command(
@@ -148,6 +155,7 @@ def build_command(
     base_iri: str | None,
     extra_shapes: tuple[Path, ...],
     compress: bool,
+    store_dir: Path | None,
 ) -> None:
     """Build the graph from INPUT lists (.txt files or folders; default: the bundled sample),
     validate it and write the exports. Nothing is written when the graph has violations."""
@@ -162,6 +170,7 @@ def build_command(
             settings.extra_shapes,
             compress,
             progress=progress,
+            store=store_dir,
         )
     if result.report.warnings:
         click.echo(format_report(result.report, "text"), err=True)
@@ -173,6 +182,8 @@ def build_command(
     )
     for path in result.written:
         click.echo(f"wrote {path}")
+    if store_dir is not None:
+        click.echo(f"stored the graph in {store_dir}")
 
 
 @main.command("validate", short_help="Validate RDF files against the SHACL shapes.")
@@ -249,6 +260,12 @@ def _last_build(settings: Settings) -> Path:
 )
 @click.option("--endpoint", help="Run on this remote SPARQL endpoint instead of local files.")
 @click.option(
+    "--store",
+    "store_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Run on the on-disk store written by `kg build --store`.",
+)
+@click.option(
     "--timeout",
     type=click.FloatRange(min=0.1),
     default=30.0,
@@ -265,6 +282,7 @@ def query_command(
     params: tuple[str, ...],
     fmt: str,
     endpoint: str | None,
+    store_dir: Path | None,
     timeout: float,
 ) -> None:
     """Run a canned query (see `kg queries`), a .rq file, or -q 'SPARQL'."""
@@ -276,10 +294,12 @@ def query_command(
         else resolve_query(cast(str, query_ref))
     )
     bindings = parse_params(list(params), query.params)
+    if sum(1 for source in (data, endpoint, store_dir) if source) > 1:
+        raise click.UsageError("give at most one of --data, --store and --endpoint")
     if endpoint is not None:
-        if data:
-            raise click.UsageError("--data and --endpoint exclude each other")
         result = run_remote(query.text, endpoint, bindings, timeout=timeout)
+    elif store_dir is not None:
+        result = run_local(query.text, open_store(store_dir), bindings)
     else:
         files: Sequence[Path] = list(data) or [_last_build(_settings(ctx))]
         result = run_local(query.text, load_store(files), bindings)

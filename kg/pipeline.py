@@ -16,11 +16,13 @@ from kg.mapping import IriScheme
 from kg.records import PublicationList
 from kg.resources import sample_list
 from kg.sources import discover_inputs, read_inputs
+from kg.store import write_store
 from kg.validation import ValidationReport, format_report, validate
 
 ProgressCallback = Callable[[str, int, int | None], None]
-"""Called as ``(stage, done, total)``: stages are reading (files), mapping, validating and
-writing; ``total`` is None where it is not known. The CLI draws it; the library never prints."""
+"""Called as ``(stage, done, total)``: stages are reading (files), mapping, validating,
+writing and storing; ``total`` is None where it is not known. The CLI draws it; the
+library never prints."""
 
 
 def _silent(_stage: str, _done: int, _total: int | None) -> None:
@@ -57,8 +59,10 @@ def build(
     extra_shapes: Sequence[Path] = (),
     compress: bool = False,
     progress: ProgressCallback = _silent,
+    store: Path | None = None,
 ) -> BuildResult:
-    """Build, validate and export; raises ``ValidationFailed`` (writing nothing) on violations."""
+    """Build, validate and export (and fill an on-disk store when ``store`` is given);
+    raises ``ValidationFailed``, writing nothing, on violations."""
     corpus = load_corpus(inputs, progress)
     progress("mapping", 0, None)
     graph = corpus_graph(corpus, iris)
@@ -68,4 +72,7 @@ def build(
         raise ValidationFailed(format_report(report, "text"))
     progress("writing", 0, None)
     written = write_exports(graph, out_dir, compress)
+    if store is not None:
+        progress("storing", 0, None)
+        write_store(graph, store)
     return BuildResult(corpus=corpus, graph=graph, report=report, written=tuple(written))
