@@ -41,14 +41,11 @@ from kg.queries import (
     run_remote,
 )
 from kg.rdfio import load_graph, load_store
-from kg.results import format_result
+from kg.results import GRAPH_FORMATS, RESULT_FORMATS, format_result
 from kg.store import open_store
-from kg.validation import format_report, validate
+from kg.validation import REPORT_FORMATS, format_report, validate
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-REPORT_FORMATS = ("text", "turtle", "json")
-RESULT_FORMATS = ("table", "csv", "tsv", "json", "xml")
 
 
 def _fail(message: str, status: ExitStatus) -> None:
@@ -253,10 +250,10 @@ def _last_build(settings: Settings) -> Path:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(RESULT_FORMATS),
+    type=click.Choice(list(dict.fromkeys(RESULT_FORMATS + GRAPH_FORMATS))),
     default="table",
     show_default=True,
-    help="Result format (json and xml: SPARQL 1.1 results).",
+    help="Result format (json and xml: SPARQL 1.1 results; turtle and ntriples for CONSTRUCT).",
 )
 @click.option("--endpoint", help="Run on this remote SPARQL endpoint instead of local files.")
 @click.option(

@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 import pytest
 from click.testing import CliRunner
+from rdflib import Graph
 
 from kg.cli import main
 from kg.resources import sample_list
@@ -253,3 +254,18 @@ def test_no_progress_bars_when_not_on_a_terminal(tmp_path: Path) -> None:
     assert result.returncode == 0
     for stage in ("reading", "mapping", "validating", "writing"):
         assert stage not in result.stderr and stage not in result.stdout
+
+
+def test_construct_query_writes_rdf(example_graph_path: Path) -> None:
+    construct = (
+        "PREFIX schema: <http://schema.org/> "
+        "CONSTRUCT { ?p schema:name ?n } WHERE { ?p a schema:Person ; schema:name ?n }"
+    )
+    result = run(
+        "query", "-q", construct, "--data", str(example_graph_path), "--format", "ntriples"
+    )
+    assert result.returncode == 0, result.stderr
+    graph = Graph().parse(data=result.stdout, format="nt")
+    assert len(graph) == 3
+    wrong = run("query", "papers-per-list", "--data", str(example_graph_path), "--format", "turtle")
+    assert wrong.returncode == 2 and "unknown result format" in wrong.stderr
