@@ -8,6 +8,7 @@ depends on the graph alone, so the bytes stay the same run after run.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from io import BytesIO
 
 from rdflib import Graph, Literal
@@ -34,11 +35,7 @@ class _GroupedTurtleSerializer(TurtleSerializer):
         for paper in sorted(graph.subjects(RDF.type, SCHEMA.ScholarlyArticle), key=str):
             ordered.append(paper)
             authorships = graph.objects(paper, PROV.qualifiedAttribution)
-            ordered.extend(
-                sorted(
-                    authorships, key=lambda a: (_number(graph.value(a, SCHEMA.position)), str(a))
-                )
-            )
+            ordered.extend(sorted(authorships, key=self._by_position))
         ordered.extend(sorted(graph.subjects(RDF.type, SCHEMA.Person), key=str))
         placed = set(ordered)
         ordered = list(dict.fromkeys(ordered))
@@ -46,6 +43,17 @@ class _GroupedTurtleSerializer(TurtleSerializer):
         for subject in ordered:
             self._topLevels[subject] = True
         return ordered + rest
+
+    def sortProperties(self, properties: Mapping[Node, list[Node]]) -> list[Node]:
+        """rdflib's order, except a paper's authorships, which follow their positions."""
+        ordered: list[Node] = super().sortProperties(properties)
+        authorships = properties.get(PROV.qualifiedAttribution)
+        if authorships:
+            authorships.sort(key=self._by_position)
+        return ordered
+
+    def _by_position(self, authorship: Node) -> tuple[int, str]:
+        return _number(self.store.value(authorship, SCHEMA.position)), str(authorship)
 
 
 def _number(value: Node | None) -> int:

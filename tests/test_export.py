@@ -142,3 +142,6 @@ def test_turtle_keeps_each_paper_with_its_authorships_in_order(sample_graph: Gra
             authorships.append(int(block.rsplit("-", 1)[1].rstrip(">")))
         assert authorships == list(range(1, len(authorships) + 1)) and authorships, paper
     assert blocks[1].startswith("list:") or blocks[1].startswith("<https://example.org/kg/list/")
+    # Within a paper, qualifiedAttribution lists author-2 before author-10.
+    eurobert = text[text.index("paper:eurobert") :]
+    assert eurobert.index("#author-2>") < eurobert.index("#author-10>")
