@@ -10,6 +10,7 @@ other scripts to ASCII would merge different names that sound alike.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import unicodedata
 from collections import defaultdict
@@ -66,8 +67,13 @@ def paper_key(title: str, authors: Iterable[PersonName]) -> PaperKey:
 
 
 def short_hash(key: object) -> str:
-    """A stable short digest of a key (``repr`` of tuples of str is stable across runs)."""
-    return hashlib.sha256(repr(key).encode("utf-8")).hexdigest()[:_HASH_LENGTH]
+    """A stable short digest of a key of strings and tuples.
+
+    JSON, not ``repr``: how ``repr`` escapes a character depends on the Unicode version of
+    the Python running it, and IRIs must not change with the interpreter.
+    """
+    canonical = json.dumps(key, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:_HASH_LENGTH]
 
 
 def slug(text: str) -> str:

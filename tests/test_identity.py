@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from kg.identity import assign_slugs, fold, person_key, slug
+from kg.identity import assign_slugs, fold, person_key, short_hash, slug
 from kg.records import PersonName
 
 
@@ -58,3 +58,8 @@ def test_colliding_slugs_get_hashes_whatever_the_order() -> None:
     assert assigned[("c",)] == "y"
     assert assigned[("a",)] != assigned[("b",)]
     assert all(value.startswith("x-") for key, value in assigned.items() if key != ("c",))
+
+
+def test_hash_suffixes_never_change() -> None:
+    """Hash suffixes are part of IRIs: a change here would move published entities."""
+    assert short_hash(("王", ("a", "b"))) == "e40521b5"
