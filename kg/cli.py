@@ -47,6 +47,9 @@ from kg.validation import REPORT_FORMATS, format_report, validate
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+WARNINGS_SHOWN = 20
+"""Warnings a build prints before it only counts them."""
+
 
 def _fail(message: str, status: ExitStatus) -> None:
     click.echo(message.rstrip("\n"), err=True)
@@ -170,7 +173,9 @@ def build_command(
             store=store_dir,
         )
     if result.report.warnings:
-        click.echo(format_report(result.report, "text"), err=True)
+        click.echo(format_report(result.report, "text", limit=WARNINGS_SHOWN), err=True, nl=False)
+        if len(result.report.warnings) > WARNINGS_SHOWN:
+            click.echo(f"(`kg validate {result.written[-1]}` lists every warning)", err=True)
     corpus = result.corpus
     click.echo(
         f"{len(corpus.papers)} papers, {len(corpus.persons)} persons from "

@@ -13,7 +13,7 @@ import json
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 from typing import Any, Final, Literal
 
@@ -163,13 +163,15 @@ def validate(data: Graph, extra_shapes: Sequence[Path] = ()) -> ValidationReport
     return _read_report(results_graph, data)
 
 
-def format_report(report: ValidationReport, fmt: str = "text") -> str:
+def format_report(report: ValidationReport, fmt: str = "text", limit: int | None = None) -> str:
     """Render ``report`` as ``text`` (for people), ``turtle`` (SHACL) or ``json`` (for tools).
 
-    Every format is deterministic: same report, same bytes.
+    ``limit`` caps the result lines of the text format (the summary still counts them all),
+    so a large build does not bury its output in warnings. Every format is deterministic:
+    same report, same bytes.
     """
     writers: dict[str, Callable[[ValidationReport], str]] = {
-        "text": _format_text,
+        "text": partial(_format_text, limit=limit),
         "turtle": _format_turtle,
         "json": _format_json,
     }
@@ -446,8 +448,11 @@ def _summary(report: ValidationReport) -> str:
     return ", ".join(parts)
 
 
-def _format_text(report: ValidationReport) -> str:
-    lines = [f"{result.severity:<9} {result}" for result in report.results]
+def _format_text(report: ValidationReport, limit: int | None = None) -> str:
+    shown = report.results if limit is None else report.results[:limit]
+    lines = [f"{result.severity:<9} {result}" for result in shown]
+    if len(shown) < len(report.results):
+        lines.append(f"… {len(report.results) - len(shown)} more not shown")
     lines.append(_summary(report))
     return "\n".join(lines) + "\n"
 

@@ -269,3 +269,15 @@ def test_construct_query_writes_rdf(example_graph_path: Path) -> None:
     assert len(graph) == 3
     wrong = run("query", "papers-per-list", "--data", str(example_graph_path), "--format", "turtle")
     assert wrong.returncode == 2 and "unknown result format" in wrong.stderr
+
+
+def test_many_warnings_are_counted_not_all_printed(tmp_path: Path) -> None:
+    blocks = "".join(f"Paper {n}\nDoe, Jane\nThis abstract stops,\n" for n in range(25))
+    (tmp_path / "doe.txt").write_text("Doe, Jane\n" + blocks, encoding="utf-8")
+    result = run("build", "doe.txt", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.count("Warning   paper") == 20
+    assert "… 5 more not shown" in result.stderr and "0 violations, 25 warnings" in result.stderr
+    assert "kg validate exports/graph.nt` lists every warning" in result.stderr
+    full = run("validate", "exports/graph.nt", cwd=tmp_path)
+    assert full.stdout.count("Warning   paper") == 25
