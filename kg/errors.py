@@ -37,6 +37,10 @@ class InputError(KgError, ValueError):
             where += ": "
         super().__init__(where + message)
 
+    def __reduce__(self) -> tuple[type[InputError], tuple[str, Path | None, int | None]]:
+        """Keep file and line when the error crosses from a worker process."""
+        return type(self), (self.reason, self.path, self.line)
+
 
 class ConfigError(KgError, ValueError):
     """A bad option or configuration value."""

@@ -5,12 +5,15 @@ from __future__ import annotations
 import itertools
 from pathlib import Path
 
+import pytest
+
 from kg.corpus import build_corpus
+from kg.errors import InputError
 from kg.graph import corpus_graph
 from kg.mapping import IriScheme
 from kg.pipeline import load_corpus
 from kg.resources import sample_list
-from kg.sources import discover_inputs, read_inputs
+from kg.sources import PARALLEL_FROM, discover_inputs, read_inputs
 
 PEYRARD = """Peyrard, Maxime
 Fly-Swat or Cannon? Cost-Effective Language Model Choice via Meta-Modeling
@@ -93,3 +96,18 @@ def test_file_split_does_not_change_iris(tmp_path: Path) -> None:
     assert [p.slug for p in whole.papers] == [p.slug for p in split.papers]
     assert list(whole.persons) == list(split.persons)
     assert [p.slug for p in whole.persons.values()] == [p.slug for p in split.persons.values()]
+
+
+def test_parallel_reading_gives_the_lists_of_serial_reading(tmp_path: Path) -> None:
+    lists = {f"list{n:02d}": (PEYRARD, WEST)[n % 2] for n in range(2 * PARALLEL_FROM)}
+    files = discover_inputs(lists_in(tmp_path, **lists))
+    assert list(read_inputs(files, workers=2)) == list(read_inputs(files, workers=1))
+
+
+def test_errors_from_worker_processes_keep_file_and_line(tmp_path: Path) -> None:
+    paths = lists_in(tmp_path, **{f"list{n}": PEYRARD for n in range(PARALLEL_FROM)})
+    (tmp_path / "list3.txt").write_text("Doe, Jane\nTitle\nDoe\nAbstract.\n", encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        list(read_inputs(discover_inputs(paths), workers=2))
+    assert str(caught.value).startswith("list3.txt:3: ")
+    assert caught.value.line == 3 and caught.value.path == tmp_path / "list3.txt"
