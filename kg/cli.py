@@ -83,7 +83,7 @@ extra_shapes_option = click.option(
 
 @contextmanager
 def _progress_display() -> Iterator[ProgressCallback]:
-    """A progress bar per build stage on stderr, shown only on a terminal."""
+    """A progress bar per stage (of a build, or a push) on stderr, shown only on a terminal."""
     console = Console(stderr=True)
     with Progress(
         SpinnerColumn(),
@@ -384,20 +384,10 @@ def push_command(
     """Replace a graph on a SPARQL 1.1 Graph Store with FILES (default: the last build's
     graph.nt): uploaded in chunks to a staging graph, counted, then moved into place in one
     update, so a failed push leaves the live graph untouched."""
-    console = Console(stderr=True)
-    with Progress(
-        TextColumn("uploading"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("chunks"),
-        console=console,
-        disable=not console.is_terminal,
-        transient=True,
-    ) as progress:
-        task = progress.add_task("push", total=None)
+    with _progress_display() as progress:
 
         def advance(sent: int, total: int) -> None:
-            progress.update(task, completed=sent, total=total)
+            progress("uploading chunks", sent, total)
 
         report = push(
             list(files) or [_last_build(_settings(ctx))],

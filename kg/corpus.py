@@ -9,13 +9,16 @@ slug an IRI gets) depends only on the set of inputs, never on their order.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import PurePath
+from typing import TypeVar
 
 from kg.compression import plain_name
 from kg.identity import PaperKey, PersonKey, assign_slugs, paper_key, person_key, slug
 from kg.records import PaperRecord, PersonName, PublicationList, SourceLocation
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -148,10 +151,10 @@ def _diacritics(text: str) -> int:
     return sum(1 for char in text if not char.isascii())
 
 
-def _preferred_spelling(counts: Counter[PersonName]) -> PersonName:
-    """Accented spellings first (ASCII forms are usually the lossy ones), then the most
-    frequent, then code-point order."""
-    return min(counts, key=lambda n: (-_diacritics(n.printed), -counts[n], n.printed))
+def _most_trusted(counts: Counter[T], text: Callable[[T], str]) -> T:
+    """Accented forms first (ASCII forms are usually the lossy ones), then the most
+    frequent, then code-point order: a choice that depends only on what was seen."""
+    return min(counts, key=lambda item: (-_diacritics(text(item)), -counts[item], text(item)))
 
 
 def _preferred_slug(texts: Iterable[str]) -> str:
@@ -167,7 +170,7 @@ def _resolve_persons(spellings: dict[PersonKey, Counter[PersonName]]) -> dict[Pe
         Person(
             key=key,
             slug=slugs[key],
-            name=_preferred_spelling(counts),
+            name=_most_trusted(counts, lambda name: name.printed),
             spellings=tuple(sorted(counts, key=lambda n: (n.printed, n.display))),
         )
         for key, counts in spellings.items()
@@ -180,7 +183,7 @@ def _resolve_papers(sightings_by_key: dict[PaperKey, _PaperSightings]) -> tuple[
     papers = []
     for key, sightings in sightings_by_key.items():
         titles = sightings.titles
-        title = min(titles, key=lambda t: (-_diacritics(t), -titles[t], t))
+        title = _most_trusted(titles, str)
         abstract = min(sightings.abstracts, key=lambda a: (-len(a), a), default=None)
         authorships = tuple(
             Authorship(

@@ -20,7 +20,7 @@ import urllib.error
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final, Literal, TypeAlias
+from typing import Any, Final, Literal, TypeAlias, cast, get_args
 
 import pyoxigraph as ox
 from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
@@ -219,12 +219,8 @@ def _param_line(comment: str, where: str) -> QueryParam:
     name, kind = match["name"], match["kind"].strip()
     if not _VARNAME.fullmatch(name):
         raise QueryError(f"{where}: bad parameter name {name!r}; use letters, digits and _")
-    if kind == "iri":
-        return QueryParam(name, "iri", match["description"].strip())
-    if kind == "string":
-        return QueryParam(name, "string", match["description"].strip())
-    if kind == "integer":
-        return QueryParam(name, "integer", match["description"].strip())
+    if kind in get_args(ParamKind):
+        return QueryParam(name, cast(ParamKind, kind), match["description"].strip())
     raise QueryError(f"{where}: unknown parameter kind {kind!r}; {usage}")
 
 

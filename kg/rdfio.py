@@ -23,7 +23,7 @@ from kg.compression import open_input, plain_suffix, read_input
 from kg.errors import InputError
 from kg.namespaces import new_graph
 from kg.resources import context_path
-from kg.terms import to_oxigraph, to_rdflib
+from kg.terms import oxigraph_quads, to_rdflib
 
 __all__ = [
     "KG_CONTEXT_URLS",
@@ -309,16 +309,8 @@ def _refuse_dtd(data: bytes, path: Path) -> None:
 
 def _graph_into_store(graph: Graph, store: ox.Store, path: Path) -> None:
     """Copy an rdflib graph into an Oxigraph store; its blank nodes get fresh labels."""
-    blank_nodes: dict[BNode, ox.BlankNode] = {}
-
-    def fresh(node: BNode) -> ox.BlankNode:
-        return blank_nodes.setdefault(node, ox.BlankNode())
-
     try:
-        store.extend(
-            ox.Quad(to_oxigraph(s, fresh), to_oxigraph(p, fresh), to_oxigraph(o, fresh))  # type: ignore[arg-type]
-            for s, p, o in graph
-        )
+        store.extend(oxigraph_quads(graph))
     except (ValueError, TypeError) as exc:
         raise InputError(f"JSON-LD expands to invalid RDF: {exc}", path) from None
 

@@ -12,10 +12,10 @@ import tempfile
 from pathlib import Path
 
 import pyoxigraph as ox
-from rdflib import BNode, Graph
+from rdflib import Graph
 
 from kg.errors import ExportError, InputError
-from kg.terms import to_oxigraph
+from kg.terms import oxigraph_quads
 
 
 def write_store(graph: Graph, path: Path) -> None:
@@ -28,15 +28,7 @@ def write_store(graph: Graph, path: Path) -> None:
     backup = path.parent / f".{path.name}.old"
     try:
         store = ox.Store(str(staging))
-        blank_nodes: dict[BNode, ox.BlankNode] = {}
-
-        def blank(node: BNode) -> ox.BlankNode:
-            return blank_nodes.setdefault(node, ox.BlankNode())
-
-        store.bulk_extend(
-            ox.Quad(to_oxigraph(s, blank), to_oxigraph(p, blank), to_oxigraph(o, blank))  # type: ignore[arg-type]
-            for s, p, o in graph
-        )
+        store.bulk_extend(oxigraph_quads(graph))
         store.flush()
         del store  # closes the database before it moves
         shutil.rmtree(backup, ignore_errors=True)

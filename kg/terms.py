@@ -7,7 +7,7 @@ where the terms come from, so each caller passes its own mapping.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 
 import pyoxigraph as ox
 from rdflib import BNode, Literal, URIRef
@@ -69,3 +69,14 @@ def to_rdflib(term: object, blank_node: Callable[[ox.BlankNode], BNode]) -> Rdfl
             return Literal(term.value)
         return Literal(term.value, datatype=URIRef(term.datatype.value))
     raise ValueError("RDF 1.2 triple terms are not supported")
+
+
+def oxigraph_quads(triples: Iterable[tuple[Node, Node, Node]]) -> Iterator[ox.Quad]:
+    """rdflib triples as Oxigraph default-graph quads; each blank node gets a fresh one."""
+    blank_nodes: dict[BNode, ox.BlankNode] = {}
+
+    def fresh(node: BNode) -> ox.BlankNode:
+        return blank_nodes.setdefault(node, ox.BlankNode())
+
+    for s, p, o in triples:
+        yield ox.Quad(to_oxigraph(s, fresh), to_oxigraph(p, fresh), to_oxigraph(o, fresh))  # type: ignore[arg-type]
