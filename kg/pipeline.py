@@ -8,6 +8,7 @@ from pathlib import Path
 
 from rdflib import Graph
 
+from kg.batches import validation_batches
 from kg.corpus import Corpus, build_corpus
 from kg.errors import ValidationFailed
 from kg.export import write_exports
@@ -17,7 +18,7 @@ from kg.records import PublicationList
 from kg.resources import sample_list
 from kg.sources import discover_inputs, read_inputs
 from kg.store import write_store
-from kg.validation import ValidationReport, format_report, validate
+from kg.validation import ValidationReport, format_report, validate, validate_batches
 
 ProgressCallback = Callable[[str, int, int | None], None]
 """Called as ``(stage, done, total)``: stages are reading (files), mapping, validating,
@@ -67,7 +68,11 @@ def build(
     progress("mapping", 0, None)
     graph = corpus_graph(corpus, iris)
     progress("validating", 0, None)
-    report = validate(graph, extra_shapes)
+    report = (
+        validate(graph, extra_shapes)  # user shapes may read anything: the whole graph
+        if extra_shapes
+        else validate_batches(validation_batches(corpus, iris))
+    )
     if not report.conforms:
         raise ValidationFailed(format_report(report, "text"))
     progress("writing", 0, None)

@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 
 import pyoxigraph as ox
-from rdflib import BNode, Literal, URIRef
+from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import XSD
 from rdflib.term import Node
 
@@ -80,3 +80,36 @@ def oxigraph_quads(triples: Iterable[tuple[Node, Node, Node]]) -> Iterator[ox.Qu
 
     for s, p, o in triples:
         yield ox.Quad(to_oxigraph(s, fresh), to_oxigraph(p, fresh), to_oxigraph(o, fresh))  # type: ignore[arg-type]
+
+
+def ntriples(triples: Iterable[tuple[Node, Node, Node]]) -> str:
+    """N-Triples text of rdflib triples, blank node labels kept (``_:authors-x-1``)."""
+
+    def keep(node: BNode) -> ox.BlankNode:
+        return ox.BlankNode(str(node))
+
+    quads = (
+        ox.Quad(to_oxigraph(s, keep), to_oxigraph(p, keep), to_oxigraph(o, keep))  # type: ignore[arg-type]
+        for s, p, o in triples
+    )
+    text = ox.serialize(quads, format=ox.RdfFormat.N_TRIPLES)
+    return text.decode("utf-8") if text is not None else ""
+
+
+def parse_ntriples(text: str) -> Graph:
+    """An rdflib graph of N-Triples text, blank node labels kept."""
+    graph = Graph(bind_namespaces="none")
+    parsed = ox.parse(text.encode("utf-8"), format=ox.RdfFormat.N_TRIPLES, rename_blank_nodes=False)
+    for triple in parsed:
+        graph.add(
+            (
+                to_rdflib(triple.subject, _same_label),
+                to_rdflib(triple.predicate, _same_label),
+                to_rdflib(triple.object, _same_label),
+            )
+        )
+    return graph
+
+
+def _same_label(node: ox.BlankNode) -> BNode:
+    return BNode(node.value)

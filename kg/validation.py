@@ -10,28 +10,29 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from functools import cache, partial
+from itertools import chain, islice
 from pathlib import Path
-from typing import Any, Final, Literal
+from typing import Final, Literal
 
-import pyoxigraph as ox
-import pyshacl
-from pyshacl.errors import ReportableRuntimeError
+import pyshacl_turbo
+from pyshacl_turbo.rdf import Input as EngineInput
 from rdflib import BNode, Graph, Namespace, URIRef
 from rdflib import Literal as RdfLiteral
 from rdflib.collection import Collection
 from rdflib.namespace import NamespaceManager
-from rdflib.plugins.sparql.sparql import Query
-from rdflib.query import Processor, Result
-from rdflib.term import Identifier, Node, Variable
+from rdflib.term import Node
 
+from kg.batches import ValidationBatch
 from kg.errors import ConfigError
 from kg.namespaces import RDF, RDFS, new_graph, prefixes
 from kg.resources import shapes_dir
-from kg.terms import OxTerm, to_oxigraph, to_rdflib
+from kg.terms import ntriples, parse_ntriples
 
 __all__ = [
     "REPORT_FORMATS",
@@ -40,6 +41,7 @@ __all__ = [
     "ValidationResult",
     "format_report",
     "validate",
+    "validate_batches",
 ]
 
 SH: Final = Namespace("http://www.w3.org/ns/shacl#")
@@ -142,25 +144,82 @@ def validate(data: Graph, extra_shapes: Sequence[Path] = ()) -> ValidationReport
 
     The graph is read in place, never modified or copied.
     """
-    shapes = _shapes_graph(tuple(extra_shapes))
+    results_graph = _run_engine(data, tuple(extra_shapes))
+    return _read_report(results_graph, partial(_blank_label, data=data))
+
+
+def validate_batches(
+    batches: Iterable[ValidationBatch], workers: int | None = None
+) -> ValidationReport:
+    """Validate a kg-built graph batch by batch (see :mod:`kg.batches`) against the bundled
+    shapes, in ``workers`` processes (one per core by default): the same report as
+    :func:`validate` on the whole graph, with work that grows linearly with the graph."""
+    batches = iter(batches)
+    first = list(islice(batches, 2))
+    payloads = ((ntriples(batch.triples), batch.owned) for batch in chain(first, batches))
+    count = os.cpu_count() or 1 if workers is None else workers
+    if len(first) < 2 or count < 2:
+        parts = [_validate_batch(text, owned) for text, owned in payloads]
+    else:
+        with ProcessPoolExecutor(max_workers=count) as pool:
+            parts = list(pool.map(_validate_batch, *zip(*payloads, strict=True)))
+    results_graph = _merged_reports(report for _, report in parts)
+    results = sorted((r for found, _ in parts for r in found), key=ValidationResult.sort_key)
+    return ValidationReport(results=tuple(results), results_graph=results_graph)
+
+
+def _validate_batch(text: str, owned: frozenset[str]) -> tuple[list[ValidationResult], str]:
+    """One batch's results for the nodes it owns, and those results as N-Triples."""
+    data = EngineInput(text, "ntriples", None, {}, preserve_ids=True)
+    results_graph = _run_engine(data, (), focus=sorted(owned))
+    batch_graph: list[Graph] = []
+
+    def label_blank(node: BNode) -> str:
+        if not batch_graph:
+            batch_graph.append(parse_ntriples(text))
+        return _blank_label(node, batch_graph[0])
+
+    report = _read_report(results_graph, label_blank)
+    for report_node in list(results_graph.subjects(RDF.type, SH.ValidationReport)):
+        results_graph.remove((report_node, None, None))  # the merged report gets one of its own
+    return list(report.results), results_graph.serialize(format="nt")
+
+
+def _merged_reports(reports: Iterable[str]) -> Graph:
+    """One SHACL report graph from the batches' result triples."""
+    merged = Graph(bind_namespaces="none")
+    for text in reports:
+        merged.parse(data=text, format="nt")
+    report = BNode()
+    merged.add((report, RDF.type, SH.ValidationReport))
+    results = set(merged.subjects(RDF.type, SH.ValidationResult))
+    violations = any((result, SH.resultSeverity, SH.Violation) in merged for result in results)
+    merged.add((report, SH.conforms, RdfLiteral(not violations)))
+    for result in results:
+        merged.add((report, SH.result, result))
+    return merged
+
+
+def _run_engine(
+    data: Graph | EngineInput, extra_shapes: tuple[Path, ...], focus: Sequence[str] | None = None
+) -> Graph:
+    """The SHACL report graph of ``data``, from pyshacl-turbo (a SHACL engine in Rust with
+    pySHACL's interface; the test suite checks it against pySHACL itself)."""
+    shapes = _compiled_shapes(extra_shapes)
     try:
-        _conforms, results_graph, _text = pyshacl.validate(
-            _query_view(data),
-            shacl_graph=shapes,
+        _conforms, results_graph, _text = shapes.validate(  # type: ignore[no-untyped-call]
+            data,
             inference="none",
-            advanced=False,
-            js=False,
-            do_owl_imports=False,
-            meta_shacl=False,
             allow_infos=True,
             allow_warnings=True,
             abort_on_first=False,
+            focus_nodes=focus,
         )
-    except ReportableRuntimeError as error:  # broken shapes: users may edit them
-        raise ConfigError(f"the SHACL shapes in {shapes_dir()} are invalid: {error}") from error
-    if not isinstance(results_graph, Graph):  # pySHACL reports a failed run as an exception value
+    except (pyshacl_turbo.ReportableRuntimeError, pyshacl_turbo.ValidationFailure) as error:
+        raise ConfigError(f"SHACL validation could not run: {error}") from error
+    if not isinstance(results_graph, Graph):
         raise ConfigError(f"SHACL validation could not run: {results_graph}")
-    return _read_report(results_graph, data)
+    return results_graph
 
 
 def format_report(report: ValidationReport, fmt: str = "text", limit: int | None = None) -> str:
@@ -207,6 +266,20 @@ def _shapes_graph(extra_shapes: tuple[Path, ...] = ()) -> Graph:
 
 
 @cache
+def _compiled_shapes(extra_shapes: tuple[Path, ...] = ()) -> pyshacl_turbo.CompiledShapes:
+    """The shapes compiled once per process: no inference, no ``owl:imports``, nothing
+    fetched (SHACL-SPARQL and other SHACL Advanced Features stay off, as in SHACL Core +
+    SPARQL)."""
+    try:
+        compiled: pyshacl_turbo.CompiledShapes = pyshacl_turbo.compile_shapes(  # type: ignore[no-untyped-call]
+            _shapes_graph(extra_shapes), advanced=False
+        )
+        return compiled
+    except (pyshacl_turbo.ReportableRuntimeError, pyshacl_turbo.ValidationFailure) as error:
+        raise ConfigError(f"the SHACL shapes in {shapes_dir()} are invalid: {error}") from error
+
+
+@cache
 def _shape_kinds() -> dict[Node, str]:
     """Shape -> the entity it checks (rdfs:label of the node shape, inherited by its
     property shapes), so reports can say "paper <iri>" instead of just "<iri>"."""
@@ -221,99 +294,14 @@ def _shape_kinds() -> dict[Node, str]:
     return kinds
 
 
-# --- running pySHACL ------------------------------------------------------------------
-
-
-class _OxigraphQueryGraph(Graph):
-    """The data graph as pySHACL sees it, answering SPARQL through an Oxigraph mirror.
-
-    pySHACL evaluates every SHACL-SPARQL constraint once per focus node through
-    ``graph.query(text, initBindings={"this": node})``. rdflib parses and evaluates each
-    call in milliseconds; Oxigraph does it in microseconds. The graph's triples are copied
-    into an in-memory Oxigraph store once, and those queries are answered there, with the
-    bindings substituted (never pasted) and the rows handed back as rdflib terms. Everything
-    else pySHACL does still reads the rdflib store.
-    """
-
-    def __init__(self, data: Graph) -> None:
-        super().__init__(
-            store=data.store,
-            identifier=data.identifier,
-            # pySHACL binds "sh:" in the data graph's namespace manager; give it one of its
-            # own, so the caller's prefixes (and so their exports) stay as they were.
-            namespace_manager=NamespaceManager(Graph(bind_namespaces="none"), "none"),
-        )
-        self._mirror = ox.Store()
-        self._blank_to_ox: dict[BNode, ox.BlankNode] = {}
-        self._blank_from_ox: dict[ox.BlankNode, BNode] = {}
-        self._mirror.extend(
-            ox.Quad(self._to_ox(s), self._to_ox(p), self._to_ox(o))  # type: ignore[arg-type]
-            for s, p, o in data
-        )
-
-    def query(
-        self,
-        query_object: str | Query,
-        processor: str | Processor = "sparql",
-        result: str | type[Result] = "sparql",
-        initNs: Mapping[str, Any] | None = None,
-        initBindings: Mapping[str, Identifier] | None = None,
-        use_store_provided: bool = True,
-        **kwargs: Any,
-    ) -> Result:
-        if not (isinstance(query_object, str) and not initNs and processor == "sparql"):
-            return super().query(
-                query_object,
-                processor,
-                result,
-                initNs,
-                initBindings,
-                use_store_provided,
-                **kwargs,
-            )
-        substitutions: dict[ox.Variable, OxTerm | ox.Triple] = {
-            ox.Variable(str(name)): self._to_ox(term) for name, term in (initBindings or {}).items()
-        }
-        solutions = self._mirror.query(query_object, substitutions=substitutions or None)
-        if not isinstance(solutions, ox.QuerySolutions):
-            raise ConfigError("SHACL-SPARQL constraints must be SELECT queries")
-        answer = Result("SELECT")
-        answer.vars = [Variable(variable.value) for variable in solutions.variables]
-        answer.bindings = [
-            {
-                Variable(variable.value): self._from_ox(value)
-                for variable in solutions.variables
-                if (value := solution[variable]) is not None
-            }
-            for solution in solutions
-        ]
-        return answer
-
-    def _to_ox(self, term: Node) -> OxTerm:
-        return to_oxigraph(term, self._mirror_blank_node)
-
-    def _from_ox(self, term: object) -> Identifier:
-        return to_rdflib(term, lambda node: self._blank_from_ox.get(node) or BNode(node.value))
-
-    def _mirror_blank_node(self, node: BNode) -> ox.BlankNode:
-        if node not in self._blank_to_ox:
-            mirrored = ox.BlankNode()
-            self._blank_to_ox[node] = mirrored
-            self._blank_from_ox[mirrored] = node
-        return self._blank_to_ox[node]
-
-
-def _query_view(data: Graph) -> Graph:
-    """``data`` itself, seen through :class:`_OxigraphQueryGraph` when that is safe."""
-    if data.context_aware:  # datasets: let pySHACL handle their graphs itself
-        return data
-    return _OxigraphQueryGraph(data)
-
-
 # --- reading the report graph ---------------------------------------------------------
 
 
-def _read_report(results_graph: Graph, data: Graph) -> ValidationReport:
+BlankLabeller = Callable[[BNode], str]
+"""Gives a data blank node its stable label (see :func:`_blank_label`)."""
+
+
+def _read_report(results_graph: Graph, label_blank: BlankLabeller) -> ValidationReport:
     kinds = _shape_kinds()
     results: list[ValidationResult] = []
     for node in results_graph.objects(None, SH.result):
@@ -328,9 +316,9 @@ def _read_report(results_graph: Graph, data: Graph) -> ValidationReport:
         results.append(
             ValidationResult(
                 severity=_severity(severity),
-                focus_node=_render_node(focus, data) if focus is not None else "",
+                focus_node=_render_node(focus, label_blank) if focus is not None else "",
                 path=_render_path(results_graph, path) if path is not None else None,
-                value=_render_node(value, data) if value is not None else None,
+                value=_render_node(value, label_blank) if value is not None else None,
                 message="; ".join(messages) or component_text,
                 source_shape=_render_shape(shape) if shape is not None else "",
                 constraint_component=component_text,
@@ -378,10 +366,10 @@ def _namespace_manager() -> NamespaceManager:
     return new_graph().namespace_manager
 
 
-def _render_node(node: Node, data: Graph) -> str:
+def _render_node(node: Node, label_blank: BlankLabeller) -> str:
     """A data node: the bare IRI, a Turtle literal, or a stable blank node label."""
     if isinstance(node, BNode):
-        return _blank_label(node, data)
+        return label_blank(node)
     if isinstance(node, RdfLiteral):
         return node.n3(_namespace_manager())
     return str(node)

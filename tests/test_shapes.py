@@ -23,7 +23,6 @@ import pytest
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.collection import Collection
 from rdflib.compare import isomorphic
-from rdflib.plugins.stores.memory import Memory
 from rdflib.term import Node
 
 import kg.validation
@@ -1195,95 +1194,6 @@ def test_validate_never_opens_a_socket(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(socket, "getaddrinfo", refuse)
     assert validate(graph).conforms
     assert attempts == []
-
-
-class CountingMemory(Memory):
-    """A memory store that counts the triples it hands out: a measure of work that,
-    unlike time, does not depend on the machine."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.visited = 0
-
-    def triples(self, triple_pattern: Any, context: Any = None) -> Iterator[Any]:
-        for item in super().triples(triple_pattern, context):
-            self.visited += 1
-            yield item
-
-
-def synthetic(papers: int) -> tuple[Graph, CountingMemory]:
-    """``papers`` valid papers with four authors each, in one list."""
-    store = CountingMemory()
-    graph = Graph(store=store, bind_namespaces="none")
-    owner = URIRef(EX + "person/p0")
-    persons = {owner}
-    for triple in [
-        (LIST, RDF.type, SCHEMA.Dataset),
-        (LIST, RDF.type, FOAF.PersonalProfileDocument),
-        (LIST, SCHEMA.name, Literal("p0.txt")),
-        (LIST, SCHEMA.about, owner),
-        (LIST, FOAF.primaryTopic, owner),
-    ]:
-        graph.add(triple)
-    for i in range(papers):
-        paper = URIRef(f"{EX}paper/{i}")
-        record = URIRef(f"{LIST}#line-{i + 2}")
-        authors = [owner] + [URIRef(f"{EX}person/p{(i + k) % 13 + 1}") for k in range(3)]
-        persons.update(authors)
-        head = BNode()
-        Collection(graph, head, authors)
-        for triple in [
-            (paper, RDF.type, SCHEMA.ScholarlyArticle),
-            (paper, SCHEMA.name, Literal(f"Paper {i}")),
-            (paper, BIBO.authorList, head),
-            (paper, PROV.wasDerivedFrom, record),
-            (record, RDF.type, PROV.Entity),
-            (record, DCTERMS.isPartOf, LIST),
-            (record, KG.line, Literal(i + 2)),
-            (LIST, SCHEMA.hasPart, paper),
-        ]:
-            graph.add(triple)
-        for position, person in enumerate(authors, start=1):
-            authorship = URIRef(f"{paper}#author-{position}")
-            for triple in [
-                (paper, SCHEMA.author, person),
-                (paper, FOAF.maker, person),
-                (person, FOAF.made, paper),
-                (paper, PROV.qualifiedAttribution, authorship),
-                (authorship, RDF.type, PROV.Attribution),
-                (authorship, PROV.agent, person),
-                (authorship, SCHEMA.position, Literal(position)),
-                (authorship, SCHEMA.name, Literal(f"P{position}, A.")),
-            ]:
-                graph.add(triple)
-    for person in persons:
-        for p, o in [
-            (RDF.type, SCHEMA.Person),
-            (RDF.type, FOAF.Person),
-            (SCHEMA.name, Literal(f"A {person[-3:]}")),
-            (FOAF.name, Literal(f"A {person[-3:]}")),
-            (SCHEMA.familyName, Literal(person[-3:])),
-            (FOAF.familyName, Literal(person[-3:])),
-        ]:
-            graph.add((person, p, o))
-    store.visited = 0
-    return graph, store
-
-
-def test_validation_work_grows_linearly_with_the_papers() -> None:
-    """pySHACL checks each paper on its own; a Core constraint that scans, say, every
-    source record of the list makes validation quadratic. Then each extra paper costs
-    more than the one before; here it may not. (This counts reads of the rdflib store;
-    SHACL-SPARQL constraints run on the Oxigraph mirror and are watched by bench/.)"""
-    work = {}
-    for papers in (8, 16, 32):
-        graph, store = synthetic(papers)
-        report = validate(graph)
-        assert report.results == (), format_report(report, "text")
-        work[papers] = store.visited
-    first_per_paper = (work[16] - work[8]) / 8
-    then_per_paper = (work[32] - work[16]) / 16
-    assert then_per_paper <= 1.01 * first_per_paper, work
 
 
 # --- broken shapes --------------------------------------------------------------------
