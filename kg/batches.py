@@ -1,11 +1,13 @@
-"""Cut a corpus's graph into batches of entities that can be SHACL-validated independently.
+"""Cut a corpus's graph into entities: for SHACL validation in independent batches, and for
+builds split into shards (``kg build --shard I/N``).
 
-A batch holds the triples of its own entities (lists, papers with their authorships, list
-cells and source records, persons) plus the context that kg's shapes read from neighbouring
-entities: the types of linked persons, papers and lists, the lists that include a paper and
-the papers a person made. Validation keeps only the results whose focus node the batch owns,
-so every result comes from exactly one batch and their union is the whole-graph report;
-``tests/test_batches.py`` checks that equivalence on the sample and on random corpora.
+An entity is a list, a paper (with its authorships, list cells and source records) or a
+person; each triple of the graph belongs to exactly one. A validation batch holds its
+entities' triples plus the context that kg's shapes read from neighbouring entities: the
+types of linked persons, papers and lists, the lists that include a paper and the papers a
+person made. Validation keeps only the results whose focus node the batch owns, so every
+result comes from exactly one batch and their union is the whole-graph report;
+``tests/test_engine.py`` checks that equivalence on the sample and on random corpora.
 
 The context is what the bundled shapes need; user shapes (``--shapes``) may read anything,
 so builds with them validate the whole graph instead.
@@ -13,15 +15,17 @@ so builds with them validate the whole graph instead.
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
-from itertools import islice
+from itertools import chain, islice
 
 from rdflib import URIRef
 from rdflib.namespace import RDF
 
 from kg.corpus import Corpus, ListInfo, Paper, Person
+from kg.errors import ConfigError
 from kg.identity import PaperKey, PersonKey
 from kg.mapping import IriScheme, Triple, list_triples, paper_triples, person_triples
 from kg.namespaces import FOAF, SCHEMA
@@ -39,23 +43,67 @@ class ValidationBatch:
 
 
 @dataclass(frozen=True)
-class _Unit:
+class Shard:
+    """Part ``index`` of ``count`` (1-based): the entities whose IRI hashes to it.
+
+    IRIs derive from content, so every machine puts every entity in the same part without
+    talking to the others, and the parts' triples are disjoint and together the whole graph.
+    """
+
+    index: int
+    count: int
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.index <= self.count:
+            raise ConfigError(f"shard {self.index}/{self.count}: need 1 <= I <= N")
+
+    @classmethod
+    def parse(cls, text: str) -> Shard:
+        """``"2/8"`` -> part 2 of 8."""
+        index, slash, count = text.partition("/")
+        if not (slash and index.isdigit() and count.isdigit()):
+            raise ConfigError(f"shard {text!r}: expected I/N, e.g. 1/4")
+        return cls(int(index), int(count))
+
+    def owns(self, iri: str) -> bool:
+        digest = hashlib.sha256(iri.encode("utf-8")).digest()
+        return int.from_bytes(digest[:8], "big") % self.count == self.index - 1
+
+
+@dataclass(frozen=True)
+class Entity:
+    iri: str
     owned: tuple[str, ...]
-    triples: list[Triple]
+    """Its own IRI and those of its parts (authorships, source records)."""
+    own: list[Triple]
+    """The entity's triples: each triple of the graph belongs to exactly one entity."""
+    context: list[Triple]
+    """Neighbours' triples that the shapes read when checking this entity."""
 
 
 def validation_batches(
-    corpus: Corpus, iris: IriScheme, entities_per_batch: int = ENTITIES_PER_BATCH
+    corpus: Corpus,
+    iris: IriScheme,
+    entities_per_batch: int = ENTITIES_PER_BATCH,
+    shard: Shard | None = None,
 ) -> Iterator[ValidationBatch]:
-    """The corpus's graph as batches of ``entities_per_batch`` lists, papers or persons."""
-    units = _units(corpus, iris)
-    while chunk := list(islice(units, entities_per_batch)):
-        owned = frozenset(iri for unit in chunk for iri in unit.owned)
-        triples = dict.fromkeys(triple for unit in chunk for triple in unit.triples)
+    """The corpus's graph (or one shard of it) as batches of ``entities_per_batch``
+    entities."""
+    selected = entities(corpus, iris, shard)
+    while chunk := list(islice(selected, entities_per_batch)):
+        owned = frozenset(iri for entity in chunk for iri in entity.owned)
+        triples = dict.fromkeys(
+            triple for entity in chunk for triple in chain(entity.own, entity.context)
+        )
         yield ValidationBatch(owned=owned, triples=tuple(triples))
 
 
-def _units(corpus: Corpus, iris: IriScheme) -> Iterator[_Unit]:
+def entities(corpus: Corpus, iris: IriScheme, shard: Shard | None = None) -> Iterator[Entity]:
+    """Every entity of the corpus's graph (or of one shard): lists, papers, persons."""
+    return (e for e in _entities(corpus, iris) if shard is None or shard.owns(e.iri))
+
+
+def _entities(corpus: Corpus, iris: IriScheme) -> Iterator[Entity]:
     list_iris = {info.file_name: iris.publication_list(info) for info in corpus.lists}
     lists_of_paper: dict[PaperKey, list[ListInfo]] = defaultdict(list)
     for info in corpus.lists:
@@ -71,33 +119,33 @@ def _units(corpus: Corpus, iris: IriScheme) -> Iterator[_Unit]:
         return [(person, RDF.type, SCHEMA.Person), (person, RDF.type, FOAF.Person)]
 
     for info in corpus.lists:
-        triples = list(list_triples(info, corpus, iris))
-        triples += [
+        context: list[Triple] = [
             (iris.paper(corpus.paper(key)), RDF.type, SCHEMA.ScholarlyArticle)
             for key in info.papers
         ]
-        triples += person_types(info.owner)
-        yield _Unit(owned=(str(iris.publication_list(info)),), triples=triples)
+        context += person_types(info.owner)
+        iri = str(iris.publication_list(info))
+        yield Entity(iri, (iri,), list(list_triples(info, corpus, iris)), context)
 
     for paper in corpus.papers:
         subject = iris.paper(paper)
-        triples = list(paper_triples(paper, corpus, iris, list_iris))
+        context = []
         for authorship in paper.authorships:
-            triples += person_types(authorship.person)
+            context += person_types(authorship.person)
         for info in lists_of_paper[paper.key]:
-            triples += _list_context(iris.publication_list(info), subject, info, corpus, iris)
+            context += _list_context(iris.publication_list(info), subject, info, corpus, iris)
         owned = (
             str(subject),
             *(str(iris.authorship(subject, a.position)) for a in paper.authorships),
             *(str(iris.source_record(list_iris[s.file_name], s.line)) for s in paper.sources),
         )
-        yield _Unit(owned=owned, triples=triples)
+        own = list(paper_triples(paper, corpus, iris, list_iris))
+        yield Entity(str(subject), owned, own, context)
 
     for person in corpus.persons.values():
-        yield _Unit(
-            owned=(str(iris.person(person)),),
-            triples=[*person_triples(person, corpus, iris), *_made(person, papers_of_person, iris)],
-        )
+        iri = str(iris.person(person))
+        own = list(person_triples(person, corpus, iris))
+        yield Entity(iri, (iri,), own, list(_made(person, papers_of_person, iris)))
 
 
 def _list_context(

@@ -28,6 +28,7 @@ from rich.progress import (
 )
 
 from kg import __version__
+from kg.batches import Shard
 from kg.config import Settings, load_settings
 from kg.errors import ExitStatus, InputError, KgError, ValidationFailed
 from kg.pipeline import ProgressCallback, build
@@ -146,6 +147,12 @@ def main(ctx: click.Context, config: Path | None) -> None:
     type=click.Path(path_type=Path, file_okay=False),
     help="Also write the graph into an on-disk Oxigraph store in this folder.",
 )
+@click.option(
+    "--shard",
+    metavar="I/N",
+    help="Build only part I of N (1-based): the lists, papers and persons whose IRIs hash to "
+    "it. The N parts' N-Triples together are exactly one whole build.",
+)
 @click.pass_context
 @reports_errors
 def build_command(
@@ -156,9 +163,11 @@ def build_command(
     extra_shapes: tuple[Path, ...],
     compress: bool,
     store_dir: Path | None,
+    shard: str | None,
 ) -> None:
     """Build the graph from INPUT lists (.txt files or folders; default: the bundled sample),
     validate it and write the exports. Nothing is written when the graph has violations."""
+    part = Shard.parse(shard) if shard is not None else None
     settings = _settings(ctx).overridden(
         base_iri=base_iri, output_dir=out_dir, extra_shapes=extra_shapes
     )
@@ -171,16 +180,18 @@ def build_command(
             compress,
             progress=progress,
             store=store_dir,
+            shard=part,
         )
     if result.report.warnings:
         click.echo(format_report(result.report, "text", limit=WARNINGS_SHOWN), err=True, nl=False)
-        if len(result.report.warnings) > WARNINGS_SHOWN:
+        if len(result.report.warnings) > WARNINGS_SHOWN and part is None:
             click.echo(f"(`kg validate {result.written[-1]}` lists every warning)", err=True)
     corpus = result.corpus
     click.echo(
         f"{len(corpus.papers)} papers, {len(corpus.persons)} persons from "
         f"{len(corpus.lists)} list(s); {len(result.graph)} triples; "
         f"{len(result.report.warnings)} warning(s)"
+        + (f" in shard {part.index}/{part.count}" if part is not None else "")
     )
     for path in result.written:
         click.echo(f"wrote {path}")

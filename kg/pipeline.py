@@ -8,7 +8,7 @@ from pathlib import Path
 
 from rdflib import Graph
 
-from kg.batches import validation_batches
+from kg.batches import Shard, validation_batches
 from kg.corpus import Corpus, build_corpus
 from kg.errors import ValidationFailed
 from kg.export import write_exports
@@ -61,17 +61,23 @@ def build(
     compress: bool = False,
     progress: ProgressCallback = _silent,
     store: Path | None = None,
+    shard: Shard | None = None,
 ) -> BuildResult:
     """Build, validate and export (and fill an on-disk store when ``store`` is given);
-    raises ``ValidationFailed``, writing nothing, on violations."""
+    raises ``ValidationFailed``, writing nothing, on violations.
+
+    With ``shard``, every input is still read (names and slugs are chosen over all of them),
+    but only that part's entities are mapped, validated and written: N shards together hold
+    exactly the triples of one whole build.
+    """
     corpus = load_corpus(inputs, progress)
     progress("mapping", 0, None)
-    graph = corpus_graph(corpus, iris)
+    graph = corpus_graph(corpus, iris, shard)
     progress("validating", 0, None)
     report = (
         validate(graph, extra_shapes)  # user shapes may read anything: the whole graph
         if extra_shapes
-        else validate_batches(validation_batches(corpus, iris))
+        else validate_batches(validation_batches(corpus, iris, shard=shard))
     )
     if not report.conforms:
         raise ValidationFailed(format_report(report, "text"))

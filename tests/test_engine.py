@@ -29,7 +29,7 @@ from kg.pipeline import load_corpus
 from kg.validation import ValidationResult, format_report, validate, validate_batches
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
-from corpus import write_corpus  # noqa: E402
+from corpus import write_corpus
 
 
 def reference(graph: Graph) -> tuple[ValidationResult, ...]:
