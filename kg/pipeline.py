@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from rdflib import Graph
 
-from kg.batches import Shard, validation_batches
+from kg.batches import ENTITIES_PER_BATCH, Shard, validation_batches
 from kg.corpus import Corpus, build_corpus
 from kg.errors import ValidationFailed
 from kg.export import write_exports
@@ -73,12 +74,18 @@ def build(
     corpus = load_corpus(inputs, progress)
     progress("mapping", 0, None)
     graph = corpus_graph(corpus, iris, shard)
-    progress("validating", 0, None)
-    report = (
-        validate(graph, extra_shapes)  # user shapes may read anything: the whole graph
-        if extra_shapes
-        else validate_batches(validation_batches(corpus, iris, shard=shard))
-    )
+    if extra_shapes:  # user shapes may read anything: validate the whole graph
+        progress("validating", 0, None)
+        report = validate(graph, extra_shapes)
+    else:
+        entities = len(corpus.lists) + len(corpus.papers) + len(corpus.persons)
+        # A shard's share of the entities is known only once they are hashed.
+        total = math.ceil(entities / ENTITIES_PER_BATCH) if shard is None else None
+        progress("validating", 0, total)
+        report = validate_batches(
+            validation_batches(corpus, iris, shard=shard),
+            on_batch=lambda done: progress("validating", done, total),
+        )
     if not report.conforms:
         raise ValidationFailed(format_report(report, "text"))
     progress("writing", 0, None)

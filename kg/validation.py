@@ -149,23 +149,36 @@ def validate(data: Graph, extra_shapes: Sequence[Path] = ()) -> ValidationReport
 
 
 def validate_batches(
-    batches: Iterable[ValidationBatch], workers: int | None = None
+    batches: Iterable[ValidationBatch],
+    workers: int | None = None,
+    on_batch: Callable[[int], None] | None = None,
 ) -> ValidationReport:
     """Validate a kg-built graph batch by batch (see :mod:`kg.batches`) against the bundled
     shapes, in ``workers`` processes (one per core by default): the same report as
-    :func:`validate` on the whole graph, with work that grows linearly with the graph."""
+    :func:`validate` on the whole graph, with work that grows linearly with the graph.
+    ``on_batch`` is told how many batches are done, for progress bars."""
     batches = iter(batches)
     first = list(islice(batches, 2))
     payloads = ((ntriples(batch.triples), batch.owned) for batch in chain(first, batches))
     count = os.cpu_count() or 1 if workers is None else workers
+    parts: list[tuple[list[ValidationResult], str]] = []
     if len(first) < 2 or count < 2:
-        parts = [_validate_batch(text, owned) for text, owned in payloads]
+        for text, owned in payloads:
+            parts.append(_validate_batch(text, owned))
+            _tell(on_batch, len(parts))
     else:
         with ProcessPoolExecutor(max_workers=count) as pool:
-            parts = list(pool.map(_validate_batch, *zip(*payloads, strict=True)))
+            for part in pool.map(_validate_batch, *zip(*payloads, strict=True)):
+                parts.append(part)
+                _tell(on_batch, len(parts))
     results_graph = _merged_reports(report for _, report in parts)
     results = sorted((r for found, _ in parts for r in found), key=ValidationResult.sort_key)
     return ValidationReport(results=tuple(results), results_graph=results_graph)
+
+
+def _tell(on_batch: Callable[[int], None] | None, done: int) -> None:
+    if on_batch is not None:
+        on_batch(done)
 
 
 def _validate_batch(text: str, owned: frozenset[str]) -> tuple[list[ValidationResult], str]:

@@ -244,7 +244,8 @@ def test_build_reports_progress_by_stage(tmp_path: Path) -> None:
         ("reading", 1, 2),
         ("reading", 2, 2),
         ("mapping", 0, None),
-        ("validating", 0, None),
+        ("validating", 0, 1),  # batches of entities: this small build is one
+        ("validating", 1, 1),
         ("writing", 0, None),
     ]
 
