@@ -99,11 +99,12 @@ def validation_batches(
 
 
 def entities(corpus: Corpus, iris: IriScheme, shard: Shard | None = None) -> Iterator[Entity]:
-    """Every entity of the corpus's graph (or of one shard): lists, papers, persons."""
-    return (e for e in _entities(corpus, iris) if shard is None or shard.owns(e.iri))
+    """Every entity of the corpus's graph (or of one shard): lists, papers, persons. A shard
+    maps only its own entities, so N shards share the mapping work."""
 
+    def mine(iri: str) -> bool:
+        return shard is None or shard.owns(iri)
 
-def _entities(corpus: Corpus, iris: IriScheme) -> Iterator[Entity]:
     list_iris = {info.file_name: iris.publication_list(info) for info in corpus.lists}
     lists_of_paper: dict[PaperKey, list[ListInfo]] = defaultdict(list)
     for info in corpus.lists:
@@ -119,16 +120,20 @@ def _entities(corpus: Corpus, iris: IriScheme) -> Iterator[Entity]:
         return [(person, RDF.type, SCHEMA.Person), (person, RDF.type, FOAF.Person)]
 
     for info in corpus.lists:
+        iri = str(iris.publication_list(info))
+        if not mine(iri):
+            continue
         context: list[Triple] = [
             (iris.paper(corpus.paper(key)), RDF.type, SCHEMA.ScholarlyArticle)
             for key in info.papers
         ]
         context += person_types(info.owner)
-        iri = str(iris.publication_list(info))
         yield Entity(iri, (iri,), list(list_triples(info, corpus, iris)), context)
 
     for paper in corpus.papers:
         subject = iris.paper(paper)
+        if not mine(str(subject)):
+            continue
         context = []
         for authorship in paper.authorships:
             context += person_types(authorship.person)
@@ -144,6 +149,8 @@ def _entities(corpus: Corpus, iris: IriScheme) -> Iterator[Entity]:
 
     for person in corpus.persons.values():
         iri = str(iris.person(person))
+        if not mine(iri):
+            continue
         own = list(person_triples(person, corpus, iris))
         yield Entity(iri, (iri,), own, list(_made(person, papers_of_person, iris)))
 
