@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from itertools import chain, islice
 
@@ -36,8 +36,8 @@ ENTITIES_PER_BATCH = 2000
 
 @dataclass(frozen=True)
 class ValidationBatch:
-    owned: frozenset[str]
-    """The IRIs whose validation results this batch reports."""
+    owners: dict[str, str]
+    """Each IRI whose validation results this batch reports -> the entity it belongs to."""
     triples: tuple[Triple, ...]
     """The owned entities' triples plus the context the shapes read; no duplicates."""
 
@@ -89,13 +89,20 @@ def validation_batches(
 ) -> Iterator[ValidationBatch]:
     """The corpus's graph (or one shard of it) as batches of ``entities_per_batch``
     entities."""
-    selected = entities(corpus, iris, shard)
+    return batched(entities(corpus, iris, shard), entities_per_batch)
+
+
+def batched(
+    selected: Iterable[Entity], entities_per_batch: int = ENTITIES_PER_BATCH
+) -> Iterator[ValidationBatch]:
+    """``selected`` entities in batches of ``entities_per_batch``, with their context."""
+    selected = iter(selected)
     while chunk := list(islice(selected, entities_per_batch)):
-        owned = frozenset(iri for entity in chunk for iri in entity.owned)
+        owners = {iri: entity.iri for entity in chunk for iri in entity.owned}
         triples = dict.fromkeys(
             triple for entity in chunk for triple in chain(entity.own, entity.context)
         )
-        yield ValidationBatch(owned=owned, triples=tuple(triples))
+        yield ValidationBatch(owners=owners, triples=tuple(triples))
 
 
 def entities(corpus: Corpus, iris: IriScheme, shard: Shard | None = None) -> Iterator[Entity]:

@@ -49,6 +49,7 @@ from kg.validation import REPORT_FORMATS, format_report, validate
 F = TypeVar("F", bound=Callable[..., Any])
 
 WARNINGS_SHOWN = 20
+CACHE_FOLDER = ".kg-cache"
 """Warnings a build prints before it only counts them."""
 
 
@@ -153,6 +154,13 @@ def main(ctx: click.Context, config: Path | None) -> None:
     help="Build only part I of N (1-based): the lists, papers and persons whose IRIs hash to "
     "it. The N parts' N-Triples together are exactly one whole build.",
 )
+@click.option(
+    "--cache",
+    "cache_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Where a build keeps what the next one can reuse (default: OUT/.kg-cache).",
+)
+@click.option("--no-cache", is_flag=True, help="Validate every entity afresh and keep no cache.")
 @click.pass_context
 @reports_errors
 def build_command(
@@ -164,6 +172,8 @@ def build_command(
     compress: bool,
     store_dir: Path | None,
     shard: str | None,
+    cache_dir: Path | None,
+    no_cache: bool,
 ) -> None:
     """Build the graph from INPUT lists (.txt files or folders; default: the bundled sample),
     validate it and write the exports. Nothing is written when the graph has violations."""
@@ -181,6 +191,7 @@ def build_command(
             progress=progress,
             store=store_dir,
             shard=part,
+            cache_dir=None if no_cache else cache_dir or settings.output_dir / CACHE_FOLDER,
         )
     if result.report.warnings:
         click.echo(format_report(result.report, "text", limit=WARNINGS_SHOWN), err=True, nl=False)
@@ -193,6 +204,11 @@ def build_command(
         f"{len(result.report.warnings)} warning(s)"
         + (f" in shard {part.index}/{part.count}" if part is not None else "")
     )
+    if result.reused:
+        click.echo(
+            f"validated {result.validated} changed or new entities; {result.reused} unchanged "
+            "since the last build kept their results"
+        )
     for path in result.written:
         click.echo(f"wrote {path}")
     if store_dir is not None:

@@ -2,24 +2,24 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from rdflib import Graph
 
-from kg.batches import ENTITIES_PER_BATCH, Shard, validation_batches
+from kg.batches import Shard, entities
 from kg.corpus import Corpus, build_corpus
 from kg.errors import ValidationFailed
 from kg.export import write_exports
 from kg.graph import corpus_graph
+from kg.incremental import ValidationCache, validate_entities
 from kg.mapping import IriScheme
 from kg.records import PublicationList
 from kg.resources import sample_list
 from kg.sources import discover_inputs, read_inputs
 from kg.store import write_store
-from kg.validation import ValidationReport, format_report, validate, validate_batches
+from kg.validation import ValidationReport, format_report, validate
 
 ProgressCallback = Callable[[str, int, int | None], None]
 """Called as ``(stage, done, total)``: stages are reading (files), mapping, validating,
@@ -37,6 +37,11 @@ class BuildResult:
     graph: Graph
     report: ValidationReport
     written: tuple[Path, ...]
+    validated: int | None = None
+    """Entities validated afresh; None when the whole graph was validated at once (extra
+    shapes)."""
+    reused: int = 0
+    """Entities whose validation outcome came unchanged from the last build's cache."""
 
 
 def load_corpus(inputs: Sequence[Path], progress: ProgressCallback = _silent) -> Corpus:
@@ -63,6 +68,7 @@ def build(
     progress: ProgressCallback = _silent,
     store: Path | None = None,
     shard: Shard | None = None,
+    cache_dir: Path | None = None,
 ) -> BuildResult:
     """Build, validate and export (and fill an on-disk store when ``store`` is given);
     raises ``ValidationFailed``, writing nothing, on violations.
@@ -70,22 +76,27 @@ def build(
     With ``shard``, every input is still read (names and slugs are chosen over all of them),
     but only that part's entities are mapped, validated and written: N shards together hold
     exactly the triples of one whole build.
+
+    With ``cache_dir``, entities whose triples did not change since the last build there
+    keep their validation outcome instead of being validated again (see
+    :mod:`kg.incremental`).
     """
     corpus = load_corpus(inputs, progress)
     progress("mapping", 0, None)
     graph = corpus_graph(corpus, iris, shard)
+    validated, reused = None, 0
+    cache = ValidationCache(cache_dir) if cache_dir is not None and not extra_shapes else None
     if extra_shapes:  # user shapes may read anything: validate the whole graph
         progress("validating", 0, None)
         report = validate(graph, extra_shapes)
     else:
-        entities = len(corpus.lists) + len(corpus.papers) + len(corpus.persons)
-        # A shard's share of the entities is known only once they are hashed.
-        total = math.ceil(entities / ENTITIES_PER_BATCH) if shard is None else None
-        progress("validating", 0, total)
-        report = validate_batches(
-            validation_batches(corpus, iris, shard=shard),
-            on_batch=lambda done: progress("validating", done, total),
+        outcome = validate_entities(
+            entities(corpus, iris, shard),
+            cache,
+            on_progress=lambda done, total: progress("validating", done, total),
         )
+        report, validated = outcome.report, outcome.validated
+        reused = outcome.entities - outcome.validated
     if not report.conforms:
         raise ValidationFailed(format_report(report, "text"))
     progress("writing", 0, None)
@@ -93,4 +104,6 @@ def build(
     if store is not None:
         progress("storing", 0, None)
         write_store(graph, store)
-    return BuildResult(corpus=corpus, graph=graph, report=report, written=tuple(written))
+    if cache is not None:
+        cache.save()
+    return BuildResult(corpus, graph, report, tuple(written), validated, reused)

@@ -12,7 +12,7 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from functools import cache, partial
@@ -36,10 +36,13 @@ from kg.terms import ntriples, parse_ntriples
 
 __all__ = [
     "REPORT_FORMATS",
+    "EntityOutcome",
     "Severity",
     "ValidationReport",
     "ValidationResult",
+    "batch_outcomes",
     "format_report",
+    "merged_report",
     "validate",
     "validate_batches",
 ]
@@ -148,6 +151,24 @@ def validate(data: Graph, extra_shapes: Sequence[Path] = ()) -> ValidationReport
     return _read_report(results_graph, partial(_blank_label, data=data))
 
 
+@dataclass(frozen=True)
+class EntityOutcome:
+    """What validating one entity (a list, paper or person of a build) found."""
+
+    results: tuple[ValidationResult, ...] = ()
+    report: str = ""
+    """The results as SHACL report triples (N-Triples), for the merged report graph."""
+
+    def as_json(self) -> str:
+        return json.dumps({"results": [r.as_dict() for r in self.results], "report": self.report})
+
+    @classmethod
+    def from_json(cls, text: str) -> EntityOutcome:
+        document = json.loads(text)
+        results = tuple(ValidationResult(**fields) for fields in document["results"])
+        return cls(results=results, report=document["report"])
+
+
 def validate_batches(
     batches: Iterable[ValidationBatch],
     workers: int | None = None,
@@ -157,23 +178,44 @@ def validate_batches(
     shapes, in ``workers`` processes (one per core by default): the same report as
     :func:`validate` on the whole graph, with work that grows linearly with the graph.
     ``on_batch`` is told how many batches are done, for progress bars."""
+    return merged_report(batch_outcomes(batches, workers, on_batch).values())
+
+
+def batch_outcomes(
+    batches: Iterable[ValidationBatch],
+    workers: int | None = None,
+    on_batch: Callable[[int], None] | None = None,
+) -> dict[str, EntityOutcome]:
+    """Every batched entity's outcome, by entity IRI (see :func:`validate_batches`)."""
     batches = iter(batches)
     first = list(islice(batches, 2))
-    payloads = ((ntriples(batch.triples), batch.owned) for batch in chain(first, batches))
+    payloads = ((ntriples(batch.triples), batch.owners) for batch in chain(first, batches))
     count = os.cpu_count() or 1 if workers is None else workers
-    parts: list[tuple[list[ValidationResult], str]] = []
+    outcomes: dict[str, EntityOutcome] = {}
+    done = 0
     if len(first) < 2 or count < 2:
-        for text, owned in payloads:
-            parts.append(_validate_batch(text, owned))
-            _tell(on_batch, len(parts))
-    else:
-        with ProcessPoolExecutor(max_workers=count) as pool:
-            for part in pool.map(_validate_batch, *zip(*payloads, strict=True)):
-                parts.append(part)
-                _tell(on_batch, len(parts))
-    results_graph = _merged_reports(report for _, report in parts)
-    results = sorted((r for found, _ in parts for r in found), key=ValidationResult.sort_key)
-    return ValidationReport(results=tuple(results), results_graph=results_graph)
+        parts: Iterable[dict[str, EntityOutcome]] = (_validate_batch(*p) for p in payloads)
+        for part in parts:
+            outcomes.update(part)
+            done += 1
+            _tell(on_batch, done)
+        return outcomes
+    with ProcessPoolExecutor(max_workers=count) as pool:
+        for part in pool.map(_validate_batch, *zip(*payloads, strict=True)):
+            outcomes.update(part)
+            done += 1
+            _tell(on_batch, done)
+    return outcomes
+
+
+def merged_report(outcomes: Iterable[EntityOutcome]) -> ValidationReport:
+    """One report from entities' outcomes: results sorted, report triples in one graph."""
+    outcomes = list(outcomes)
+    results = sorted(
+        (r for outcome in outcomes for r in outcome.results), key=ValidationResult.sort_key
+    )
+    graph = _merged_reports(outcome.report for outcome in outcomes if outcome.report)
+    return ValidationReport(results=tuple(results), results_graph=graph)
 
 
 def _tell(on_batch: Callable[[int], None] | None, done: int) -> None:
@@ -181,10 +223,11 @@ def _tell(on_batch: Callable[[int], None] | None, done: int) -> None:
         on_batch(done)
 
 
-def _validate_batch(text: str, owned: frozenset[str]) -> tuple[list[ValidationResult], str]:
-    """One batch's results for the nodes it owns, and those results as N-Triples."""
+def _validate_batch(text: str, owners: dict[str, str]) -> dict[str, EntityOutcome]:
+    """The outcome of each entity in one batch (N-Triples ``text``; ``owners`` maps each
+    focus node the batch reports on to its entity)."""
     data = EngineInput(text, "ntriples", None, {}, preserve_ids=True)
-    results_graph = _run_engine(data, (), focus=sorted(owned))
+    results_graph = _run_engine(data, (), focus=sorted(owners))
     batch_graph: list[Graph] = []
 
     def label_blank(node: BNode) -> str:
@@ -192,14 +235,34 @@ def _validate_batch(text: str, owned: frozenset[str]) -> tuple[list[ValidationRe
             batch_graph.append(parse_ntriples(text))
         return _blank_label(node, batch_graph[0])
 
-    report = _read_report(results_graph, label_blank)
-    for report_node in list(results_graph.subjects(RDF.type, SH.ValidationReport)):
-        results_graph.remove((report_node, None, None))  # the merged report gets one of its own
-    return list(report.results), results_graph.serialize(format="nt")
+    found: dict[str, Graph] = {}
+    for node in results_graph.objects(None, SH.result):
+        focus = str(_one(results_graph, node, SH.focusNode))
+        part = found.setdefault(owners[focus], Graph(bind_namespaces="none"))
+        for triple in _reachable(results_graph, node):
+            part.add(triple)
+    outcomes = dict.fromkeys(owners.values(), EntityOutcome())
+    for entity, part in found.items():
+        results = _read_results(part, part.subjects(RDF.type, SH.ValidationResult), label_blank)
+        outcomes[entity] = EntityOutcome(results, part.serialize(format="nt"))
+    return outcomes
+
+
+def _reachable(graph: Graph, node: Node) -> Iterator[tuple[Node, Node, Node]]:
+    """The triples of a result node and of the blank nodes it leads to (paths, shapes)."""
+    seen = {node}
+    todo = [node]
+    while todo:
+        subject = todo.pop()
+        for predicate, obj in graph.predicate_objects(subject):
+            yield subject, predicate, obj
+            if isinstance(obj, BNode) and obj not in seen:
+                seen.add(obj)
+                todo.append(obj)
 
 
 def _merged_reports(reports: Iterable[str]) -> Graph:
-    """One SHACL report graph from the batches' result triples."""
+    """One SHACL report graph from entities' result triples."""
     merged = Graph(bind_namespaces="none")
     for text in reports:
         merged.parse(data=text, format="nt")
@@ -315,9 +378,16 @@ BlankLabeller = Callable[[BNode], str]
 
 
 def _read_report(results_graph: Graph, label_blank: BlankLabeller) -> ValidationReport:
+    results = _read_results(results_graph, results_graph.objects(None, SH.result), label_blank)
+    return ValidationReport(results=results, results_graph=results_graph)
+
+
+def _read_results(
+    results_graph: Graph, nodes: Iterable[Node], label_blank: BlankLabeller
+) -> tuple[ValidationResult, ...]:
     kinds = _shape_kinds()
     results: list[ValidationResult] = []
-    for node in results_graph.objects(None, SH.result):
+    for node in nodes:
         severity = _one(results_graph, node, SH.resultSeverity)
         focus = _one(results_graph, node, SH.focusNode)
         path = _one(results_graph, node, SH.resultPath)
@@ -338,8 +408,7 @@ def _read_report(results_graph: Graph, label_blank: BlankLabeller) -> Validation
                 focus_kind=kinds.get(shape, "") if shape is not None else "",
             )
         )
-    results.sort(key=ValidationResult.sort_key)
-    return ValidationReport(results=tuple(results), results_graph=results_graph)
+    return tuple(sorted(results, key=ValidationResult.sort_key))
 
 
 def _one(graph: Graph, subject: Node, predicate: URIRef) -> Node | None:

@@ -31,6 +31,7 @@ def test_build_without_inputs_uses_the_sample(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "10 papers, 46 persons from 1 list(s)" in result.stdout
     assert sorted(p.name for p in (tmp_path / "exports").iterdir()) == [
+        ".kg-cache",  # what the next build may reuse
         "graph.jsonld",
         "graph.nt",
         "graph.ttl",
@@ -63,11 +64,12 @@ def test_bad_input_exits_2_with_file_and_line_and_writes_nothing(
 def test_failed_build_keeps_previous_exports(tmp_path: Path) -> None:
     out = tmp_path / "out"
     assert run("build", "-o", str(out), cwd=tmp_path).returncode == 0
-    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    assert out / ".kg-cache" / "validation.sqlite" in before
     bad = tmp_path / "bad.txt"
     bad.write_text("Peyrard, Maxime\nA Title\n", encoding="utf-8")
     assert run("build", str(bad), "-o", str(out), cwd=tmp_path).returncode == 2
-    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
 
 
 def test_missing_input_and_bad_base_iri_exit_2(tmp_path: Path) -> None:

@@ -130,7 +130,7 @@ def test_every_entity_is_owned_by_exactly_one_batch(tmp_path: Path) -> None:
     corpus = random_corpus(tmp_path, 5, papers=30)
     iris = IriScheme()
     graph = corpus_graph(corpus, iris)
-    owned = [iri for batch in validation_batches(corpus, iris, 7) for iri in batch.owned]
+    owned = [iri for batch in validation_batches(corpus, iris, 7) for iri in batch.owners]
     subjects = {str(s) for s in graph.subjects() if isinstance(s, URIRef)}
     assert len(owned) == len(set(owned))
     assert set(owned) == subjects

@@ -1,0 +1,144 @@
+"""Incremental validation: a rebuild validates only the entities whose triples changed.
+
+An entity's outcome depends only on the shapes, the engine and the triples it is validated
+with (its own and its context, see :mod:`kg.batches`), so those are hashed into its cache
+key. Adding a list to a corpus changes the list, its papers and their authors; every other
+entity's key, and so its outcome, is what the last build found. The cache lives beside a
+build's exports (``<out>/.kg-cache/validation.sqlite``), holds exactly the entities of the
+last successful build, and is rewritten only after that build has written its exports.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sqlite3
+import tempfile
+from collections.abc import Callable, Iterable
+from contextlib import closing
+from dataclasses import dataclass
+from functools import cache
+from importlib.metadata import version
+from pathlib import Path
+
+from kg import __version__
+from kg.batches import Entity, batched
+from kg.errors import ExportError
+from kg.resources import shapes_dir
+from kg.terms import ntriples
+from kg.validation import EntityOutcome, ValidationReport, batch_outcomes, merged_report
+
+CACHE_FILE = "validation.sqlite"
+
+
+class ValidationCache:
+    """Entity outcomes by key: read from the last build's file, written anew by ``save``."""
+
+    def __init__(self, folder: Path) -> None:
+        self.path = folder / CACHE_FILE
+        self._current: dict[str, str] = {}
+        self._previous: sqlite3.Connection | None = None
+        if self.path.is_file():
+            try:
+                self._previous = sqlite3.connect(
+                    f"{self.path.resolve().as_uri()}?mode=ro", uri=True
+                )
+                self._previous.execute("SELECT key, outcome FROM outcomes LIMIT 1").fetchall()
+            except sqlite3.Error:  # unreadable or from another kg: start afresh
+                self._previous = None
+
+    def outcome(self, key: str) -> EntityOutcome | None:
+        """The outcome the last build stored under ``key``, if any; remembered for ``save``."""
+        if self._previous is None:
+            return None
+        row = self._previous.execute(
+            "SELECT outcome FROM outcomes WHERE key = ?", (key,)
+        ).fetchone()
+        if row is None:
+            return None
+        self._current[key] = row[0]
+        return EntityOutcome.from_json(row[0])
+
+    def remember(self, key: str, outcome: EntityOutcome) -> None:
+        self._current[key] = outcome.as_json()
+
+    def save(self) -> None:
+        """Replace the file with this build's entities, atomically."""
+        if self._previous is not None:
+            self._previous.close()
+            self._previous = None
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        handle, name = tempfile.mkstemp(dir=self.path.parent, prefix=".validation.", suffix=".tmp")
+        os.close(handle)
+        try:
+            with closing(sqlite3.connect(name)) as database:
+                database.execute("CREATE TABLE outcomes (key TEXT PRIMARY KEY, outcome TEXT)")
+                database.executemany(
+                    "INSERT INTO outcomes VALUES (?, ?)", sorted(self._current.items())
+                )
+                database.commit()
+            os.replace(name, self.path)
+        except (OSError, sqlite3.Error) as error:
+            Path(name).unlink(missing_ok=True)
+            raise ExportError(f"cannot write the build cache {self.path}: {error}") from None
+
+
+@dataclass(frozen=True)
+class IncrementalReport:
+    report: ValidationReport
+    validated: int
+    """Entities validated afresh; the others' outcomes came from the cache."""
+    entities: int
+
+
+def validate_entities(
+    selected: Iterable[Entity],
+    cache: ValidationCache | None = None,
+    workers: int | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> IncrementalReport:
+    """Validate ``selected`` entities in batches, reusing the cached outcome of every entity
+    whose key has not changed. ``on_progress(done, total)`` counts batches."""
+    outcomes: dict[str, EntityOutcome] = {}
+    misses: list[tuple[str, Entity]] = []
+    for entity in selected:
+        key = entity_key(entity)
+        found = cache.outcome(key) if cache is not None else None
+        if found is None:
+            misses.append((key, entity))
+        else:
+            outcomes[entity.iri] = found
+    batches = list(batched(entity for _, entity in misses))
+    if on_progress is not None:
+        on_progress(0, len(batches))
+    fresh = batch_outcomes(
+        batches,
+        workers,
+        None if on_progress is None else lambda done: on_progress(done, len(batches)),
+    )
+    for key, entity in misses:
+        outcomes[entity.iri] = fresh[entity.iri]
+        if cache is not None:
+            cache.remember(key, fresh[entity.iri])
+    return IncrementalReport(
+        report=merged_report(outcomes[iri] for iri in sorted(outcomes)),
+        validated=len(misses),
+        entities=len(outcomes),
+    )
+
+
+def entity_key(entity: Entity) -> str:
+    """A hash of everything an entity's outcome depends on."""
+    lines = sorted(ntriples([*entity.own, *entity.context]).splitlines())
+    digest = hashlib.sha256(_fingerprint().encode("utf-8"))
+    digest.update("\n".join(lines).encode("utf-8"))
+    return digest.hexdigest()
+
+
+@cache
+def _fingerprint() -> str:
+    """kg's and the engine's versions and the bundled shapes' bytes."""
+    digest = hashlib.sha256(f"kg {__version__} pyshacl-turbo {version('pyshacl-turbo')}".encode())
+    for path in sorted(shapes_dir().glob("*.ttl")):
+        digest.update(path.name.encode("utf-8") + b"\0" + path.read_bytes())
+    return digest.hexdigest()

@@ -1,0 +1,138 @@
+"""Incremental builds: a rebuild validates only what changed, and says the same."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import kg.incremental
+from kg.mapping import IriScheme
+from kg.pipeline import BuildResult, build
+from kg.validation import format_report
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+from corpus import write_corpus
+
+NEW_LIST = """Novak, Jana
+A Study of Incremental Graph Builds
+Novak, Jana, {author}
+We rebuild only what changed.
+"""
+
+
+@pytest.fixture
+def corpus_dir(tmp_path: Path) -> Path:
+    folder = tmp_path / "lists"
+    write_corpus(folder, 40, seed=11)
+    return folder
+
+
+def built(inputs: Path, out: Path, cache: Path | None) -> BuildResult:
+    return build([inputs], out, IriScheme(), cache_dir=cache)
+
+
+def exports(out: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in out.glob("graph.*")}
+
+
+def same_reports(first: BuildResult, second: BuildResult) -> None:
+    assert first.report.results == second.report.results
+    for fmt in ("text", "json", "turtle"):
+        assert format_report(first.report, fmt) == format_report(second.report, fmt)
+
+
+def an_author(corpus_dir: Path) -> str:
+    """An author of the corpus, written as the lists write names."""
+    first = sorted(corpus_dir.glob("*.txt"))[0]
+    return first.read_text(encoding="utf-8").splitlines()[0]
+
+
+def test_an_unchanged_rebuild_validates_nothing_and_says_the_same(
+    tmp_path: Path, corpus_dir: Path
+) -> None:
+    cache = tmp_path / "cache"
+    first = built(corpus_dir, tmp_path / "one", cache)
+    entities = len(first.corpus.lists) + len(first.corpus.papers) + len(first.corpus.persons)
+    assert (first.validated, first.reused) == (entities, 0)
+    assert first.report.warnings, "the corpus should exercise warnings"
+    second = built(corpus_dir, tmp_path / "two", cache)
+    assert (second.validated, second.reused) == (0, entities)
+    same_reports(first, second)
+    assert exports(tmp_path / "one") == exports(tmp_path / "two")
+
+
+def test_adding_a_list_validates_only_what_it_touches(tmp_path: Path, corpus_dir: Path) -> None:
+    cache = tmp_path / "cache"
+    before = built(corpus_dir, tmp_path / "out", cache)
+    (corpus_dir / "novak.txt").write_text(
+        NEW_LIST.format(author=an_author(corpus_dir)), encoding="utf-8"
+    )
+    after = built(corpus_dir, tmp_path / "out", cache)
+    clean = built(corpus_dir, tmp_path / "clean", None)
+    # New: the list, its paper, Jana Novak; changed: the co-author (one more paper made).
+    assert after.validated == 4
+    assert after.reused == clean.validated - 4
+    assert len(after.corpus.papers) == len(before.corpus.papers) + 1
+    same_reports(after, clean)
+    assert exports(tmp_path / "out") == exports(tmp_path / "clean")
+
+
+def test_new_shapes_or_engine_invalidate_every_entry(
+    tmp_path: Path, corpus_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache = tmp_path / "cache"
+    first = built(corpus_dir, tmp_path / "out", cache)
+    monkeypatch.setattr(kg.incremental, "_fingerprint", lambda: "other shapes")
+    second = built(corpus_dir, tmp_path / "out", cache)
+    assert second.validated == first.validated and second.reused == 0
+
+
+def test_a_damaged_cache_is_rebuilt(tmp_path: Path, corpus_dir: Path) -> None:
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    (cache / "validation.sqlite").write_bytes(b"not a database")
+    first = built(corpus_dir, tmp_path / "out", cache)
+    assert first.reused == 0
+    with sqlite3.connect(cache / "validation.sqlite") as database:
+        (count,) = database.execute("SELECT COUNT(*) FROM outcomes").fetchone()
+    assert count == first.validated
+    assert built(corpus_dir, tmp_path / "out", cache).validated == 0
+
+
+def test_the_cache_holds_only_the_last_build(tmp_path: Path, corpus_dir: Path) -> None:
+    cache = tmp_path / "cache"
+    built(corpus_dir, tmp_path / "out", cache)
+    for path in sorted(corpus_dir.glob("*.txt"))[5:]:
+        path.unlink()
+    smaller = built(corpus_dir, tmp_path / "out", cache)
+    with sqlite3.connect(cache / "validation.sqlite") as database:
+        (count,) = database.execute("SELECT COUNT(*) FROM outcomes").fetchone()
+    assert count == smaller.validated + smaller.reused
+
+
+def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "kg", *args], capture_output=True, text=True, cwd=cwd, check=False
+    )
+
+
+def test_cli_rebuild_says_what_it_reused(tmp_path: Path, corpus_dir: Path) -> None:
+    assert run("build", str(corpus_dir), cwd=tmp_path).returncode == 0
+    assert (tmp_path / "exports" / ".kg-cache" / "validation.sqlite").is_file()
+    (corpus_dir / "novak.txt").write_text(
+        NEW_LIST.format(author=an_author(corpus_dir)), encoding="utf-8"
+    )
+    again = run("build", str(corpus_dir), cwd=tmp_path)
+    assert again.returncode == 0, again.stderr
+    assert "validated 4 changed or new entities;" in again.stdout
+
+
+def test_no_cache_keeps_nothing(tmp_path: Path) -> None:
+    result = run("build", "--no-cache", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert not (tmp_path / "exports" / ".kg-cache").exists()
+    assert "unchanged since the last build" not in result.stdout
