@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from io import BytesIO
 
-from rdflib import Graph, Literal
+from rdflib import Graph, Literal, URIRef
 from rdflib.plugins.serializers.turtle import TurtleSerializer
 from rdflib.term import Node
 
@@ -20,6 +20,34 @@ from kg.namespaces import DCTERMS, FOAF, KG, PROV, RDF, SCHEMA
 
 class _GroupedTurtleSerializer(TurtleSerializer):
     """rdflib's Turtle serializer with kg's reading order of subjects."""
+
+    def __init__(self, store: Graph) -> None:
+        super().__init__(store)
+        self._pnames: dict[tuple[Node, bool], str | None] = {}
+        self._bound = sorted((str(ns) for _, ns in store.namespaces()), key=len, reverse=True)
+
+    def get_pname(self, uri: Node, gen_prefix: bool = True) -> str | None:
+        """rdflib's answer, remembered, and found without rdflib for IRIs that have none.
+
+        rdflib caches only the IRIs that have a prefixed name. For the others (every
+        authorship ``paper/x#author-1`` and source record ``list/y#line-2``) it searches
+        again each time and adds ``paper/x#`` to a namespace index it scans linearly, so
+        writing took time quadratic in the number of papers. Below a bound namespace, a
+        local part with ``#`` is never a prefixed name: those IRIs are answered here.
+        """
+        key = (uri, gen_prefix)
+        if key not in self._pnames:
+            self._pnames[key] = (
+                None if self._hash_below_namespace(uri) else super().get_pname(uri, gen_prefix)
+            )
+        return self._pnames[key]
+
+    def _hash_below_namespace(self, uri: Node) -> bool:
+        if not isinstance(uri, URIRef) or "#" not in uri:
+            return False
+        text = str(uri)
+        namespace = next((ns for ns in self._bound if text.startswith(ns)), None)
+        return namespace is not None and "#" in text[len(namespace) :]
 
     def orderSubjects(self) -> list[Node]:
         graph = self.store
