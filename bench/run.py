@@ -28,10 +28,18 @@ from corpus import write_corpus
 
 
 def _timed(stages: dict[str, float], name: str, work: Callable[[], Any]) -> Any:
+    """Run one stage; record its seconds, and the process's peak memory so far under
+    ``name + " MB"``."""
     start = time.perf_counter()
     result = work()
     stages[name] = time.perf_counter() - start
+    stages[f"{name} MB"] = _peak_mb(resource.RUSAGE_SELF)
     return result
+
+
+def _peak_mb(who: int) -> float:
+    """Maximum resident memory of this process (or of its largest finished child)."""
+    return resource.getrusage(who).ru_maxrss / 1024
 
 
 def run_kg(corpus: Path, out: Path) -> dict[str, float]:
@@ -96,8 +104,15 @@ def _measure_here(pipeline: str, corpus: Path) -> None:
     with tempfile.TemporaryDirectory() as out:
         runner = run_kg if pipeline == "kg" else run_baseline
         stages = runner(corpus, Path(out))
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"stages": stages, "total": sum(stages.values()), "peak_mb": peak_mb}))
+    seconds = {name: value for name, value in stages.items() if not name.endswith(" MB")}
+    document = {
+        "stages": seconds,
+        "peaks": {name[: -len(" MB")]: v for name, v in stages.items() if name.endswith(" MB")},
+        "total": sum(seconds.values()),
+        "peak_mb": _peak_mb(resource.RUSAGE_SELF),
+        "worker_peak_mb": _peak_mb(resource.RUSAGE_CHILDREN),
+    }
+    print(json.dumps(document))
 
 
 def main() -> None:
@@ -125,10 +140,14 @@ def main() -> None:
             lists = write_corpus(corpus, size)
             kg = measure("kg", corpus)
             totals[size] = kg["total"]
-            stages = "  ".join(f"{name} {seconds:.2f}s" for name, seconds in kg["stages"].items())
+            stages = "  ".join(
+                f"{name} {seconds:.2f}s/{kg['peaks'][name]:.0f}MB"
+                for name, seconds in kg["stages"].items()
+            )
             print(
                 f"{size:>7} papers, {len(lists)} lists | kg: {stages} | total {kg['total']:.2f}s"
                 f" | peak {kg['peak_mb']:.0f} MB"
+                f" (largest worker process {kg['worker_peak_mb']:.0f} MB)"
             )
             if not args.no_baseline and (
                 args.baseline_sizes is None or size in args.baseline_sizes
