@@ -11,6 +11,7 @@ last successful build, and is rewritten only after that build has written its ex
 from __future__ import annotations
 
 import hashlib
+import math
 import os
 import sqlite3
 import tempfile
@@ -22,7 +23,7 @@ from importlib.metadata import version
 from pathlib import Path
 
 from kg import __version__
-from kg.batches import Entity, batched
+from kg.batches import ENTITIES_PER_BATCH, Entity, batched
 from kg.errors import ExportError
 from kg.resources import shapes_dir
 from kg.terms import ntriples
@@ -108,13 +109,13 @@ def validate_entities(
             misses.append((key, entity))
         else:
             outcomes[entity.iri] = found
-    batches = list(batched(entity for _, entity in misses))
+    total = math.ceil(len(misses) / ENTITIES_PER_BATCH)
     if on_progress is not None:
-        on_progress(0, len(batches))
+        on_progress(0, total)
     fresh = batch_outcomes(
-        batches,
+        batched((entity for _, entity in misses), ENTITIES_PER_BATCH),
         workers,
-        None if on_progress is None else lambda done: on_progress(done, len(batches)),
+        None if on_progress is None else lambda done: on_progress(done, total),
     )
     for key, entity in misses:
         outcomes[entity.iri] = fresh[entity.iri]

@@ -12,8 +12,9 @@ import hashlib
 import json
 import os
 import re
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from functools import cache, partial
 from itertools import chain, islice
@@ -201,8 +202,15 @@ def batch_outcomes(
             _tell(on_batch, done)
         return outcomes
     with ProcessPoolExecutor(max_workers=count) as pool:
-        for part in pool.map(_validate_batch, *zip(*payloads, strict=True)):
-            outcomes.update(part)
+        pending: deque[Future[dict[str, EntityOutcome]]] = deque()
+        for text, owners in payloads:  # a few batches in flight, not the whole graph at once
+            pending.append(pool.submit(_validate_batch, text, owners))
+            while len(pending) > 2 * count or (pending and pending[0].done()):
+                outcomes.update(pending.popleft().result())
+                done += 1
+                _tell(on_batch, done)
+        while pending:
+            outcomes.update(pending.popleft().result())
             done += 1
             _tell(on_batch, done)
     return outcomes
