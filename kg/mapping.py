@@ -62,17 +62,6 @@ class IriScheme:
         return URIRef(f"{list_iri}#line-{line}")
 
 
-def corpus_triples(corpus: Corpus, iris: IriScheme) -> Iterator[Triple]:
-    """Every triple of the graph, list by list, paper by paper, person by person."""
-    list_iris = {info.file_name: iris.publication_list(info) for info in corpus.lists}
-    for info in corpus.lists:
-        yield from list_triples(info, corpus, iris)
-    for paper in corpus.papers:
-        yield from paper_triples(paper, corpus, iris, list_iris)
-    for person in corpus.persons.values():
-        yield from person_triples(person, corpus, iris)
-
-
 def list_triples(info: ListInfo, corpus: Corpus, iris: IriScheme) -> Iterator[Triple]:
     subject = iris.publication_list(info)
     owner = iris.person(corpus.person(info.owner))

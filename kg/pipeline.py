@@ -12,7 +12,7 @@ from kg.batches import Shard, entities
 from kg.corpus import Corpus, build_corpus
 from kg.errors import ValidationFailed
 from kg.export import write_exports
-from kg.graph import corpus_graph
+from kg.graph import entities_graph
 from kg.incremental import ValidationCache, validate_entities
 from kg.mapping import IriScheme
 from kg.records import PublicationList
@@ -83,7 +83,8 @@ def build(
     """
     corpus = load_corpus(inputs, progress)
     progress("mapping", 0, None)
-    graph = corpus_graph(corpus, iris, shard)
+    selected = list(entities(corpus, iris, shard))  # mapped once: for the graph and validation
+    graph = entities_graph(selected, iris)
     validated, reused = None, 0
     cache = ValidationCache(cache_dir) if cache_dir is not None and not extra_shapes else None
     if extra_shapes:  # user shapes may read anything: validate the whole graph
@@ -91,7 +92,7 @@ def build(
         report = validate(graph, extra_shapes)
     else:
         outcome = validate_entities(
-            entities(corpus, iris, shard),
+            selected,
             cache,
             on_progress=lambda done, total: progress("validating", done, total),
         )
