@@ -191,28 +191,29 @@ def batch_outcomes(
     batches = iter(batches)
     first = list(islice(batches, 2))
     payloads = ((ntriples(batch.triples), batch.owners) for batch in chain(first, batches))
-    count = os.cpu_count() or 1 if workers is None else workers
+    count = (os.cpu_count() or 1) if workers is None else workers
     outcomes: dict[str, EntityOutcome] = {}
     done = 0
+
+    def take(part: dict[str, EntityOutcome]) -> None:
+        nonlocal done
+        outcomes.update(part)
+        done += 1
+        if on_batch is not None:
+            on_batch(done)
+
     if len(first) < 2 or count < 2:
-        parts: Iterable[dict[str, EntityOutcome]] = (_validate_batch(*p) for p in payloads)
-        for part in parts:
-            outcomes.update(part)
-            done += 1
-            _tell(on_batch, done)
+        for text, owners in payloads:
+            take(_validate_batch(text, owners))
         return outcomes
     with ProcessPoolExecutor(max_workers=count) as pool:
         pending: deque[Future[dict[str, EntityOutcome]]] = deque()
         for text, owners in payloads:  # a few batches in flight, not the whole graph at once
             pending.append(pool.submit(_validate_batch, text, owners))
             while len(pending) > 2 * count or (pending and pending[0].done()):
-                outcomes.update(pending.popleft().result())
-                done += 1
-                _tell(on_batch, done)
+                take(pending.popleft().result())
         while pending:
-            outcomes.update(pending.popleft().result())
-            done += 1
-            _tell(on_batch, done)
+            take(pending.popleft().result())
     return outcomes
 
 
@@ -224,11 +225,6 @@ def merged_report(outcomes: Iterable[EntityOutcome]) -> ValidationReport:
     )
     graph = _merged_reports(outcome.report for outcome in outcomes if outcome.report)
     return ValidationReport(results=tuple(results), results_graph=graph)
-
-
-def _tell(on_batch: Callable[[int], None] | None, done: int) -> None:
-    if on_batch is not None:
-        on_batch(done)
 
 
 def _validate_batch(text: str, owners: dict[str, str]) -> dict[str, EntityOutcome]:
