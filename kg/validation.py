@@ -12,9 +12,14 @@ import hashlib
 import json
 import os
 import re
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import (
+    FIRST_COMPLETED,
+    Future,
+    ProcessPoolExecutor,
+    as_completed,
+    wait,
+)
 from dataclasses import dataclass, field
 from functools import cache, partial
 from itertools import chain, islice
@@ -207,13 +212,15 @@ def batch_outcomes(
             take(_validate_batch(text, owners))
         return outcomes
     with ProcessPoolExecutor(max_workers=count) as pool:
-        pending: deque[Future[dict[str, EntityOutcome]]] = deque()
+        pending: set[Future[dict[str, EntityOutcome]]] = set()
         for text, owners in payloads:  # a few batches in flight, not the whole graph at once
-            pending.append(pool.submit(_validate_batch, text, owners))
-            while len(pending) > 2 * count or (pending and pending[0].done()):
-                take(pending.popleft().result())
-        while pending:
-            take(pending.popleft().result())
+            pending.add(pool.submit(_validate_batch, text, owners))
+            if len(pending) > 2 * count:  # take whichever is done: batches differ in cost
+                finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    take(future.result())
+        for future in as_completed(pending):
+            take(future.result())
     return outcomes
 
 
