@@ -49,8 +49,10 @@ from kg.validation import REPORT_FORMATS, format_report, validate
 F = TypeVar("F", bound=Callable[..., Any])
 
 WARNINGS_SHOWN = 20
-CACHE_FOLDER = ".kg-cache"
 """Warnings a build prints before it only counts them."""
+
+CACHE_FOLDER = ".kg-cache"
+"""The build cache's folder inside the output folder, unless --cache names another."""
 
 
 def _fail(message: str, status: ExitStatus) -> None:
