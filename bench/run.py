@@ -44,18 +44,24 @@ def _peak_mb(who: int) -> float:
 
 def run_kg(corpus: Path, out: Path) -> dict[str, float]:
     """kg's own pipeline, stage by stage."""
-    from kg.batches import validation_batches
+    from kg.batches import entities
     from kg.export import write_exports
-    from kg.graph import corpus_graph
+    from kg.graph import entities_graph
+    from kg.incremental import validate_entities
     from kg.mapping import IriScheme
     from kg.pipeline import load_corpus
-    from kg.validation import validate_batches
 
     stages: dict[str, float] = {}
+    iris = IriScheme()
     corpus_model = _timed(stages, "read+merge", lambda: load_corpus([corpus]))
-    graph = _timed(stages, "map", lambda: corpus_graph(corpus_model, IriScheme()))
-    batches = validation_batches(corpus_model, IriScheme())
-    _timed(stages, "validate", lambda: validate_batches(batches))
+
+    def map_entities() -> tuple[list[Any], Any]:
+        """As the build does: each entity mapped once, for the graph and for validation."""
+        selected = list(entities(corpus_model, iris))
+        return selected, entities_graph(selected, iris)
+
+    selected, graph = _timed(stages, "map", map_entities)
+    _timed(stages, "validate", lambda: validate_entities(selected))
     _timed(stages, "export", lambda: write_exports(graph, out))
     return stages
 

@@ -71,27 +71,25 @@ def to_rdflib(term: object, blank_node: Callable[[ox.BlankNode], BNode]) -> Rdfl
     raise ValueError("RDF 1.2 triple terms are not supported")
 
 
-def oxigraph_quads(triples: Iterable[tuple[Node, Node, Node]]) -> Iterator[ox.Quad]:
-    """rdflib triples as Oxigraph default-graph quads; each blank node gets a fresh one."""
+def oxigraph_quads(
+    triples: Iterable[tuple[Node, Node, Node]],
+    blank_node: Callable[[BNode], ox.BlankNode] | None = None,
+) -> Iterator[ox.Quad]:
+    """rdflib triples as Oxigraph default-graph quads; each blank node gets a fresh one
+    unless ``blank_node`` says otherwise."""
     blank_nodes: dict[BNode, ox.BlankNode] = {}
 
     def fresh(node: BNode) -> ox.BlankNode:
         return blank_nodes.setdefault(node, ox.BlankNode())
 
+    blank = blank_node or fresh
     for s, p, o in triples:
-        yield ox.Quad(to_oxigraph(s, fresh), to_oxigraph(p, fresh), to_oxigraph(o, fresh))  # type: ignore[arg-type]
+        yield ox.Quad(to_oxigraph(s, blank), to_oxigraph(p, blank), to_oxigraph(o, blank))  # type: ignore[arg-type]
 
 
 def ntriples(triples: Iterable[tuple[Node, Node, Node]]) -> str:
     """N-Triples text of rdflib triples, blank node labels kept (``_:authors-x-1``)."""
-
-    def keep(node: BNode) -> ox.BlankNode:
-        return ox.BlankNode(str(node))
-
-    quads = (
-        ox.Quad(to_oxigraph(s, keep), to_oxigraph(p, keep), to_oxigraph(o, keep))  # type: ignore[arg-type]
-        for s, p, o in triples
-    )
+    quads = oxigraph_quads(triples, lambda node: ox.BlankNode(str(node)))
     text = ox.serialize(quads, format=ox.RdfFormat.N_TRIPLES)
     return text.decode("utf-8") if text is not None else ""
 
