@@ -2,10 +2,11 @@
 builds split into shards (``kg build --shard I/N``).
 
 An entity is a list, a paper (with its authorships, list cells and source records) or a
-person; each triple of the graph belongs to exactly one. A validation batch holds its
+person (with the papers it made); each triple of the graph belongs to exactly one, and so
+does each subject. A validation batch holds its
 entities' triples plus the context that kg's shapes read from neighbouring entities: the
-types of linked persons, papers and lists, the lists that include a paper and the papers a
-person made. Validation keeps only the results whose focus node the batch owns, so every
+types of linked persons, papers and lists, the lists that include a paper and the
+``foaf:maker`` links of the papers a person made. Validation keeps only the results whose focus node the batch owns, so every
 result comes from exactly one batch and their union is the whole-graph report;
 ``tests/test_engine.py`` checks that equivalence on the sample and on random corpora.
 
@@ -158,8 +159,9 @@ def entities(corpus: Corpus, iris: IriScheme, shard: Shard | None = None) -> Ite
         iri = str(iris.person(person))
         if not mine(iri):
             continue
-        own = list(person_triples(person, corpus, iris))
-        yield Entity(iri, (iri,), own, list(_made(person, papers_of_person, iris)))
+        made = papers_of_person[person.key]
+        own = list(person_triples(person, made, iris))
+        yield Entity(iri, (iri,), own, list(_makers(person, made, iris)))
 
 
 def _list_context(
@@ -174,13 +176,10 @@ def _list_context(
     ]
 
 
-def _made(
-    person: Person, papers_of_person: dict[PersonKey, list[Paper]], iris: IriScheme
-) -> Iterator[Triple]:
-    """A person's side of authorship: ``foaf:made`` and the papers' ``foaf:maker`` and type."""
+def _makers(person: Person, made: list[Paper], iris: IriScheme) -> Iterator[Triple]:
+    """What a person's shapes read of the papers they made: ``foaf:maker`` and the type."""
     subject = iris.person(person)
-    for paper in papers_of_person[person.key]:
+    for paper in made:
         paper_iri = iris.paper(paper)
-        yield subject, FOAF.made, paper_iri
         yield paper_iri, FOAF.maker, subject
         yield paper_iri, RDF.type, SCHEMA.ScholarlyArticle

@@ -9,7 +9,7 @@ from the paper's slug so output bytes never depend on the run.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from rdflib import BNode, Literal, URIRef
@@ -91,7 +91,6 @@ def paper_triples(
     for person in people:
         yield subject, SCHEMA.author, person
         yield subject, FOAF.maker, person
-        yield person, FOAF.made, subject
     yield from _author_list(subject, paper, people)
     for authorship, person in zip(paper.authorships, people, strict=True):
         node = iris.authorship(subject, authorship.position)
@@ -118,7 +117,10 @@ def _author_list(subject: URIRef, paper: Paper, people: list[URIRef]) -> Iterato
         yield cell, RDF.rest, cells[index + 1] if index + 1 < len(cells) else RDF.nil
 
 
-def person_triples(person: Person, corpus: Corpus, iris: IriScheme) -> Iterator[Triple]:
+def person_triples(person: Person, made: Iterable[Paper], iris: IriScheme) -> Iterator[Triple]:
+    """A person's names and the papers they ``made``: every triple whose subject is the
+    person, so each subject's triples come from one place (one block in Turtle, one node in
+    JSON-LD)."""
     subject = iris.person(person)
     yield subject, RDF.type, SCHEMA.Person
     yield subject, RDF.type, FOAF.Person
@@ -126,6 +128,8 @@ def person_triples(person: Person, corpus: Corpus, iris: IriScheme) -> Iterator[
     for spelling in person.spellings:
         if spelling.display != person.name.display:
             yield subject, SCHEMA.alternateName, Literal(spelling.display)
+    for paper in made:
+        yield subject, FOAF.made, iris.paper(paper)
 
 
 def _name_triples(subject: URIRef, name: PersonName) -> Iterator[Triple]:
