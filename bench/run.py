@@ -45,8 +45,7 @@ def _peak_mb(who: int) -> float:
 def run_kg(corpus: Path, out: Path) -> dict[str, float]:
     """kg's own pipeline, stage by stage."""
     from kg.batches import entities
-    from kg.export import write_exports
-    from kg.graph import entities_graph
+    from kg.export import render_exports, write_exports
     from kg.incremental import validate_entities
     from kg.mapping import IriScheme
     from kg.pipeline import load_corpus
@@ -55,14 +54,10 @@ def run_kg(corpus: Path, out: Path) -> dict[str, float]:
     iris = IriScheme()
     corpus_model = _timed(stages, "read+merge", lambda: load_corpus([corpus]))
 
-    def map_entities() -> tuple[list[Any], Any]:
-        """As the build does: each entity mapped once, for the graph and for validation."""
-        selected = list(entities(corpus_model, iris))
-        return selected, entities_graph(selected, iris)
-
-    selected, graph = _timed(stages, "map", map_entities)
+    # As the build does: each entity mapped once, validated, then written.
+    selected = _timed(stages, "map", lambda: list(entities(corpus_model, iris)))
     _timed(stages, "validate", lambda: validate_entities(selected))
-    _timed(stages, "export", lambda: write_exports(graph, out))
+    _timed(stages, "export", lambda: write_exports(render_exports(selected, iris), out))
     return stages
 
 

@@ -6,8 +6,9 @@ person (with the papers it made); each triple of the graph belongs to exactly on
 does each subject. A validation batch holds its
 entities' triples plus the context that kg's shapes read from neighbouring entities: the
 types of linked persons, papers and lists, the lists that include a paper and the
-``foaf:maker`` links of the papers a person made. Validation keeps only the results whose focus node the batch owns, so every
-result comes from exactly one batch and their union is the whole-graph report;
+``foaf:maker`` links of the papers a person made. Validation keeps only the results whose
+focus node the batch owns, so every result comes from exactly one batch and their union is
+the whole-graph report;
 ``tests/test_engine.py`` checks that equivalence on the sample and on random corpora.
 
 The context is what the bundled shapes need; user shapes (``--shapes``) may read anything,
@@ -136,7 +137,7 @@ def entities(corpus: Corpus, iris: IriScheme, shard: Shard | None = None) -> Ite
             for key in info.papers
         ]
         context += person_types(info.owner)
-        yield Entity(iri, (iri,), list(list_triples(info, corpus, iris)), context)
+        yield Entity(iri, (iri,), _unique(list_triples(info, corpus, iris)), context)
 
     for paper in corpus.papers:
         subject = iris.paper(paper)
@@ -152,7 +153,7 @@ def entities(corpus: Corpus, iris: IriScheme, shard: Shard | None = None) -> Ite
             *(str(iris.authorship(subject, a.position)) for a in paper.authorships),
             *(str(iris.source_record(list_iris[s.file_name], s.line)) for s in paper.sources),
         )
-        own = list(paper_triples(paper, corpus, iris, list_iris))
+        own = _unique(paper_triples(paper, corpus, iris, list_iris))
         yield Entity(str(subject), owned, own, context)
 
     for person in corpus.persons.values():
@@ -160,8 +161,13 @@ def entities(corpus: Corpus, iris: IriScheme, shard: Shard | None = None) -> Ite
         if not mine(iri):
             continue
         made = papers_of_person[person.key]
-        own = list(person_triples(person, made, iris))
+        own = _unique(person_triples(person, made, iris))
         yield Entity(iri, (iri,), own, list(_makers(person, made, iris)))
+
+
+def _unique(triples: Iterable[Triple]) -> list[Triple]:
+    """``triples`` without repeats (an abstract may cite one URL twice), in their order."""
+    return list(dict.fromkeys(triples))
 
 
 def _list_context(

@@ -202,7 +202,7 @@ def build_command(
     corpus = result.corpus
     click.echo(
         f"{len(corpus.papers)} papers, {len(corpus.persons)} persons from "
-        f"{len(corpus.lists)} list(s); {len(result.graph)} triples; "
+        f"{len(corpus.lists)} list(s); {result.triples} triples; "
         f"{len(result.report.warnings)} warning(s)"
         + (f" in shard {part.index}/{part.count}" if part is not None else "")
     )

@@ -1,68 +1,46 @@
 """Write the graph as Turtle, JSON-LD and N-Triples: same bytes every run, all or nothing.
 
-rdflib's N-Triples and JSON-LD come out in hash order; they are sorted here. Files are
-written to temporary files beside their targets, fsynced and renamed only once every format
-has serialized, so a failure leaves the previous exports as they were.
+Each format is written from the mapped entities, one entity at a time, without building an
+rdflib graph: Oxigraph writes the N-Triples and Turtle, :mod:`kg.jsonld` the JSON-LD.
+Files are written to temporary files beside their targets, fsynced and renamed only once
+every format has serialized, so a failure leaves the previous exports as they were.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
 
-from rdflib import Graph
-
+from kg.batches import Entity
 from kg.compression import GZIP_SUFFIX, gzip_bytes
 from kg.errors import ExportError
-from kg.namespaces import jsonld_context
-from kg.turtle import to_grouped_turtle
+from kg.jsonld import to_jsonld as entities_jsonld
+from kg.mapping import IriScheme
+from kg.namespaces import jsonld_context, prefixes
+from kg.terms import ntriples
+from kg.turtle import to_turtle as entities_turtle
 
-Serializer = Callable[[Graph], bytes]
+Serializer = Callable[[Sequence[Entity], IriScheme], bytes]
 
 
-def to_ntriples(graph: Graph) -> bytes:
-    """N-Triples with lines sorted (blank-node labels are already content-derived)."""
-    text = graph.serialize(format="nt", encoding="utf-8").decode("utf-8")
-    lines = sorted(line for line in text.splitlines() if line.strip())
+def to_ntriples(selected: Sequence[Entity], iris: IriScheme) -> bytes:
+    """N-Triples with lines sorted (blank-node labels are content-derived already)."""
+    lines = sorted(line for entity in selected for line in ntriples(entity.own).splitlines())
     return "".join(f"{line}\n" for line in lines).encode("utf-8")
 
 
-def to_turtle(graph: Graph) -> bytes:
-    """Readable Turtle with kg's prefixes, each paper followed by its authorships."""
-    return to_grouped_turtle(graph)
+def to_turtle(selected: Sequence[Entity], iris: IriScheme) -> bytes:
+    """Readable Turtle with kg's prefixes and ``list:``, ``paper:``, ``person:`` under the
+    base IRI; each paper followed by its authorships."""
+    return entities_turtle(selected, {**prefixes(), **iris.prefixes()})
 
 
-def to_jsonld(graph: Graph) -> bytes:
-    """Compacted JSON-LD with kg's context inline (no network to read it), author lists as
+def to_jsonld(selected: Sequence[Entity], iris: IriScheme) -> bytes:
+    """Compact JSON-LD with kg's context inline (no network to read it), author lists as
     ``@list``, nodes sorted by ``@id`` and unordered arrays sorted."""
-    context = jsonld_context()
-    text = graph.serialize(format="json-ld", context=context, auto_compact=True)
-    document = _canonical_order(json.loads(text))
-    if isinstance(document, dict) and "@graph" not in document:
-        # A single node compacts without @graph; keep one shape for readers.
-        body = {key: value for key, value in document.items() if key != "@context"}
-        document = {"@context": context, "@graph": [body] if body else []}
-    return (json.dumps(document, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode()
-
-
-def _canonical_order(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {
-            key: (
-                [_canonical_order(item) for item in inner]
-                if key == "@list" and isinstance(inner, list)
-                else _canonical_order(inner)
-            )
-            for key, inner in value.items()
-        }
-    if isinstance(value, list):
-        items = [_canonical_order(item) for item in value]
-        return sorted(items, key=lambda item: json.dumps(item, sort_keys=True, ensure_ascii=False))
-    return value
+    return entities_jsonld(selected, jsonld_context())
 
 
 EXPORTS: Mapping[str, Serializer] = {
@@ -72,8 +50,15 @@ EXPORTS: Mapping[str, Serializer] = {
 }
 
 
-def write_exports(graph: Graph, out_dir: Path, compress: bool = False) -> list[Path]:
-    """Serialize every format, then write them all atomically into ``out_dir``.
+def render_exports(selected: Sequence[Entity], iris: IriScheme) -> dict[str, bytes]:
+    """Every export format of the ``selected`` entities, by file name."""
+    return {name: serialize(selected, iris) for name, serialize in EXPORTS.items()}
+
+
+def write_exports(
+    rendered: Mapping[str, bytes], out_dir: Path, compress: bool = False
+) -> list[Path]:
+    """Write the ``rendered`` exports (:func:`render_exports`) atomically into ``out_dir``.
 
     With ``compress`` the files are gzipped (``graph.nt.gz``…). The other variant of each
     file is removed afterwards, so a folder never holds a stale ``graph.nt`` beside a fresh
@@ -81,12 +66,12 @@ def write_exports(graph: Graph, out_dir: Path, compress: bool = False) -> list[P
     """
     contents = {
         out_dir / (f"{name}{GZIP_SUFFIX}" if compress else name): (
-            gzip_bytes(serialize(graph)) if compress else serialize(graph)
+            gzip_bytes(data) if compress else data
         )
-        for name, serialize in EXPORTS.items()
+        for name, data in rendered.items()
     }
     write_files_atomically(contents)
-    for name in EXPORTS:
+    for name in rendered:
         stale = out_dir / (name if compress else f"{name}{GZIP_SUFFIX}")
         stale.unlink(missing_ok=True)
     return list(contents)

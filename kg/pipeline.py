@@ -6,12 +6,10 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from rdflib import Graph
-
 from kg.batches import Shard, entities
 from kg.corpus import Corpus, build_corpus
 from kg.errors import ValidationFailed
-from kg.export import write_exports
+from kg.export import render_exports, write_exports
 from kg.graph import entities_graph
 from kg.incremental import ValidationCache, validate_entities
 from kg.mapping import IriScheme
@@ -34,7 +32,7 @@ def _silent(_stage: str, _done: int, _total: int | None) -> None:
 @dataclass(frozen=True)
 class BuildResult:
     corpus: Corpus
-    graph: Graph
+    triples: int
     report: ValidationReport
     written: tuple[Path, ...]
     validated: int | None = None
@@ -83,13 +81,12 @@ def build(
     """
     corpus = load_corpus(inputs, progress)
     progress("mapping", 0, None)
-    selected = list(entities(corpus, iris, shard))  # mapped once: for the graph and validation
-    graph = entities_graph(selected, iris)
+    selected = list(entities(corpus, iris, shard))  # mapped once: validated, then written
     validated, reused = None, 0
     cache = ValidationCache(cache_dir) if cache_dir is not None and not extra_shapes else None
     if extra_shapes:  # user shapes may read anything: validate the whole graph
         progress("validating", 0, None)
-        report = validate(graph, extra_shapes)
+        report = validate(entities_graph(selected, iris), extra_shapes)
     else:
         outcome = validate_entities(
             selected,
@@ -101,10 +98,12 @@ def build(
     if not report.conforms:
         raise ValidationFailed(format_report(report, "text"))
     progress("writing", 0, None)
-    written = write_exports(graph, out_dir, compress)
+    rendered = render_exports(selected, iris)
+    written = write_exports(rendered, out_dir, compress)
     if store is not None:
         progress("storing", 0, None)
-        write_store(graph, store)
+        write_store(rendered["graph.nt"], store)
     if cache is not None:
         cache.save()
-    return BuildResult(corpus, graph, report, tuple(written), validated, reused)
+    triples = sum(len(entity.own) for entity in selected)
+    return BuildResult(corpus, triples, report, tuple(written), validated, reused)

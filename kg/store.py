@@ -12,14 +12,13 @@ import tempfile
 from pathlib import Path
 
 import pyoxigraph as ox
-from rdflib import Graph
 
 from kg.errors import ExportError, InputError
-from kg.terms import oxigraph_quads
 
 
-def write_store(graph: Graph, path: Path) -> None:
-    """Replace the store at ``path`` by one holding ``graph``'s triples."""
+def write_store(ntriples: bytes, path: Path) -> None:
+    """Replace the store at ``path`` by one holding the triples of ``ntriples`` (the build's
+    N-Triples export, which Oxigraph loads fastest)."""
     path = path.resolve()
     path.parent.mkdir(parents=True, exist_ok=True)
     if path.exists() and not _is_store(path):
@@ -28,7 +27,7 @@ def write_store(graph: Graph, path: Path) -> None:
     backup = path.parent / f".{path.name}.old"
     try:
         store = ox.Store(str(staging))
-        store.bulk_extend(oxigraph_quads(graph))
+        store.bulk_load(ntriples, format=ox.RdfFormat.N_TRIPLES)
         store.flush()
         del store  # closes the database before it moves
         shutil.rmtree(backup, ignore_errors=True)

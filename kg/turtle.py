@@ -1,98 +1,61 @@
-"""Readable Turtle: each list with its source records, each paper with its authorships.
+"""Readable Turtle, written by Oxigraph one entity at a time.
 
-rdflib's Turtle writer sorts subjects by IRI, which scatters a paper's authorship nodes and
-source records far from the paper. This writer keeps rdflib's syntax (prefixes, lists as
-``( … )``, one block per subject) and only chooses the order of the blocks; the order
-depends on the graph alone, so the bytes stay the same run after run.
+Entities come in IRI order (lists, then papers, then persons); inside an entity each subject
+is one block (a paper, then its author list cells, authorships and source records), with
+``rdf:type`` first and the other properties in the order the mapping gives them, so a
+paper's authors read in author order. Oxigraph does the escaping and the prefixed names;
+nothing here holds more than one entity's text besides the output, so the cost is linear.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from io import BytesIO
 
-from rdflib import Graph, Literal, URIRef
-from rdflib.plugins.serializers.turtle import TurtleSerializer
-from rdflib.term import Node
+import pyoxigraph as ox
 
-from kg.namespaces import DCTERMS, FOAF, KG, PROV, RDF, SCHEMA
-
-
-class _GroupedTurtleSerializer(TurtleSerializer):
-    """rdflib's Turtle serializer with kg's reading order of subjects."""
-
-    def __init__(self, store: Graph) -> None:
-        super().__init__(store)
-        self._pnames: dict[tuple[Node, bool], str | None] = {}
-        self._bound = sorted((str(ns) for _, ns in store.namespaces()), key=len, reverse=True)
-
-    def get_pname(self, uri: Node, gen_prefix: bool = True) -> str | None:
-        """rdflib's answer, remembered, and found without rdflib for IRIs that have none.
-
-        rdflib caches only the IRIs that have a prefixed name. For the others (every
-        authorship ``paper/x#author-1`` and source record ``list/y#line-2``) it searches
-        again each time and adds ``paper/x#`` to a namespace index it scans linearly, so
-        writing took time quadratic in the number of papers. Below a bound namespace, a
-        local part with ``#`` is never a prefixed name: those IRIs are answered here.
-        """
-        key = (uri, gen_prefix)
-        if key not in self._pnames:
-            self._pnames[key] = (
-                None if self._hash_below_namespace(uri) else super().get_pname(uri, gen_prefix)
-            )
-        return self._pnames[key]
-
-    def _hash_below_namespace(self, uri: Node) -> bool:
-        if not isinstance(uri, URIRef) or "#" not in uri:
-            return False
-        text = str(uri)
-        namespace = next((ns for ns in self._bound if text.startswith(ns)), None)
-        return namespace is not None and "#" in text[len(namespace) :]
-
-    def orderSubjects(self) -> list[Node]:
-        graph = self.store
-        ordered: list[Node] = []
-        for publication_list in sorted(
-            graph.subjects(RDF.type, FOAF.PersonalProfileDocument), key=str
-        ):
-            ordered.append(publication_list)
-            records = graph.subjects(DCTERMS.isPartOf, publication_list)
-            ordered.extend(
-                sorted(records, key=lambda r: (_number(graph.value(r, KG.line)), str(r)))
-            )
-        for paper in sorted(graph.subjects(RDF.type, SCHEMA.ScholarlyArticle), key=str):
-            ordered.append(paper)
-            authorships = graph.objects(paper, PROV.qualifiedAttribution)
-            ordered.extend(sorted(authorships, key=self._by_position))
-        ordered.extend(sorted(graph.subjects(RDF.type, SCHEMA.Person), key=str))
-        placed = set(ordered)
-        ordered = list(dict.fromkeys(ordered))
-        rest = [s for s in super().orderSubjects() if s not in placed]
-        for subject in ordered:
-            self._topLevels[subject] = True
-        return ordered + rest
-
-    def sortProperties(self, properties: Mapping[Node, list[Node]]) -> list[Node]:
-        """rdflib's order, except a paper's authorships, which follow their positions."""
-        ordered: list[Node] = super().sortProperties(properties)
-        authorships = properties.get(PROV.qualifiedAttribution)
-        if authorships:
-            authorships.sort(key=self._by_position)
-        return ordered
-
-    def _by_position(self, authorship: Node) -> tuple[int, str]:
-        return _number(self.store.value(authorship, SCHEMA.position)), str(authorship)
+from kg.batches import Entity
+from kg.mapping import Triple
+from kg.namespaces import RDF
+from kg.terms import oxigraph_quads
 
 
-def _number(value: Node | None) -> int:
-    """An integer literal's value, or a large number for anything else (sorted last)."""
-    if isinstance(value, Literal) and isinstance(value.toPython(), int):
-        return int(value.toPython())
-    return 1 << 62
+def to_turtle(selected: Iterable[Entity], prefixes: Mapping[str, str]) -> bytes:
+    """The ``selected`` entities' triples as Turtle with ``prefixes`` (sorted by name)."""
+    ordered_prefixes = dict(sorted(prefixes.items()))
+    header = len(ordered_prefixes)  # Oxigraph starts every document with the @prefix lines
+    output = BytesIO()
+    for entity in sorted(selected, key=lambda entity: entity.iri):
+        lines = _serialize(_reading_order(entity.own), ordered_prefixes).split(b"\n")
+        if not output.tell():
+            output.write(b"".join(line + b"\n" for line in sorted(lines[:header])))
+        for line in lines[header:]:
+            if line and not line.startswith(b"\t"):  # a new subject: a blank line before it
+                output.write(b"\n")
+            output.write(line + b"\n" if line else b"")
+    return output.getvalue()
 
 
-def to_grouped_turtle(graph: Graph) -> bytes:
-    """``graph`` as Turtle, grouped for people to read."""
-    stream = BytesIO()
-    _GroupedTurtleSerializer(graph).serialize(stream, encoding="utf-8")
-    return stream.getvalue()
+def _serialize(triples: Iterable[Triple], prefixes: dict[str, str]) -> bytes:
+    """Oxigraph's Turtle of ``triples``; blank node labels kept (they are content-derived)."""
+    quads = oxigraph_quads(triples, lambda node: ox.BlankNode(str(node)))
+    text = ox.serialize(
+        (quad.triple for quad in quads), format=ox.RdfFormat.TURTLE, prefixes=prefixes
+    )
+    return text if text is not None else b""
+
+
+def _reading_order(triples: list[Triple]) -> list[Triple]:
+    """Subjects in the order they first appear; in each, ``rdf:type`` first, then the
+    properties in order of first appearance, each with its objects in mapping order."""
+    subjects: dict[object, dict[object, list[Triple]]] = {}
+    for triple in triples:
+        subject, predicate, _ = triple
+        by_predicate = subjects.setdefault(subject, {RDF.type: []})
+        by_predicate.setdefault(predicate, []).append(triple)
+    return [
+        triple
+        for by_predicate in subjects.values()
+        for group in by_predicate.values()
+        for triple in group
+    ]

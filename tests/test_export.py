@@ -1,4 +1,8 @@
-"""Exports: three isomorphic formats, identical bytes every run, written all or nothing."""
+"""Exports: three isomorphic formats, identical bytes every run, written all or nothing.
+
+The writers work from entities, without rdflib; rdflib's own parsers and its JSON-LD
+serializer are the reference they are checked against.
+"""
 
 from __future__ import annotations
 
@@ -6,52 +10,163 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
-from rdflib import Graph
+from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
+from rdflib.namespace import RDF
 
 import kg.export
+from kg.batches import Entity, entities
 from kg.errors import ExportError
-from kg.export import EXPORTS, write_exports, write_files_atomically
-from kg.graph import corpus_graph
+from kg.export import EXPORTS, render_exports, write_exports, write_files_atomically
+from kg.graph import entities_graph
 from kg.mapping import IriScheme
+from kg.namespaces import jsonld_context
 from kg.pipeline import load_corpus
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+from corpus import write_corpus
+
 REPO = Path(__file__).resolve().parent.parent
+IRIS = IriScheme()
 
 
 @pytest.fixture(scope="module")
-def sample_graph() -> Graph:
-    return corpus_graph(load_corpus([]), IriScheme())
+def sample() -> list[Entity]:
+    return list(entities(load_corpus([]), IRIS))
 
 
-def parse(path: Path) -> Graph:
+def parse(data: bytes, fmt: str) -> Graph:
     graph = Graph()
-    formats = {".ttl": "turtle", ".nt": "nt", ".jsonld": "json-ld"}
-    with path.open("rb") as stream:
-        graph.parse(stream, format=formats[path.suffix])
+    graph.parse(data=data, format=fmt)
     return graph
 
 
-def test_three_formats_are_isomorphic(tmp_path: Path, sample_graph: Graph) -> None:
-    written = write_exports(sample_graph, tmp_path)
+FORMATS = {"graph.ttl": "turtle", "graph.nt": "nt", "graph.jsonld": "json-ld"}
+
+
+def assert_exports_hold_the_graph(selected: Sequence[Entity]) -> None:
+    expected = entities_graph(selected, IRIS)
+    for name, data in render_exports(selected, IRIS).items():
+        assert isomorphic(parse(data, FORMATS[name]), expected), name
+
+
+def test_three_formats_are_isomorphic(tmp_path: Path, sample: list[Entity]) -> None:
+    written = write_exports(render_exports(sample, IRIS), tmp_path)
     assert sorted(p.name for p in written) == ["graph.jsonld", "graph.nt", "graph.ttl"]
-    graphs = [parse(path) for path in written]
-    for graph in graphs:
-        assert isomorphic(graph, sample_graph)
+    expected = entities_graph(sample, IRIS)
+    for path in written:
+        assert isomorphic(parse(path.read_bytes(), FORMATS[path.name]), expected), path
 
 
-def test_ntriples_lines_are_sorted(tmp_path: Path, sample_graph: Graph) -> None:
-    write_exports(sample_graph, tmp_path)
-    lines = (tmp_path / "graph.nt").read_text(encoding="utf-8").splitlines()
-    assert lines == sorted(lines) and len(lines) == len(sample_graph)
+@pytest.mark.parametrize("seed", range(3))
+def test_exports_of_random_corpora_hold_exactly_their_graph(tmp_path: Path, seed: int) -> None:
+    write_corpus(tmp_path, 40, seed=seed)
+    assert_exports_hold_the_graph(list(entities(load_corpus([tmp_path]), IRIS)))
 
 
-def test_jsonld_has_inline_context_and_author_lists(tmp_path: Path, sample_graph: Graph) -> None:
-    write_exports(sample_graph, tmp_path)
-    document = json.loads((tmp_path / "graph.jsonld").read_text(encoding="utf-8"))
+def _canonical_order(value: Any) -> Any:
+    """rdflib's JSON-LD with every unordered array sorted by its items' JSON text."""
+    if isinstance(value, dict):
+        return {
+            key: (
+                [_canonical_order(item) for item in inner]
+                if key == "@list"
+                else _canonical_order(inner)
+            )
+            for key, inner in value.items()
+        }
+    if isinstance(value, list):
+        items = [_canonical_order(item) for item in value]
+        return sorted(items, key=lambda item: json.dumps(item, sort_keys=True, ensure_ascii=False))
+    return value
+
+
+@pytest.mark.parametrize("seed", [None, 0, 1])
+def test_jsonld_is_what_rdflib_compacts_byte_for_byte(tmp_path: Path, seed: int | None) -> None:
+    """rdflib's JSON-LD serializer (whole graph, auto-compacted with kg's context) is the
+    reference: kg's per-entity writer gives the same document, sorted the same way."""
+    if seed is None:
+        selected = list(entities(load_corpus([]), IRIS))
+    else:
+        write_corpus(tmp_path, 30, seed=seed)
+        selected = list(entities(load_corpus([tmp_path]), IRIS))
+    graph = entities_graph(selected, IRIS)
+    context = jsonld_context()
+    reference = json.loads(graph.serialize(format="json-ld", context=context, auto_compact=True))
+    expected = {"@context": context, "@graph": _canonical_order(reference["@graph"])}
+    text = json.dumps(expected, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+    assert kg.export.to_jsonld(selected, IRIS).decode("utf-8") == text
+
+
+EX = "http://example.org/"
+
+
+def odd_entity() -> Entity:
+    """Triples the mapping never makes, but a writer must still get right."""
+    from rdflib.namespace import XSD  # not at module level: pytest's collection probes it
+
+    subject = URIRef(f"{EX}thing")
+    cell, loose = BNode("cell-1"), BNode("loose")
+    triples = [
+        (subject, RDF.type, URIRef("http://schema.org/Thing")),
+        (subject, RDF.type, URIRef(f"{EX}Other")),
+        (subject, URIRef("http://schema.org/name"), Literal('quote " back \\ slash\nline')),
+        (subject, URIRef("http://schema.org/name"), Literal("chat", lang="fr")),
+        (subject, URIRef("http://schema.org/position"), Literal("007", datatype=XSD.integer)),
+        (subject, URIRef("http://schema.org/position"), Literal("7", datatype=XSD.integer)),
+        (subject, URIRef("http://schema.org/size"), Literal("1.5", datatype=XSD.decimal)),
+        (subject, URIRef("http://schema.org/foaf"), Literal("a term, not a prefix")),
+        (subject, URIRef("http://schema.org/a:b"), Literal("a colon in the name")),
+        (subject, URIRef(f"{EX}p"), URIRef("http://schema.org/Person")),
+        (subject, URIRef(f"{EX}list"), cell),
+        (cell, RDF.first, Literal("shared")),
+        (cell, RDF.rest, RDF.nil),
+        (subject, URIRef(f"{EX}again"), cell),  # pointed at twice: not an @list
+        (subject, URIRef(f"{EX}empty"), RDF.nil),
+        (subject, URIRef(f"{EX}blank"), loose),
+        (loose, URIRef("http://schema.org/name"), Literal("a blank node")),
+    ]
+    return Entity(str(subject), (str(subject),), triples, [])
+
+
+def test_exports_hold_odd_triples_exactly() -> None:
+    assert_exports_hold_the_graph([odd_entity()])
+
+
+def test_jsonld_layout_is_one_json_dump(sample: list[Entity]) -> None:
+    for selected in ([], sample, [odd_entity()]):
+        text = kg.export.to_jsonld(selected, IRIS).decode("utf-8")
+        document = json.loads(text)
+        assert text == json.dumps(document, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+        ids = [node["@id"] for node in document["@graph"]]
+        assert ids == sorted(ids, key=json.dumps) and len(ids) == len(set(ids))
+
+
+def test_ntriples_lines_are_sorted_and_unique(sample: list[Entity]) -> None:
+    lines = kg.export.to_ntriples(sample, IRIS).decode("utf-8").splitlines()
+    assert lines == sorted(set(lines)) and len(lines) == len(entities_graph(sample, IRIS))
+
+
+def test_a_url_cited_twice_is_one_triple(tmp_path: Path) -> None:
+    listing = tmp_path / "west.txt"
+    listing.write_text(
+        "West, Robert\nA title\nWest, Robert\n"
+        "See https://example.org/code. Again: https://example.org/code.\n",
+        encoding="utf-8",
+    )
+    selected = list(entities(load_corpus([listing]), IRIS))
+    lines = kg.export.to_ntriples(selected, IRIS).decode("utf-8").splitlines()
+    assert sum("rdf-schema#seeAlso> <https://example.org/code>" in line for line in lines) == 1
+    assert lines == sorted(set(lines))
+
+
+def test_jsonld_has_inline_context_and_author_lists(sample: list[Entity]) -> None:
+    document = json.loads(kg.export.to_jsonld(sample, IRIS))
     assert document["@context"]["@vocab"] == "http://schema.org/"
     papers = [node for node in document["@graph"] if node.get("@type") == "ScholarlyArticle"]
     assert len(papers) == 10
@@ -88,17 +203,17 @@ def test_repository_exports_are_up_to_date(tmp_path: Path) -> None:
 
 
 def test_failure_while_serializing_leaves_previous_exports(
-    tmp_path: Path, sample_graph: Graph, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, sample: list[Entity], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    write_exports(sample_graph, tmp_path)
+    write_exports(render_exports(sample, IRIS), tmp_path)
     before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
 
-    def broken(graph: Graph) -> bytes:
+    def broken(selected: Sequence[Entity], iris: IriScheme) -> bytes:
         raise RuntimeError("serializer crashed")
 
     monkeypatch.setattr(kg.export, "EXPORTS", {**EXPORTS, "graph.nt": broken})
     with pytest.raises(RuntimeError):
-        kg.export.write_exports(Graph(), tmp_path)
+        write_exports(kg.export.render_exports([], IRIS), tmp_path)
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
 
 
@@ -126,22 +241,32 @@ def test_bytes_identical_whatever_the_argument_order(tmp_path: Path) -> None:
     assert outputs[0] == outputs[1] == outputs[2]
 
 
-def test_turtle_keeps_each_paper_with_its_authorships_in_order(sample_graph: Graph) -> None:
-    text = kg.export.to_turtle(sample_graph).decode("utf-8")
-    blocks = [block.split(" ", 1)[0] for block in text.split("\n\n") if block.strip()]
-    papers = [b for b in blocks if b.startswith("paper:")]
-    assert len(papers) == 10
+def test_turtle_keeps_each_paper_with_its_cells_and_authorships_in_order(
+    sample: list[Entity],
+) -> None:
+    text = kg.export.to_turtle(sample, IRIS).decode("utf-8")
+    blocks = [block.split(" ", 1)[0] for block in text.split("\n\n")[1:]]
+    assert blocks[0] == "list:peyrard"
+    papers = [b for b in blocks if b.startswith("paper:") and "#" not in b]
+    assert len(papers) == 10 and papers == sorted(papers)
     for paper in papers:
-        start = blocks.index(paper)
-        iri = f"<https://example.org/kg/paper/{paper.removeprefix('paper:')}"
-        following = blocks[start + 1 :]
-        authorships = []
-        for block in following:
-            if not block.startswith(f"{iri}#author-"):
-                break
-            authorships.append(int(block.rsplit("-", 1)[1].rstrip(">")))
-        assert authorships == list(range(1, len(authorships) + 1)) and authorships, paper
-    assert blocks[1].startswith("list:") or blocks[1].startswith("<https://example.org/kg/list/")
-    # Within a paper, qualifiedAttribution lists author-2 before author-10.
-    eurobert = text[text.index("paper:eurobert") :]
-    assert eurobert.index("#author-2>") < eurobert.index("#author-10>")
+        following = blocks[blocks.index(paper) + 1 :]
+        slug = paper.removeprefix("paper:")
+        cells = [b for b in following if b.startswith(f"_:authors-{slug}-")]
+        authorships = [b for b in following if b.startswith(f"{paper}\\#author-")]
+        assert following[: len(cells)] == cells, paper
+        assert following[len(cells) : len(cells) + len(authorships)] == authorships, paper
+        numbers = [int(b.rsplit("-", 1)[1]) for b in authorships]
+        assert (
+            numbers == list(range(1, len(cells) + 1)) == [int(c.rsplit("-", 1)[1]) for c in cells]
+        )
+    eurobert = text[text.index("\n\npaper:eurobert") :]
+    start = eurobert.index("schema:author ")
+    authors = eurobert[start : eurobert.index(" ;", start)]
+    assert (
+        authors.index("nicolas-boizard")
+        < authors.index("maxime-peyrard")
+        < authors.index("pierre-colombo")
+    )
+    persons = [b for b in blocks if b.startswith("person:")]
+    assert persons == sorted(persons) and blocks.index(persons[0]) > blocks.index(papers[-1])

@@ -14,8 +14,9 @@ from rdflib import Graph, URIRef
 from rdflib.collection import Collection
 from rdflib.compare import isomorphic, to_isomorphic
 
+from kg.batches import entities
 from kg.export import EXPORTS
-from kg.graph import corpus_graph
+from kg.graph import entities_graph
 from kg.mapping import IriScheme
 from kg.namespaces import BIBO, SCHEMA
 from kg.pipeline import load_corpus
@@ -86,13 +87,14 @@ def test_every_format_round_trips(text: str) -> None:
         path = Path(folder) / "random.txt"
         path.write_text(text, encoding="utf-8")
         corpus = load_corpus([path])
-    graph = corpus_graph(corpus, IriScheme())
+    selected = list(entities(corpus, IriScheme()))
+    graph = entities_graph(selected, IriScheme())
     expected_orders = _author_orders(graph)
     for paper in corpus.papers:
         assert unicodedata.is_normalized("NFC", paper.title)
     for name, serialize in EXPORTS.items():
         parsed = Graph()
-        parsed.parse(BytesIO(serialize(graph)), format=FORMATS[name])
+        parsed.parse(BytesIO(serialize(selected, IriScheme())), format=FORMATS[name])
         assert isomorphic(parsed, graph), name
         assert _author_orders(parsed) == expected_orders, name
         titles = {str(t) for t in parsed.objects(None, SCHEMA.name)}
@@ -105,10 +107,11 @@ def test_canonical_forms_match_for_a_known_list() -> None:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "fixed.txt"
         path.write_text(text, encoding="utf-8")
-        graph = corpus_graph(load_corpus([path]), IriScheme())
+        selected = list(entities(load_corpus([path]), IriScheme()))
+    graph = entities_graph(selected, IriScheme())
     for name, serialize in EXPORTS.items():
         parsed = Graph()
-        parsed.parse(BytesIO(serialize(graph)), format=FORMATS[name])
+        parsed.parse(BytesIO(serialize(selected, IriScheme())), format=FORMATS[name])
         assert to_isomorphic(parsed) == to_isomorphic(graph), name
     assert 'A "quoted" \\ title' in {str(t) for t in graph.objects(None, SCHEMA.name)}
     abstracts = {str(a) for a in graph.objects(None, SCHEMA.abstract)}
