@@ -21,7 +21,8 @@ import hashlib
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from itertools import chain, islice
+from functools import cached_property
+from itertools import islice
 
 from rdflib import URIRef
 from rdflib.namespace import RDF
@@ -31,6 +32,7 @@ from kg.errors import ConfigError
 from kg.identity import PaperKey, PersonKey
 from kg.mapping import IriScheme, Triple, list_triples, paper_triples, person_triples
 from kg.namespaces import FOAF, SCHEMA
+from kg.terms import ntriples
 
 ENTITIES_PER_BATCH = 2000
 """Large enough that starting a batch costs little, small enough to spread over cores."""
@@ -40,8 +42,9 @@ ENTITIES_PER_BATCH = 2000
 class ValidationBatch:
     owners: dict[str, str]
     """Each IRI whose validation results this batch reports -> the entity it belongs to."""
-    triples: tuple[Triple, ...]
-    """The owned entities' triples plus the context the shapes read; no duplicates."""
+    text: str
+    """N-Triples of the owned entities' triples plus the context the shapes read; no
+    repeated lines."""
 
 
 @dataclass(frozen=True)
@@ -82,6 +85,17 @@ class Entity:
     context: list[Triple]
     """Neighbours' triples that the shapes read when checking this entity."""
 
+    @cached_property
+    def own_ntriples(self) -> str:
+        """``own`` as N-Triples (blank node labels kept), made once for validation, the
+        validation cache and the exports."""
+        return ntriples(self.own)
+
+    @cached_property
+    def context_ntriples(self) -> str:
+        """``context`` as N-Triples."""
+        return ntriples(self.context)
+
 
 def validation_batches(
     corpus: Corpus,
@@ -101,10 +115,13 @@ def batched(
     selected = iter(selected)
     while chunk := list(islice(selected, entities_per_batch)):
         owners = {iri: entity.iri for entity in chunk for iri in entity.owned}
-        triples = dict.fromkeys(
-            triple for entity in chunk for triple in chain(entity.own, entity.context)
+        lines = dict.fromkeys(
+            line
+            for entity in chunk
+            for text in (entity.own_ntriples, entity.context_ntriples)
+            for line in text.splitlines(keepends=True)
         )
-        yield ValidationBatch(owners=owners, triples=tuple(triples))
+        yield ValidationBatch(owners=owners, text="".join(lines))
 
 
 def entities(corpus: Corpus, iris: IriScheme, shard: Shard | None = None) -> Iterator[Entity]:

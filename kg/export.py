@@ -19,7 +19,6 @@ from kg.errors import ExportError
 from kg.jsonld import to_jsonld as entities_jsonld
 from kg.mapping import IriScheme
 from kg.namespaces import jsonld_context, prefixes
-from kg.terms import ntriples
 from kg.turtle import to_turtle as entities_turtle
 
 Serializer = Callable[[Sequence[Entity], IriScheme], bytes]
@@ -27,7 +26,7 @@ Serializer = Callable[[Sequence[Entity], IriScheme], bytes]
 
 def to_ntriples(selected: Sequence[Entity], iris: IriScheme) -> bytes:
     """N-Triples with lines sorted (blank-node labels are content-derived already)."""
-    lines = sorted(line for entity in selected for line in ntriples(entity.own).splitlines())
+    lines = sorted(line for entity in selected for line in entity.own_ntriples.splitlines())
     return "".join(f"{line}\n" for line in lines).encode("utf-8")
 
 

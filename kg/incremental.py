@@ -26,7 +26,6 @@ from kg import __version__
 from kg.batches import ENTITIES_PER_BATCH, Entity, batched
 from kg.errors import ExportError
 from kg.resources import shapes_dir
-from kg.terms import ntriples
 from kg.validation import EntityOutcome, ValidationReport, batch_outcomes, merged_report
 
 CACHE_FILE = "validation.sqlite"
@@ -130,7 +129,7 @@ def validate_entities(
 
 def entity_key(entity: Entity) -> str:
     """A hash of everything an entity's outcome depends on."""
-    lines = sorted(ntriples([*entity.own, *entity.context]).splitlines())
+    lines = sorted((entity.own_ntriples + entity.context_ntriples).splitlines())
     digest = hashlib.sha256(_fingerprint().encode("utf-8"))
     digest.update("\n".join(lines).encode("utf-8"))
     return digest.hexdigest()

@@ -15,9 +15,9 @@ from io import BytesIO
 import pyoxigraph as ox
 
 from kg.batches import Entity
-from kg.mapping import Triple
 from kg.namespaces import RDF
-from kg.terms import oxigraph_quads
+
+_TYPE = ox.NamedNode(str(RDF.type))
 
 
 def to_turtle(selected: Iterable[Entity], prefixes: Mapping[str, str]) -> bytes:
@@ -26,7 +26,7 @@ def to_turtle(selected: Iterable[Entity], prefixes: Mapping[str, str]) -> bytes:
     header = len(ordered_prefixes)  # Oxigraph starts every document with the @prefix lines
     output = BytesIO()
     for entity in sorted(selected, key=lambda entity: entity.iri):
-        lines = _serialize(_reading_order(entity.own), ordered_prefixes).split(b"\n")
+        lines = _serialize(_reading_order(entity.own_ntriples), ordered_prefixes).split(b"\n")
         if not output.tell():
             output.write(b"".join(line + b"\n" for line in sorted(lines[:header])))
         for line in lines[header:]:
@@ -36,23 +36,20 @@ def to_turtle(selected: Iterable[Entity], prefixes: Mapping[str, str]) -> bytes:
     return output.getvalue()
 
 
-def _serialize(triples: Iterable[Triple], prefixes: dict[str, str]) -> bytes:
-    """Oxigraph's Turtle of ``triples``; blank node labels kept (they are content-derived)."""
-    quads = oxigraph_quads(triples, lambda node: ox.BlankNode(str(node)))
-    text = ox.serialize(
-        (quad.triple for quad in quads), format=ox.RdfFormat.TURTLE, prefixes=prefixes
-    )
+def _serialize(triples: Iterable[ox.Triple], prefixes: dict[str, str]) -> bytes:
+    text = ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=prefixes)
     return text if text is not None else b""
 
 
-def _reading_order(triples: list[Triple]) -> list[Triple]:
-    """Subjects in the order they first appear; in each, ``rdf:type`` first, then the
-    properties in order of first appearance, each with its objects in mapping order."""
-    subjects: dict[object, dict[object, list[Triple]]] = {}
-    for triple in triples:
-        subject, predicate, _ = triple
-        by_predicate = subjects.setdefault(subject, {RDF.type: []})
-        by_predicate.setdefault(predicate, []).append(triple)
+def _reading_order(ntriples: str) -> list[ox.Triple]:
+    """The triples of ``ntriples`` with subjects in the order they first appear; in each,
+    ``rdf:type`` first, then the properties in order of first appearance, each with its
+    objects in mapping order. Blank node labels are kept (they are content-derived)."""
+    subjects: dict[object, dict[ox.NamedNode, list[ox.Triple]]] = {}
+    parsed = ox.parse(ntriples.encode("utf-8"), ox.RdfFormat.N_TRIPLES, rename_blank_nodes=False)
+    for triple in parsed:
+        by_predicate = subjects.setdefault(triple.subject, {_TYPE: []})
+        by_predicate.setdefault(triple.predicate, []).append(triple)
     return [
         triple
         for by_predicate in subjects.values()

@@ -38,7 +38,7 @@ from kg.batches import ValidationBatch
 from kg.errors import ConfigError
 from kg.namespaces import RDF, RDFS, new_graph, prefixes
 from kg.resources import shapes_dir
-from kg.terms import ntriples, parse_ntriples
+from kg.terms import parse_ntriples
 
 __all__ = [
     "REPORT_FORMATS",
@@ -195,7 +195,7 @@ def batch_outcomes(
     """Every batched entity's outcome, by entity IRI (see :func:`validate_batches`)."""
     batches = iter(batches)
     first = list(islice(batches, 2))
-    payloads = ((ntriples(batch.triples), batch.owners) for batch in chain(first, batches))
+    payloads = ((batch.text, batch.owners) for batch in chain(first, batches))
     count = (os.cpu_count() or 1) if workers is None else workers
     outcomes: dict[str, EntityOutcome] = {}
     done = 0
