@@ -206,6 +206,11 @@ def build_command(
         f"{len(result.report.warnings)} warning(s)"
         + (f" in shard {part.index}/{part.count}" if part is not None else "")
     )
+    if result.lists_reused:
+        click.echo(
+            f"read {len(corpus.lists) - result.lists_reused} changed or new list(s); "
+            f"{result.lists_reused} unchanged since the last build came from the cache"
+        )
     if result.reused:
         click.echo(
             f"validated {result.validated} changed or new entities; {result.reused} unchanged "

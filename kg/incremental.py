@@ -12,11 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import math
-import os
-import sqlite3
-import tempfile
 from collections.abc import Callable, Iterable
-from contextlib import closing
 from dataclasses import dataclass
 from functools import cache
 from importlib.metadata import version
@@ -24,7 +20,7 @@ from pathlib import Path
 
 from kg import __version__
 from kg.batches import ENTITIES_PER_BATCH, Entity, batched
-from kg.errors import ExportError
+from kg.cachefile import CacheFile
 from kg.resources import shapes_dir
 from kg.validation import EntityOutcome, ValidationReport, batch_outcomes, merged_report
 
@@ -32,55 +28,22 @@ CACHE_FILE = "validation.sqlite"
 
 
 class ValidationCache:
-    """Entity outcomes by key: read from the last build's file, written anew by ``save``."""
+    """Entity outcomes by key, in ``validation.sqlite`` of the cache folder."""
 
     def __init__(self, folder: Path) -> None:
-        self.path = folder / CACHE_FILE
-        self._current: dict[str, str] = {}
-        self._previous: sqlite3.Connection | None = None
-        if self.path.is_file():
-            try:
-                self._previous = sqlite3.connect(
-                    f"{self.path.resolve().as_uri()}?mode=ro", uri=True
-                )
-                self._previous.execute("SELECT key, outcome FROM outcomes LIMIT 1").fetchall()
-            except sqlite3.Error:  # unreadable or from another kg: start afresh
-                self._previous = None
+        self._file = CacheFile(folder / CACHE_FILE)
 
     def outcome(self, key: str) -> EntityOutcome | None:
-        """The outcome the last build stored under ``key``, if any; remembered for ``save``."""
-        if self._previous is None:
-            return None
-        row = self._previous.execute(
-            "SELECT outcome FROM outcomes WHERE key = ?", (key,)
-        ).fetchone()
-        if row is None:
-            return None
-        self._current[key] = row[0]
-        return EntityOutcome.from_json(row[0])
+        """The outcome the last build stored under ``key``, if any."""
+        found = self._file.get(key)
+        return EntityOutcome.from_json(found) if found is not None else None
 
     def remember(self, key: str, outcome: EntityOutcome) -> None:
-        self._current[key] = outcome.as_json()
+        self._file.put(key, outcome.as_json())
 
     def save(self) -> None:
         """Replace the file with this build's entities, atomically."""
-        if self._previous is not None:
-            self._previous.close()
-            self._previous = None
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        handle, name = tempfile.mkstemp(dir=self.path.parent, prefix=".validation.", suffix=".tmp")
-        os.close(handle)
-        try:
-            with closing(sqlite3.connect(name)) as database:
-                database.execute("CREATE TABLE outcomes (key TEXT PRIMARY KEY, outcome TEXT)")
-                database.executemany(
-                    "INSERT INTO outcomes VALUES (?, ?)", sorted(self._current.items())
-                )
-                database.commit()
-            os.replace(name, self.path)
-        except (OSError, sqlite3.Error) as error:
-            Path(name).unlink(missing_ok=True)
-            raise ExportError(f"cannot write the build cache {self.path}: {error}") from None
+        self._file.save()
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kg.batches import Shard, entities
+from kg.cachefile import CacheFile
 from kg.corpus import Corpus, build_corpus
 from kg.errors import ValidationFailed
 from kg.export import render_exports, write_exports
@@ -18,6 +19,9 @@ from kg.resources import sample_list
 from kg.sources import discover_inputs, read_inputs
 from kg.store import write_store
 from kg.validation import ValidationReport, format_report, validate
+
+LISTS_CACHE_FILE = "lists.sqlite"
+"""In the cache folder: the lists the last build read, by file name and bytes."""
 
 ProgressCallback = Callable[[str, int, int | None], None]
 """Called as ``(stage, done, total)``: stages are reading (files), mapping, validating,
@@ -40,12 +44,17 @@ class BuildResult:
     shapes)."""
     reused: int = 0
     """Entities whose validation outcome came unchanged from the last build's cache."""
+    lists_reused: int = 0
+    """Input lists whose files had not changed since the last build, so were not read."""
 
 
-def load_corpus(inputs: Sequence[Path], progress: ProgressCallback = _silent) -> Corpus:
-    """Read and merge the lists named by ``inputs`` (the bundled sample when empty)."""
+def load_corpus(
+    inputs: Sequence[Path], progress: ProgressCallback = _silent, cache: CacheFile | None = None
+) -> Corpus:
+    """Read and merge the lists named by ``inputs`` (the bundled sample when empty); with a
+    ``cache``, files read by the last build are not read again."""
     files = discover_inputs(inputs or [sample_list()])
-    return build_corpus(_reporting(read_inputs(files), len(files), progress))
+    return build_corpus(_reporting(read_inputs(files, cache=cache), len(files), progress))
 
 
 def _reporting(
@@ -75,11 +84,12 @@ def build(
     but only that part's entities are mapped, validated and written: N shards together hold
     exactly the triples of one whole build.
 
-    With ``cache_dir``, entities whose triples did not change since the last build there
-    keep their validation outcome instead of being validated again (see
-    :mod:`kg.incremental`).
+    With ``cache_dir``, files that did not change since the last build there are not read
+    again, and entities whose triples did not change keep their validation outcome instead
+    of being validated again (see :mod:`kg.incremental`).
     """
-    corpus = load_corpus(inputs, progress)
+    lists_cache = CacheFile(cache_dir / LISTS_CACHE_FILE) if cache_dir is not None else None
+    corpus = load_corpus(inputs, progress, lists_cache)
     progress("mapping", 0, None)
     selected = list(entities(corpus, iris, shard))  # mapped once: validated, then written
     validated, reused = None, 0
@@ -103,7 +113,9 @@ def build(
     if store is not None:
         progress("storing", 0, None)
         write_store(rendered["graph.nt"], store)
-    if cache is not None:
-        cache.save()
+    for used in (lists_cache, cache):
+        if used is not None:
+            used.save()
     triples = sum(len(entity.own) for entity in selected)
-    return BuildResult(corpus, triples, report, tuple(written), validated, reused)
+    lists_reused = lists_cache.hits if lists_cache is not None else 0
+    return BuildResult(corpus, triples, report, tuple(written), validated, reused, lists_reused)

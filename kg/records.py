@@ -6,7 +6,8 @@ merged result into triples.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from dataclasses import asdict, dataclass
 
 
 @dataclass(frozen=True, order=True)
@@ -55,3 +56,26 @@ class PublicationList:
     file_name: str
     owner: PersonName
     papers: tuple[PaperRecord, ...]
+
+
+def list_to_json(publication_list: PublicationList) -> str:
+    """``publication_list`` as JSON, for the build cache of lists already read."""
+    return json.dumps(asdict(publication_list), ensure_ascii=False)
+
+
+def list_from_json(text: str) -> PublicationList:
+    """The list :func:`list_to_json` wrote."""
+    data = json.loads(text)
+    return PublicationList(
+        file_name=data["file_name"],
+        owner=PersonName(**data["owner"]),
+        papers=tuple(
+            PaperRecord(
+                title=paper["title"],
+                authors=tuple(PersonName(**name) for name in paper["authors"]),
+                abstract=paper["abstract"],
+                source=SourceLocation(**paper["source"]),
+            )
+            for paper in data["papers"]
+        ),
+    )

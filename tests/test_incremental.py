@@ -12,6 +12,8 @@ import pytest
 import kg.incremental
 from kg.mapping import IriScheme
 from kg.pipeline import BuildResult, build
+from kg.records import list_from_json, list_to_json
+from kg.sources import read_input_file
 from kg.validation import format_report
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
@@ -61,6 +63,7 @@ def test_an_unchanged_rebuild_validates_nothing_and_says_the_same(
     assert first.report.warnings, "the corpus should exercise warnings"
     second = built(corpus_dir, tmp_path / "two", cache)
     assert (second.validated, second.reused) == (0, entities)
+    assert (first.lists_reused, second.lists_reused) == (0, len(first.corpus.lists))
     same_reports(first, second)
     assert exports(tmp_path / "one") == exports(tmp_path / "two")
 
@@ -76,9 +79,40 @@ def test_adding_a_list_validates_only_what_it_touches(tmp_path: Path, corpus_dir
     # New: the list, its paper, Jana Novak; changed: the co-author (one more paper made).
     assert after.validated == 4
     assert after.reused == clean.validated - 4
+    assert after.lists_reused == len(before.corpus.lists)  # only novak.txt was read
     assert len(after.corpus.papers) == len(before.corpus.papers) + 1
     same_reports(after, clean)
     assert exports(tmp_path / "out") == exports(tmp_path / "clean")
+
+
+def test_an_edited_list_is_read_again(tmp_path: Path, corpus_dir: Path) -> None:
+    cache = tmp_path / "cache"
+    before = built(corpus_dir, tmp_path / "out", cache)
+    edited = sorted(corpus_dir.glob("*.txt"))[0]
+    lines = edited.read_text(encoding="utf-8").splitlines()
+    lines[1] = "An Edited Title Nobody Else Has"
+    edited.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    after = built(corpus_dir, tmp_path / "out", cache)
+    assert after.lists_reused == len(before.corpus.lists) - 1
+    assert "An Edited Title Nobody Else Has" in {paper.title for paper in after.corpus.papers}
+    clean = built(corpus_dir, tmp_path / "clean", None)
+    same_reports(after, clean)
+    assert exports(tmp_path / "out") == exports(tmp_path / "clean")
+
+
+def test_cached_lists_are_the_lists_read(corpus_dir: Path) -> None:
+    for path in sorted(corpus_dir.glob("*.txt")):
+        publication_list = read_input_file(path)
+        assert list_from_json(list_to_json(publication_list)) == publication_list
+
+
+def test_a_damaged_list_cache_is_read_as_empty(tmp_path: Path, corpus_dir: Path) -> None:
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    (cache / "lists.sqlite").write_bytes(b"not a database")
+    first = built(corpus_dir, tmp_path / "out", cache)
+    assert first.lists_reused == 0
+    assert built(corpus_dir, tmp_path / "out", cache).lists_reused == len(first.corpus.lists)
 
 
 def test_new_shapes_or_engine_invalidate_every_entry(
@@ -98,7 +132,7 @@ def test_a_damaged_cache_is_rebuilt(tmp_path: Path, corpus_dir: Path) -> None:
     first = built(corpus_dir, tmp_path / "out", cache)
     assert first.reused == 0
     with sqlite3.connect(cache / "validation.sqlite") as database:
-        (count,) = database.execute("SELECT COUNT(*) FROM outcomes").fetchone()
+        (count,) = database.execute("SELECT COUNT(*) FROM entries").fetchone()
     assert count == first.validated
     assert built(corpus_dir, tmp_path / "out", cache).validated == 0
 
@@ -110,7 +144,7 @@ def test_the_cache_holds_only_the_last_build(tmp_path: Path, corpus_dir: Path) -
         path.unlink()
     smaller = built(corpus_dir, tmp_path / "out", cache)
     with sqlite3.connect(cache / "validation.sqlite") as database:
-        (count,) = database.execute("SELECT COUNT(*) FROM outcomes").fetchone()
+        (count,) = database.execute("SELECT COUNT(*) FROM entries").fetchone()
     assert count == smaller.validated + smaller.reused
 
 
@@ -129,6 +163,8 @@ def test_cli_rebuild_says_what_it_reused(tmp_path: Path, corpus_dir: Path) -> No
     again = run("build", str(corpus_dir), cwd=tmp_path)
     assert again.returncode == 0, again.stderr
     assert "validated 4 changed or new entities;" in again.stdout
+    lists = len(list(corpus_dir.glob("*.txt")))
+    assert f"read 1 changed or new list(s); {lists - 1} unchanged" in again.stdout
 
 
 def test_no_cache_keeps_nothing(tmp_path: Path) -> None:

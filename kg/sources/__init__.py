@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
+from kg import __version__
+from kg.cachefile import CacheFile
 from kg.compression import plain_suffix
 from kg.errors import InputError
-from kg.records import PublicationList
+from kg.records import PublicationList, list_from_json, list_to_json
 from kg.sources.textlist import read_text_list
 
 READERS = {".txt": read_text_list}
@@ -57,19 +60,41 @@ PARALLEL_FROM = 8
 """Below this many files, starting worker processes costs more than it saves."""
 
 
-def read_inputs(files: Sequence[Path], workers: int | None = None) -> Iterator[PublicationList]:
+def read_inputs(
+    files: Sequence[Path], workers: int | None = None, cache: CacheFile | None = None
+) -> Iterator[PublicationList]:
     """Read each input file with the reader for its type, yielding lists in file order.
 
     Reading is CPU-bound (LaTeX conversion), so many files are read by ``workers``
     processes (default: one per core); results still come in file order, so nothing
-    downstream depends on scheduling.
+    downstream depends on scheduling. With a ``cache``, a file whose name and bytes the
+    last build read already is not read again.
     """
+    keys = [_cache_key(file) if cache is not None else "" for file in files]
+    cached = [cache.get(key) if cache is not None else None for key in keys]
+    unread = [file for file, found in zip(files, cached, strict=True) if found is None]
+    fresh = _read_all(unread, workers)
+    for key, found in zip(keys, cached, strict=True):
+        publication_list = list_from_json(found) if found is not None else next(fresh)
+        if cache is not None and found is None:
+            cache.put(key, list_to_json(publication_list))
+        yield publication_list
+
+
+def _read_all(files: Sequence[Path], workers: int | None) -> Iterator[PublicationList]:
     count = min(os.cpu_count() or 1, len(files)) if workers is None else workers
     if count <= 1 or len(files) < PARALLEL_FROM:
         yield from map(read_input_file, files)
         return
     with ProcessPoolExecutor(max_workers=count) as pool:
         yield from pool.map(read_input_file, files, chunksize=8)
+
+
+def _cache_key(file: Path) -> str:
+    """What a list read from ``file`` depends on: kg's version, the name and the bytes."""
+    digest = hashlib.sha256(f"kg {__version__}\0{file.name}\0".encode())
+    digest.update(file.read_bytes())
+    return digest.hexdigest()
 
 
 def read_input_file(file: Path) -> PublicationList:

@@ -1,0 +1,71 @@
+"""One file of a build cache: text values by key, kept from one build to the next.
+
+A cache file is SQLite, opened read-only for what the last build left, and replaced
+atomically by :meth:`CacheFile.save` with exactly the keys this build used, so it never
+grows with stale entries. A file that cannot be read (damaged, or written by another kg)
+counts as empty: the build then does the work instead of trusting it.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import tempfile
+from contextlib import closing
+from pathlib import Path
+
+from kg.errors import ExportError
+
+
+class CacheFile:
+    """Values by key: read from the last build's file, written anew by ``save``."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._current: dict[str, str] = {}
+        self.hits = 0
+        """How many lookups the last build's file answered."""
+        self._previous: sqlite3.Connection | None = None
+        if path.is_file():
+            try:
+                self._previous = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+                self._previous.execute("SELECT key, value FROM entries LIMIT 1").fetchall()
+            except sqlite3.Error:
+                self._previous = None
+
+    def get(self, key: str) -> str | None:
+        """The value the last build stored under ``key``, if any; kept for ``save``."""
+        if self._previous is None:
+            return None
+        row = self._previous.execute("SELECT value FROM entries WHERE key = ?", (key,)).fetchone()
+        if row is None:
+            return None
+        value: str = row[0]
+        self._current[key] = value
+        self.hits += 1
+        return value
+
+    def put(self, key: str, value: str) -> None:
+        self._current[key] = value
+
+    def save(self) -> None:
+        """Replace the file with this build's entries, atomically."""
+        if self._previous is not None:
+            self._previous.close()
+            self._previous = None
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        handle, name = tempfile.mkstemp(
+            dir=self.path.parent, prefix=f".{self.path.stem}.", suffix=".tmp"
+        )
+        os.close(handle)
+        try:
+            with closing(sqlite3.connect(name)) as database:
+                database.execute("CREATE TABLE entries (key TEXT PRIMARY KEY, value TEXT)")
+                database.executemany(
+                    "INSERT INTO entries VALUES (?, ?)", sorted(self._current.items())
+                )
+                database.commit()
+            os.replace(name, self.path)
+        except (OSError, sqlite3.Error) as error:
+            Path(name).unlink(missing_ok=True)
+            raise ExportError(f"cannot write the build cache {self.path}: {error}") from None
