@@ -45,7 +45,7 @@ def _peak_mb(who: int) -> float:
 def run_kg(corpus: Path, out: Path) -> dict[str, float]:
     """kg's own pipeline, stage by stage."""
     from kg.batches import entities
-    from kg.export import render_exports, write_exports
+    from kg.export import write_exports
     from kg.incremental import validate_entities
     from kg.mapping import IriScheme
     from kg.pipeline import load_corpus
@@ -57,7 +57,7 @@ def run_kg(corpus: Path, out: Path) -> dict[str, float]:
     # As the build does: each entity mapped once, validated, then written.
     selected = _timed(stages, "map", lambda: list(entities(corpus_model, iris)))
     _timed(stages, "validate", lambda: validate_entities(selected))
-    _timed(stages, "export", lambda: write_exports(render_exports(selected, iris), out))
+    _timed(stages, "export", lambda: write_exports(selected, iris, out))
     return stages
 
 

@@ -65,6 +65,9 @@ def read_input(path: Path) -> bytes:
             raise InputError(f"cannot read: {error.strerror or error}", path) from None
 
 
-def gzip_bytes(data: bytes) -> bytes:
-    """gzip with no timestamp and no file name in the header: same input, same bytes."""
-    return gzip.compress(data, compresslevel=6, mtime=0)
+@contextmanager
+def gzip_output(raw: IO[bytes]) -> Iterator[IO[bytes]]:
+    """A stream that gzips into ``raw`` with no timestamp and no file name in the header:
+    same input, same bytes."""
+    with gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=6, mtime=0, filename="") as stream:
+        yield cast(IO[bytes], stream)

@@ -12,82 +12,95 @@ import os
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import IO
 
 from kg.batches import Entity
-from kg.compression import GZIP_SUFFIX, gzip_bytes
+from kg.compression import GZIP_SUFFIX, gzip_output
 from kg.errors import ExportError
-from kg.jsonld import to_jsonld as entities_jsonld
+from kg.jsonld import write_jsonld
 from kg.mapping import IriScheme
 from kg.namespaces import jsonld_context, prefixes
-from kg.turtle import to_turtle as entities_turtle
+from kg.turtle import write_turtle
 
-Serializer = Callable[[Sequence[Entity], IriScheme], bytes]
+Serializer = Callable[[Sequence[Entity], IriScheme, IO[bytes]], None]
+Writer = Callable[[IO[bytes]], None]
 
 
-def to_ntriples(selected: Sequence[Entity], iris: IriScheme) -> bytes:
+def write_ntriples(selected: Sequence[Entity], iris: IriScheme, out: IO[bytes]) -> None:
     """N-Triples with lines sorted (blank-node labels are content-derived already)."""
     lines = sorted(line for entity in selected for line in entity.own_ntriples.splitlines())
-    return "".join(f"{line}\n" for line in lines).encode("utf-8")
+    for line in lines:
+        out.write(f"{line}\n".encode())
 
 
-def to_turtle(selected: Sequence[Entity], iris: IriScheme) -> bytes:
+def write_kg_turtle(selected: Sequence[Entity], iris: IriScheme, out: IO[bytes]) -> None:
     """Readable Turtle with kg's prefixes and ``list:``, ``paper:``, ``person:`` under the
     base IRI; each paper followed by its authorships."""
-    return entities_turtle(selected, {**prefixes(), **iris.prefixes()})
+    write_turtle(selected, {**prefixes(), **iris.prefixes()}, out)
 
 
-def to_jsonld(selected: Sequence[Entity], iris: IriScheme) -> bytes:
+def write_kg_jsonld(selected: Sequence[Entity], iris: IriScheme, out: IO[bytes]) -> None:
     """Compact JSON-LD with kg's context inline (no network to read it), author lists as
     ``@list``, nodes sorted by ``@id`` and unordered arrays sorted."""
-    return entities_jsonld(selected, jsonld_context())
+    write_jsonld(selected, jsonld_context(), out)
 
 
 EXPORTS: Mapping[str, Serializer] = {
-    "graph.ttl": to_turtle,
-    "graph.jsonld": to_jsonld,
-    "graph.nt": to_ntriples,
+    "graph.ttl": write_kg_turtle,
+    "graph.jsonld": write_kg_jsonld,
+    "graph.nt": write_ntriples,
 }
 
 
-def render_exports(selected: Sequence[Entity], iris: IriScheme) -> dict[str, bytes]:
-    """Every export format of the ``selected`` entities, by file name."""
-    return {name: serialize(selected, iris) for name, serialize in EXPORTS.items()}
-
-
 def write_exports(
-    rendered: Mapping[str, bytes], out_dir: Path, compress: bool = False
+    selected: Sequence[Entity], iris: IriScheme, out_dir: Path, compress: bool = False
 ) -> list[Path]:
-    """Write the ``rendered`` exports (:func:`render_exports`) atomically into ``out_dir``.
+    """Write every format of the ``selected`` entities atomically into ``out_dir``, each
+    straight to its file (never all formats in memory at once).
 
     With ``compress`` the files are gzipped (``graph.nt.gz``…). The other variant of each
     file is removed afterwards, so a folder never holds a stale ``graph.nt`` beside a fresh
     ``graph.nt.gz`` (or the reverse) for ``kg query`` to pick up.
     """
-    contents = {
-        out_dir / (f"{name}{GZIP_SUFFIX}" if compress else name): (
-            gzip_bytes(data) if compress else data
-        )
-        for name, data in rendered.items()
+
+    def writer(serialize: Serializer) -> Writer:
+        def write(raw: IO[bytes]) -> None:
+            if not compress:
+                serialize(selected, iris, raw)
+                return
+            with gzip_output(raw) as stream:
+                serialize(selected, iris, stream)
+
+        return write
+
+    writers = {
+        out_dir / (f"{name}{GZIP_SUFFIX}" if compress else name): writer(serialize)
+        for name, serialize in EXPORTS.items()
     }
-    write_files_atomically(contents)
-    for name in rendered:
+    write_files_atomically(writers)
+    for name in EXPORTS:
         stale = out_dir / (name if compress else f"{name}{GZIP_SUFFIX}")
         stale.unlink(missing_ok=True)
-    return list(contents)
+    return list(writers)
 
 
-def write_files_atomically(contents: Mapping[Path, bytes]) -> None:
+def write_files_atomically(writers: Mapping[Path, Writer]) -> None:
     """Write each file to a temporary sibling and fsync it; only then move them all into place.
 
-    If any step fails, files already moved are put back from their backups and temporary
-    files are removed, so the targets end as they began.
+    If any step fails (a writer raising included), files already moved are put back from
+    their backups and temporary files are removed, so the targets end as they began.
     """
     staged: list[tuple[Path, Path]] = []
     moved: list[tuple[Path, Path | None]] = []
     try:
-        for target, data in contents.items():
+        for target, write in writers.items():
             target.parent.mkdir(parents=True, exist_ok=True)
-            staged.append((_write_temp(target, data), target))
+            temp = _temp_name(target, ".tmp")
+            staged.append((temp, target))
+            with temp.open("wb") as stream:
+                write(stream)
+                stream.flush()
+                os.fsync(stream.fileno())
         for temp, target in staged:
             backup = _temp_name(target, ".bak") if target.exists() else None
             if backup is not None:
@@ -99,7 +112,7 @@ def write_files_atomically(contents: Mapping[Path, bytes]) -> None:
             moved.append((target, backup))
             os.replace(temp, target)
         _fsync_dirs({target.parent for _, target in staged})
-    except OSError as error:
+    except BaseException as error:
         for target, backup in reversed(moved):
             if backup is not None:
                 os.replace(backup, target)
@@ -107,7 +120,9 @@ def write_files_atomically(contents: Mapping[Path, bytes]) -> None:
                 target.unlink()
         for temp, _ in staged:
             temp.unlink(missing_ok=True)
-        raise ExportError(f"cannot write exports: {error}") from None
+        if isinstance(error, OSError):
+            raise ExportError(f"cannot write exports: {error}") from None
+        raise
     for _, backup in moved:
         if backup is not None:
             backup.unlink(missing_ok=True)
@@ -117,15 +132,6 @@ def _temp_name(target: Path, suffix: str) -> Path:
     handle, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=suffix)
     os.close(handle)
     return Path(name)
-
-
-def _write_temp(target: Path, data: bytes) -> Path:
-    temp = _temp_name(target, ".tmp")
-    with temp.open("wb") as stream:
-        stream.write(data)
-        stream.flush()
-        os.fsync(stream.fileno())
-    return temp
 
 
 def _fsync_dirs(folders: set[Path]) -> None:

@@ -24,7 +24,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import IO, Any
 
 import orjson
 from rdflib import BNode, Literal, URIRef
@@ -41,17 +41,21 @@ _INT64 = 1 << 63  # orjson writes integers up to 64 bits
 _INDENT = "    "  # a node object inside "@graph"
 
 
-def to_jsonld(selected: Iterable[Entity], context: Mapping[str, object]) -> bytes:
-    """The ``selected`` entities as one compact JSON-LD document with ``context`` inline."""
+def write_jsonld(
+    selected: Iterable[Entity], context: Mapping[str, object], output: IO[bytes]
+) -> None:
+    """Write the ``selected`` entities as one compact JSON-LD document with ``context``
+    inline."""
     compactor = _Compactor(context)
     nodes = sorted(
         (node for entity in selected for node in compactor.nodes(entity.own)),
         key=lambda node: _json(node["@id"]),
     )
     head = _json_block({"@context": dict(context)}).removesuffix("\n}")
-    body = ",\n".join(_indented(_json_block(node)) for node in nodes)
-    graph = f"[\n{body}\n  ]" if nodes else "[]"
-    return f'{head},\n  "@graph": {graph}\n}}\n'.encode()
+    output.write(f'{head},\n  "@graph": ['.encode())
+    for index, node in enumerate(nodes):
+        output.write(f"{',' if index else ''}\n{_indented(_json_block(node))}".encode())
+    output.write(b"\n  ]\n}\n" if nodes else b"]\n}\n")
 
 
 class _Compactor:

@@ -8,9 +8,10 @@ from pathlib import Path
 
 from kg.batches import Shard, entities
 from kg.cachefile import CacheFile
+from kg.compression import plain_name
 from kg.corpus import Corpus, build_corpus
 from kg.errors import ValidationFailed
-from kg.export import render_exports, write_exports
+from kg.export import write_exports
 from kg.graph import entities_graph
 from kg.incremental import ValidationCache, validate_entities
 from kg.mapping import IriScheme
@@ -108,11 +109,10 @@ def build(
     if not report.conforms:
         raise ValidationFailed(format_report(report, "text"))
     progress("writing", 0, None)
-    rendered = render_exports(selected, iris)
-    written = write_exports(rendered, out_dir, compress)
+    written = write_exports(selected, iris, out_dir, compress)
     if store is not None:
         progress("storing", 0, None)
-        write_store(rendered["graph.nt"], store)
+        write_store(next(path for path in written if plain_name(path) == "graph.nt"), store)
     for used in (lists_cache, cache):
         if used is not None:
             used.save()

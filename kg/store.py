@@ -13,12 +13,13 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from kg.compression import open_input
 from kg.errors import ExportError, InputError
 
 
-def write_store(ntriples: bytes, path: Path) -> None:
-    """Replace the store at ``path`` by one holding the triples of ``ntriples`` (the build's
-    N-Triples export, which Oxigraph loads fastest)."""
+def write_store(ntriples: Path, path: Path) -> None:
+    """Replace the store at ``path`` by one holding the triples of the N-Triples file
+    ``ntriples`` (the build's export, gzipped or not: Oxigraph loads that format fastest)."""
     path = path.resolve()
     path.parent.mkdir(parents=True, exist_ok=True)
     if path.exists() and not _is_store(path):
@@ -27,7 +28,8 @@ def write_store(ntriples: bytes, path: Path) -> None:
     backup = path.parent / f".{path.name}.old"
     try:
         store = ox.Store(str(staging))
-        store.bulk_load(ntriples, format=ox.RdfFormat.N_TRIPLES)
+        with open_input(ntriples) as source:
+            store.bulk_load(source, format=ox.RdfFormat.N_TRIPLES)
         store.flush()
         del store  # closes the database before it moves
         shutil.rmtree(backup, ignore_errors=True)

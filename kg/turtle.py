@@ -10,7 +10,7 @@ nothing here holds more than one entity's text besides the output, so the cost i
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from io import BytesIO
+from typing import IO
 
 import pyoxigraph as ox
 
@@ -20,20 +20,22 @@ from kg.namespaces import RDF
 _TYPE = ox.NamedNode(str(RDF.type))
 
 
-def to_turtle(selected: Iterable[Entity], prefixes: Mapping[str, str]) -> bytes:
-    """The ``selected`` entities' triples as Turtle with ``prefixes`` (sorted by name)."""
+def write_turtle(
+    selected: Iterable[Entity], prefixes: Mapping[str, str], output: IO[bytes]
+) -> None:
+    """Write the ``selected`` entities' triples as Turtle with ``prefixes`` (sorted by name)."""
     ordered_prefixes = dict(sorted(prefixes.items()))
     header = len(ordered_prefixes)  # Oxigraph starts every document with the @prefix lines
-    output = BytesIO()
+    started = False
     for entity in sorted(selected, key=lambda entity: entity.iri):
         lines = _serialize(_reading_order(entity.own_ntriples), ordered_prefixes).split(b"\n")
-        if not output.tell():
+        if not started:
             output.write(b"".join(line + b"\n" for line in sorted(lines[:header])))
+            started = True
         for line in lines[header:]:
             if line and not line.startswith(b"\t"):  # a new subject: a blank line before it
                 output.write(b"\n")
             output.write(line + b"\n" if line else b"")
-    return output.getvalue()
 
 
 def _serialize(triples: Iterable[ox.Triple], prefixes: dict[str, str]) -> bytes:

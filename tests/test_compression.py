@@ -6,11 +6,12 @@ import gzip
 import shutil
 import subprocess
 import sys
+from io import BytesIO
 from pathlib import Path
 
 import pytest
 
-from kg.compression import gzip_bytes, plain_name, plain_suffix
+from kg.compression import gzip_output, plain_name, plain_suffix
 from kg.export import EXPORTS
 
 REPO = Path(__file__).resolve().parent.parent
@@ -29,10 +30,19 @@ def test_names() -> None:
     assert plain_suffix(Path("graph.ttl")) == ".ttl"
 
 
-def test_gzip_bytes_are_deterministic() -> None:
+def gzipped(data: bytes) -> bytes:
+    raw = BytesIO()
+    with gzip_output(raw) as stream:
+        stream.write(data)
+    return raw.getvalue()
+
+
+def test_gzip_output_is_deterministic() -> None:
     data = SAMPLE.read_bytes()
-    assert gzip_bytes(data) == gzip_bytes(data)
-    assert gzip.decompress(gzip_bytes(data)) == data
+    assert gzipped(data) == gzipped(data)
+    assert gzip.decompress(gzipped(data)) == data
+    flags, mtime = gzipped(data)[3], gzipped(data)[4:8]
+    assert (flags, mtime) == (0, b"\0\0\0\0")  # no file name, no timestamp
 
 
 def test_compressed_list_builds_the_same_graph(tmp_path: Path) -> None:

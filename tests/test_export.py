@@ -11,8 +11,9 @@ import os
 import subprocess
 import sys
 from collections.abc import Sequence
+from io import BytesIO
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import pytest
 from rdflib import BNode, Graph, Literal, URIRef
@@ -22,7 +23,7 @@ from rdflib.namespace import RDF
 import kg.export
 from kg.batches import Entity, entities
 from kg.errors import ExportError
-from kg.export import EXPORTS, render_exports, write_exports, write_files_atomically
+from kg.export import EXPORTS, Writer, write_exports, write_files_atomically
 from kg.graph import entities_graph
 from kg.mapping import IriScheme
 from kg.namespaces import jsonld_context
@@ -49,14 +50,25 @@ def parse(data: bytes, fmt: str) -> Graph:
 FORMATS = {"graph.ttl": "turtle", "graph.nt": "nt", "graph.jsonld": "json-ld"}
 
 
+def rendered(name: str, selected: Sequence[Entity]) -> bytes:
+    """One export format of ``selected``, in memory."""
+    stream = BytesIO()
+    EXPORTS[name](selected, IRIS, stream)
+    return stream.getvalue()
+
+
+def render_exports(selected: Sequence[Entity]) -> dict[str, bytes]:
+    return {name: rendered(name, selected) for name in EXPORTS}
+
+
 def assert_exports_hold_the_graph(selected: Sequence[Entity]) -> None:
     expected = entities_graph(selected, IRIS)
-    for name, data in render_exports(selected, IRIS).items():
+    for name, data in render_exports(selected).items():
         assert isomorphic(parse(data, FORMATS[name]), expected), name
 
 
 def test_three_formats_are_isomorphic(tmp_path: Path, sample: list[Entity]) -> None:
-    written = write_exports(render_exports(sample, IRIS), tmp_path)
+    written = write_exports(sample, IRIS, tmp_path)
     assert sorted(p.name for p in written) == ["graph.jsonld", "graph.nt", "graph.ttl"]
     expected = entities_graph(sample, IRIS)
     for path in written:
@@ -100,7 +112,7 @@ def test_jsonld_is_what_rdflib_compacts_byte_for_byte(tmp_path: Path, seed: int 
     reference = json.loads(graph.serialize(format="json-ld", context=context, auto_compact=True))
     expected = {"@context": context, "@graph": _canonical_order(reference["@graph"])}
     text = json.dumps(expected, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
-    assert kg.export.to_jsonld(selected, IRIS).decode("utf-8") == text
+    assert rendered("graph.jsonld", selected).decode("utf-8") == text
 
 
 EX = "http://example.org/"
@@ -141,7 +153,7 @@ def test_exports_hold_odd_triples_exactly() -> None:
 
 def test_jsonld_layout_is_one_json_dump(sample: list[Entity]) -> None:
     for selected in ([], sample, [odd_entity()]):
-        text = kg.export.to_jsonld(selected, IRIS).decode("utf-8")
+        text = rendered("graph.jsonld", selected).decode("utf-8")
         document = json.loads(text)
         assert text == json.dumps(document, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
         ids = [node["@id"] for node in document["@graph"]]
@@ -149,7 +161,7 @@ def test_jsonld_layout_is_one_json_dump(sample: list[Entity]) -> None:
 
 
 def test_ntriples_lines_are_sorted_and_unique(sample: list[Entity]) -> None:
-    lines = kg.export.to_ntriples(sample, IRIS).decode("utf-8").splitlines()
+    lines = rendered("graph.nt", sample).decode("utf-8").splitlines()
     assert lines == sorted(set(lines)) and len(lines) == len(entities_graph(sample, IRIS))
 
 
@@ -161,13 +173,13 @@ def test_a_url_cited_twice_is_one_triple(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     selected = list(entities(load_corpus([listing]), IRIS))
-    lines = kg.export.to_ntriples(selected, IRIS).decode("utf-8").splitlines()
+    lines = rendered("graph.nt", selected).decode("utf-8").splitlines()
     assert sum("rdf-schema#seeAlso> <https://example.org/code>" in line for line in lines) == 1
     assert lines == sorted(set(lines))
 
 
 def test_jsonld_has_inline_context_and_author_lists(sample: list[Entity]) -> None:
-    document = json.loads(kg.export.to_jsonld(sample, IRIS))
+    document = json.loads(rendered("graph.jsonld", sample))
     assert document["@context"]["@vocab"] == "http://schema.org/"
     papers = [node for node in document["@graph"] if node.get("@type") == "ScholarlyArticle"]
     assert len(papers) == 10
@@ -206,23 +218,33 @@ def test_repository_exports_are_up_to_date(tmp_path: Path) -> None:
 def test_failure_while_serializing_leaves_previous_exports(
     tmp_path: Path, sample: list[Entity], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    write_exports(render_exports(sample, IRIS), tmp_path)
+    write_exports(sample, IRIS, tmp_path)
     before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
 
-    def broken(selected: Sequence[Entity], iris: IriScheme) -> bytes:
+    def broken(selected: Sequence[Entity], iris: IriScheme, out: IO[bytes]) -> None:
+        out.write(b"half a file")
         raise RuntimeError("serializer crashed")
 
     monkeypatch.setattr(kg.export, "EXPORTS", {**EXPORTS, "graph.nt": broken})
     with pytest.raises(RuntimeError):
-        write_exports(kg.export.render_exports([], IRIS), tmp_path)
-    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
+        write_exports(sample[:3], IRIS, tmp_path)
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before  # no temporary left
+
+
+def writing(data: bytes) -> Writer:
+    def write(out: IO[bytes]) -> None:
+        out.write(data)
+
+    return write
 
 
 def test_failure_while_renaming_rolls_back(tmp_path: Path) -> None:
     (tmp_path / "a.txt").write_bytes(b"old a")
     (tmp_path / "b.txt").mkdir()  # a folder where a file must go: the second move fails
     with pytest.raises(ExportError):
-        write_files_atomically({tmp_path / "a.txt": b"new a", tmp_path / "b.txt": b"new b"})
+        write_files_atomically(
+            {tmp_path / "a.txt": writing(b"new a"), tmp_path / "b.txt": writing(b"new b")}
+        )
     assert (tmp_path / "a.txt").read_bytes() == b"old a"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt", "b.txt"]
 
@@ -245,7 +267,7 @@ def test_bytes_identical_whatever_the_argument_order(tmp_path: Path) -> None:
 def test_turtle_keeps_each_paper_with_its_cells_and_authorships_in_order(
     sample: list[Entity],
 ) -> None:
-    text = kg.export.to_turtle(sample, IRIS).decode("utf-8")
+    text = rendered("graph.ttl", sample).decode("utf-8")
     blocks = [block.split(" ", 1)[0] for block in text.split("\n\n")[1:]]
     assert blocks[0] == "list:peyrard"
     papers = [b for b in blocks if b.startswith("paper:") and "#" not in b]

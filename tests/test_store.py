@@ -42,6 +42,13 @@ def test_store_holds_exactly_the_graph(built: Path) -> None:
     assert isomorphic(store_graph(built / "store"), exported)
 
 
+def test_a_gzipped_build_fills_the_same_store(tmp_path: Path, built: Path) -> None:
+    result = kg("build", "--gzip", "--store", "store", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert not (tmp_path / "exports" / "graph.nt").exists()
+    assert isomorphic(store_graph(tmp_path / "store"), store_graph(built / "store"))
+
+
 @pytest.mark.parametrize(
     "name", [query.name for query in list_canned_queries() if not query.params]
 )
