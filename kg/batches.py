@@ -1,15 +1,15 @@
 """Cut a corpus's graph into entities: for SHACL validation in independent batches, and for
 builds split into shards (``kg build --shard I/N``).
 
-An entity is a list, a paper (with its authorships, list cells and source records) or a
-person (with the papers it made); each triple of the graph belongs to exactly one, and so
-does each subject. A validation batch holds its
-entities' triples plus the context that kg's shapes read from neighbouring entities: the
-types of linked persons, papers and lists, the lists that include a paper and the
-``foaf:maker`` links of the papers a person made. Validation keeps only the results whose
-focus node the batch owns, so every result comes from exactly one batch and their union is
-the whole-graph report;
-``tests/test_engine.py`` checks that equivalence on the sample and on random corpora.
+An entity is a list (with its source records, one per line), a paper (with its
+authorships and author list cells) or a person (with the papers it made); each triple of
+the graph belongs to exactly one, and so does each subject, whose IRI starts with the
+entity's. A validation batch holds its entities' triples plus the context that kg's shapes
+read from neighbouring entities: the types of linked persons, papers and lists, the lists
+that include a paper, the source records it derives from and the ``foaf:maker`` links of
+the papers a person made. Validation keeps only the results whose focus node the batch
+owns, so every result comes from exactly one batch and their union is the whole-graph
+report; ``tests/test_engine.py`` checks that equivalence on the sample and on random corpora.
 
 The context is what the bundled shapes need; user shapes (``--shapes``) may read anything,
 so builds with them validate the whole graph instead.
@@ -31,7 +31,7 @@ from kg.corpus import Corpus, ListInfo, Paper, Person
 from kg.errors import ConfigError
 from kg.identity import PaperKey, PersonKey
 from kg.mapping import IriScheme, Triple, list_triples, paper_triples, person_triples
-from kg.namespaces import FOAF, SCHEMA
+from kg.namespaces import DCTERMS, FOAF, PROV, SCHEMA
 from kg.terms import ntriples
 
 ENTITIES_PER_BATCH = 2000
@@ -125,8 +125,10 @@ def batched(
 
 
 def entities(corpus: Corpus, iris: IriScheme, shard: Shard | None = None) -> Iterator[Entity]:
-    """Every entity of the corpus's graph (or of one shard): lists, papers, persons. A shard
-    maps only its own entities, so N shards share the mapping work."""
+    """Every entity of the corpus's graph (or of one shard), in IRI order: lists (with their
+    source records), papers (with their authorships and author list), persons (with the
+    papers they made). A shard maps only its own entities, so N shards share the mapping
+    work."""
 
     def mine(iri: str) -> bool:
         return shard is None or shard.owns(iri)
@@ -136,8 +138,11 @@ def entities(corpus: Corpus, iris: IriScheme, shard: Shard | None = None) -> Ite
     for info in corpus.lists:
         for key in info.papers:
             lists_of_paper[key].append(info)
+    lines_of_list: dict[str, list[int]] = defaultdict(list)
     papers_of_person: dict[PersonKey, list[Paper]] = defaultdict(list)
     for paper in corpus.papers:
+        for source in paper.sources:
+            lines_of_list[source.file_name].append(source.line)
         for person_key in dict.fromkeys(a.person for a in paper.authorships):
             papers_of_person[person_key].append(paper)
 
@@ -145,18 +150,21 @@ def entities(corpus: Corpus, iris: IriScheme, shard: Shard | None = None) -> Ite
         person = iris.person(corpus.person(key))
         return [(person, RDF.type, SCHEMA.Person), (person, RDF.type, FOAF.Person)]
 
-    for info in corpus.lists:
-        iri = str(iris.publication_list(info))
-        if not mine(iri):
+    for info in sorted(corpus.lists, key=lambda info: str(list_iris[info.file_name])):
+        subject = list_iris[info.file_name]
+        if not mine(str(subject)):
             continue
         context: list[Triple] = [
             (iris.paper(corpus.paper(key)), RDF.type, SCHEMA.ScholarlyArticle)
             for key in info.papers
         ]
         context += person_types(info.owner)
-        yield Entity(iri, (iri,), _unique(list_triples(info, corpus, iris)), context)
+        lines = sorted(lines_of_list[info.file_name])
+        owned = (str(subject), *(str(iris.source_record(subject, line)) for line in lines))
+        own = _unique(list_triples(info, lines, corpus, iris))
+        yield Entity(str(subject), owned, own, context)
 
-    for paper in corpus.papers:
+    for paper in sorted(corpus.papers, key=lambda paper: str(iris.paper(paper))):
         subject = iris.paper(paper)
         if not mine(str(subject)):
             continue
@@ -165,15 +173,16 @@ def entities(corpus: Corpus, iris: IriScheme, shard: Shard | None = None) -> Ite
             context += person_types(authorship.person)
         for info in lists_of_paper[paper.key]:
             context += _list_context(iris.publication_list(info), subject, info, corpus, iris)
+        for source in paper.sources:
+            context += _record_context(list_iris[source.file_name], source.line, iris)
         owned = (
             str(subject),
             *(str(iris.authorship(subject, a.position)) for a in paper.authorships),
-            *(str(iris.source_record(list_iris[s.file_name], s.line)) for s in paper.sources),
         )
         own = _unique(paper_triples(paper, corpus, iris, list_iris))
         yield Entity(str(subject), owned, own, context)
 
-    for person in corpus.persons.values():
+    for person in sorted(corpus.persons.values(), key=lambda person: str(iris.person(person))):
         iri = str(iris.person(person))
         if not mine(iri):
             continue
@@ -197,6 +206,12 @@ def _list_context(
         (list_iri, SCHEMA.hasPart, paper),
         (list_iri, SCHEMA.about, iris.person(corpus.person(info.owner))),
     ]
+
+
+def _record_context(list_iri: URIRef, line: int, iris: IriScheme) -> list[Triple]:
+    """What a paper's shapes read of a source record it derives from."""
+    record = iris.source_record(list_iri, line)
+    return [(record, RDF.type, PROV.Entity), (record, DCTERMS.isPartOf, list_iri)]
 
 
 def _makers(person: Person, made: list[Paper], iris: IriScheme) -> Iterator[Triple]:

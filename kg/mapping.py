@@ -62,7 +62,10 @@ class IriScheme:
         return URIRef(f"{list_iri}#line-{line}")
 
 
-def list_triples(info: ListInfo, corpus: Corpus, iris: IriScheme) -> Iterator[Triple]:
+def list_triples(
+    info: ListInfo, lines: Iterable[int], corpus: Corpus, iris: IriScheme
+) -> Iterator[Triple]:
+    """A list and the source records of its ``lines`` (one per paper it printed)."""
     subject = iris.publication_list(info)
     owner = iris.person(corpus.person(info.owner))
     yield subject, RDF.type, SCHEMA.Dataset
@@ -72,6 +75,11 @@ def list_triples(info: ListInfo, corpus: Corpus, iris: IriScheme) -> Iterator[Tr
     yield subject, FOAF.primaryTopic, owner
     for key in info.papers:
         yield subject, SCHEMA.hasPart, iris.paper(corpus.paper(key))
+    for line in lines:
+        record = iris.source_record(subject, line)
+        yield record, RDF.type, PROV.Entity
+        yield record, DCTERMS.isPartOf, subject
+        yield record, KG.line, Literal(line, datatype=XSD.integer)
 
 
 def paper_triples(
@@ -102,11 +110,11 @@ def paper_triples(
             yield node, SCHEMA.name, Literal(printed)
 
     for source in paper.sources:
-        record = iris.source_record(list_iris[source.file_name], source.line)
-        yield subject, PROV.wasDerivedFrom, record
-        yield record, RDF.type, PROV.Entity
-        yield record, DCTERMS.isPartOf, list_iris[source.file_name]
-        yield record, KG.line, Literal(source.line, datatype=XSD.integer)
+        yield (
+            subject,
+            PROV.wasDerivedFrom,
+            iris.source_record(list_iris[source.file_name], source.line),
+        )
 
 
 def _author_list(subject: URIRef, paper: Paper, people: list[URIRef]) -> Iterator[Triple]:
