@@ -1,87 +1,130 @@
 """Write the graph as Turtle, JSON-LD and N-Triples: same bytes every run, all or nothing.
 
-Each format is written from the mapped entities, one entity at a time, without building an
-rdflib graph: Oxigraph writes the N-Triples and Turtle, :mod:`kg.jsonld` the JSON-LD.
-Files are written to temporary files beside their targets, fsynced and renamed only once
-every format has serialized, so a failure leaves the previous exports as they were.
+Each format is written from the mapped entities as they stream past, without building an
+rdflib graph: Oxigraph writes the N-Triples and Turtle, :mod:`kg.jsonld` the JSON-LD. The
+files grow as temporary files beside their targets and are fsynced and renamed only once
+every format is complete, so a failure (or violations found meanwhile) leaves the previous
+exports as they were.
 """
 
 from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import ExitStack, suppress
 from pathlib import Path
+from types import TracebackType
 from typing import IO
 
 from kg.batches import Entity
 from kg.compression import GZIP_SUFFIX, gzip_output
 from kg.errors import ExportError
-from kg.jsonld import write_jsonld
+from kg.jsonld import JsonLdWriter
 from kg.mapping import IriScheme
 from kg.namespaces import jsonld_context, prefixes
-from kg.turtle import write_turtle
+from kg.ntriples import SortedNTriples
+from kg.turtle import TurtleWriter
 
-Serializer = Callable[[Sequence[Entity], IriScheme, IO[bytes]], None]
+EXPORT_NAMES = ("graph.ttl", "graph.jsonld", "graph.nt")
 Writer = Callable[[IO[bytes]], None]
 
 
-def write_ntriples(selected: Sequence[Entity], iris: IriScheme, out: IO[bytes]) -> None:
-    """N-Triples with lines sorted (blank-node labels are content-derived already)."""
-    lines = sorted(line for entity in selected for line in entity.own_ntriples.splitlines())
-    for line in lines:
-        out.write(f"{line}\n".encode())
+class ExportFiles:
+    """The three export files of one build, filled entity by entity (in IRI order) and moved
+    into place together by :meth:`commit`; leaving the ``with`` block without committing
+    removes them."""
 
+    def __init__(self, out_dir: Path, iris: IriScheme, compress: bool = False) -> None:
+        self.out_dir = out_dir
+        self.compress = compress
+        self.triples = 0
+        self._stack = ExitStack()
+        self._created = [folder for folder in (out_dir, *out_dir.parents) if not folder.exists()]
+        out_dir.mkdir(parents=True, exist_ok=True)
+        self._staged: dict[Path, Path] = {}
+        try:
+            streams = {name: self._open(name) for name in EXPORT_NAMES}
+        except OSError as error:
+            self._remove_staged()
+            raise ExportError(f"cannot write exports: {error}") from None
+        self._turtle = TurtleWriter(streams["graph.ttl"], {**prefixes(), **iris.prefixes()})
+        self._jsonld = JsonLdWriter(streams["graph.jsonld"], jsonld_context())
+        self._ntriples = SortedNTriples(streams["graph.nt"], out_dir)
+        self._committed = False
 
-def write_kg_turtle(selected: Sequence[Entity], iris: IriScheme, out: IO[bytes]) -> None:
-    """Readable Turtle with kg's prefixes and ``list:``, ``paper:``, ``person:`` under the
-    base IRI; each paper followed by its authorships."""
-    write_turtle(selected, {**prefixes(), **iris.prefixes()}, out)
+    def _open(self, name: str) -> IO[bytes]:
+        target = self.out_dir / (f"{name}{GZIP_SUFFIX}" if self.compress else name)
+        temp = _temp_name(target, ".tmp")
+        self._staged[temp] = target
+        raw = self._stack.enter_context(temp.open("wb"))
+        self._stack.callback(_fsync, raw)  # runs before the file closes
+        return self._stack.enter_context(gzip_output(raw)) if self.compress else raw
 
+    def __enter__(self) -> ExportFiles:
+        return self
 
-def write_kg_jsonld(selected: Sequence[Entity], iris: IriScheme, out: IO[bytes]) -> None:
-    """Compact JSON-LD with kg's context inline (no network to read it), author lists as
-    ``@list``, nodes sorted by ``@id`` and unordered arrays sorted."""
-    write_jsonld(selected, jsonld_context(), out)
+    def add(self, entity: Entity) -> None:
+        self._turtle.add(entity)
+        self._jsonld.add(entity)
+        self._ntriples.add(entity.own_ntriples)
+        self.triples = self._ntriples.count
 
+    def writing(self, entities: Iterable[Entity]) -> Iterator[Entity]:
+        """``entities``, each written as it passes."""
+        for entity in entities:
+            self.add(entity)
+            yield entity
 
-EXPORTS: Mapping[str, Serializer] = {
-    "graph.ttl": write_kg_turtle,
-    "graph.jsonld": write_kg_jsonld,
-    "graph.nt": write_ntriples,
-}
+    def commit(self) -> list[Path]:
+        """Finish every file and move them all into place; returns the files written.
+
+        With ``compress`` the files are gzipped (``graph.nt.gz``…). The other variant of each
+        file is removed, so a folder never holds a stale ``graph.nt`` beside a fresh
+        ``graph.nt.gz`` (or the reverse) for ``kg query`` to pick up.
+        """
+        try:
+            self._jsonld.close()
+            self._ntriples.close()
+            self._stack.close()
+        except OSError as error:
+            raise ExportError(f"cannot write exports: {error}") from None
+        _move_into_place(list(self._staged.items()))
+        self._committed = True
+        for name in EXPORT_NAMES:
+            stale = self.out_dir / (name if self.compress else f"{name}{GZIP_SUFFIX}")
+            stale.unlink(missing_ok=True)
+        return list(self._staged.values())
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        if not self._committed:
+            self._ntriples.discard()
+            self._remove_staged()
+
+    def _remove_staged(self) -> None:
+        with suppress(OSError):  # the files are going away anyway
+            self._stack.close()
+        for temp in self._staged:
+            temp.unlink(missing_ok=True)
+        for folder in self._created:  # innermost first: a build that failed leaves no folder
+            with suppress(OSError):
+                folder.rmdir()
 
 
 def write_exports(
-    selected: Sequence[Entity], iris: IriScheme, out_dir: Path, compress: bool = False
+    selected: Iterable[Entity], iris: IriScheme, out_dir: Path, compress: bool = False
 ) -> list[Path]:
-    """Write every format of the ``selected`` entities atomically into ``out_dir``, each
-    straight to its file (never all formats in memory at once).
-
-    With ``compress`` the files are gzipped (``graph.nt.gz``…). The other variant of each
-    file is removed afterwards, so a folder never holds a stale ``graph.nt`` beside a fresh
-    ``graph.nt.gz`` (or the reverse) for ``kg query`` to pick up.
-    """
-
-    def writer(serialize: Serializer) -> Writer:
-        def write(raw: IO[bytes]) -> None:
-            if not compress:
-                serialize(selected, iris, raw)
-                return
-            with gzip_output(raw) as stream:
-                serialize(selected, iris, stream)
-
-        return write
-
-    writers = {
-        out_dir / (f"{name}{GZIP_SUFFIX}" if compress else name): writer(serialize)
-        for name, serialize in EXPORTS.items()
-    }
-    write_files_atomically(writers)
-    for name in EXPORTS:
-        stale = out_dir / (name if compress else f"{name}{GZIP_SUFFIX}")
-        stale.unlink(missing_ok=True)
-    return list(writers)
+    """Write every format of the ``selected`` entities (in IRI order, as
+    :func:`kg.batches.entities` gives them) atomically into ``out_dir``."""
+    with ExportFiles(out_dir, iris, compress) as files:
+        for entity in selected:
+            files.add(entity)
+        return files.commit()
 
 
 def write_files_atomically(writers: Mapping[Path, Writer]) -> None:
@@ -91,7 +134,6 @@ def write_files_atomically(writers: Mapping[Path, Writer]) -> None:
     their backups and temporary files are removed, so the targets end as they began.
     """
     staged: list[tuple[Path, Path]] = []
-    moved: list[tuple[Path, Path | None]] = []
     try:
         for target, write in writers.items():
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -99,8 +141,20 @@ def write_files_atomically(writers: Mapping[Path, Writer]) -> None:
             staged.append((temp, target))
             with temp.open("wb") as stream:
                 write(stream)
-                stream.flush()
-                os.fsync(stream.fileno())
+                _fsync(stream)
+    except BaseException as error:
+        for temp, _ in staged:
+            temp.unlink(missing_ok=True)
+        if isinstance(error, OSError):
+            raise ExportError(f"cannot write exports: {error}") from None
+        raise
+    _move_into_place(staged)
+
+
+def _move_into_place(staged: list[tuple[Path, Path]]) -> None:
+    """Rename each complete temporary file over its target, or none of them."""
+    moved: list[tuple[Path, Path | None]] = []
+    try:
         for temp, target in staged:
             backup = _temp_name(target, ".bak") if target.exists() else None
             if backup is not None:
@@ -112,7 +166,7 @@ def write_files_atomically(writers: Mapping[Path, Writer]) -> None:
             moved.append((target, backup))
             os.replace(temp, target)
         _fsync_dirs({target.parent for _, target in staged})
-    except BaseException as error:
+    except OSError as error:
         for target, backup in reversed(moved):
             if backup is not None:
                 os.replace(backup, target)
@@ -120,12 +174,15 @@ def write_files_atomically(writers: Mapping[Path, Writer]) -> None:
                 target.unlink()
         for temp, _ in staged:
             temp.unlink(missing_ok=True)
-        if isinstance(error, OSError):
-            raise ExportError(f"cannot write exports: {error}") from None
-        raise
+        raise ExportError(f"cannot write exports: {error}") from None
     for _, backup in moved:
         if backup is not None:
             backup.unlink(missing_ok=True)
+
+
+def _fsync(stream: IO[bytes]) -> None:
+    stream.flush()
+    os.fsync(stream.fileno())
 
 
 def _temp_name(target: Path, suffix: str) -> Path:

@@ -11,8 +11,7 @@ last successful build, and is rewritten only after that build has written its ex
 from __future__ import annotations
 
 import hashlib
-import math
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from importlib.metadata import version
@@ -58,34 +57,31 @@ def validate_entities(
     selected: Iterable[Entity],
     cache: ValidationCache | None = None,
     workers: int | None = None,
-    on_progress: Callable[[int, int], None] | None = None,
 ) -> IncrementalReport:
     """Validate ``selected`` entities in batches, reusing the cached outcome of every entity
-    whose key has not changed. ``on_progress(done, total)`` counts batches."""
+    whose key has not changed. Entities stream: only the batches in flight are held, so the
+    caller may produce them lazily (and write them meanwhile)."""
     outcomes: dict[str, EntityOutcome] = {}
-    misses: list[tuple[str, Entity]] = []
-    for entity in selected:
-        key = entity_key(entity)
-        found = cache.outcome(key) if cache is not None else None
-        if found is None:
-            misses.append((key, entity))
-        else:
-            outcomes[entity.iri] = found
-    total = math.ceil(len(misses) / ENTITIES_PER_BATCH)
-    if on_progress is not None:
-        on_progress(0, total)
-    fresh = batch_outcomes(
-        batched((entity for _, entity in misses), ENTITIES_PER_BATCH),
-        workers,
-        None if on_progress is None else lambda done: on_progress(done, total),
-    )
-    for key, entity in misses:
-        outcomes[entity.iri] = fresh[entity.iri]
+    keys: dict[str, str] = {}  # entity IRI -> key, for the entities validated afresh
+
+    def misses() -> Iterator[Entity]:
+        for entity in selected:
+            key = entity_key(entity)
+            found = cache.outcome(key) if cache is not None else None
+            if found is None:
+                keys[entity.iri] = key
+                yield entity
+            else:
+                outcomes[entity.iri] = found
+
+    fresh = batch_outcomes(batched(misses(), ENTITIES_PER_BATCH), workers)
+    for iri, key in keys.items():
+        outcomes[iri] = fresh[iri]
         if cache is not None:
-            cache.remember(key, fresh[entity.iri])
+            cache.remember(key, fresh[iri])
     return IncrementalReport(
         report=merged_report(outcomes[iri] for iri in sorted(outcomes)),
-        validated=len(misses),
+        validated=len(keys),
         entities=len(outcomes),
     )
 

@@ -3,8 +3,8 @@
 rdflib's JSON-LD serializer needs the whole graph and was the slowest part of a build
 (about 1.4 ms per paper). Every subject of kg's graph belongs to exactly one entity
 (:mod:`kg.batches`), so each entity's node objects can be written on their own and the
-document is their concatenation in ``@id`` order. The forms are those of JSON-LD compaction
-with kg's context (``@vocab`` schema.org plus prefixes, no term definitions):
+document is their concatenation in ``@id`` order, streamed. The forms are those of JSON-LD
+compaction with kg's context (``@vocab`` schema.org plus prefixes, no term definitions):
 
 - property names and ``@type`` values: a term of the vocabulary (``name``), else a compact
   IRI (``foaf:maker``), else the IRI;
@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import IO, Any
 
 import orjson
@@ -41,21 +41,36 @@ _INT64 = 1 << 63  # orjson writes integers up to 64 bits
 _INDENT = "    "  # a node object inside "@graph"
 
 
-def write_jsonld(
-    selected: Iterable[Entity], context: Mapping[str, object], output: IO[bytes]
-) -> None:
-    """Write the ``selected`` entities as one compact JSON-LD document with ``context``
-    inline."""
-    compactor = _Compactor(context)
-    nodes = sorted(
-        (node for entity in selected for node in compactor.nodes(entity.own)),
-        key=lambda node: _json(node["@id"]),
-    )
-    head = _json_block({"@context": dict(context)}).removesuffix("\n}")
-    output.write(f'{head},\n  "@graph": ['.encode())
-    for index, node in enumerate(nodes):
-        output.write(f"{',' if index else ''}\n{_indented(_json_block(node))}".encode())
-    output.write(b"\n  ]\n}\n" if nodes else b"]\n}\n")
+class JsonLdWriter:
+    """Writes entities as one compact JSON-LD document with ``context`` inline, node by node.
+
+    Entities must come in IRI order: their nodes then come in ``@id`` order, because every
+    node's IRI starts with its entity's (:mod:`kg.batches`) and kg's IRIs hold no character
+    that sorts before ``#``. The writer checks the order as it goes.
+    """
+
+    def __init__(self, output: IO[bytes], context: Mapping[str, object]) -> None:
+        self._output = output
+        self._compactor = _Compactor(context)
+        self._last = ""
+        head = _json_block({"@context": dict(context)}).removesuffix("\n}")
+        output.write(f'{head},\n  "@graph": ['.encode())
+
+    def add(self, entity: Entity) -> None:
+        nodes = sorted(
+            ((_json(node["@id"]), node) for node in self._compactor.nodes(entity.own)),
+            key=lambda pair: pair[0],
+        )
+        for key, node in nodes:
+            if key <= self._last:
+                raise ValueError(f"JSON-LD nodes out of order: {key} after {self._last}")
+            self._output.write(
+                f"{',' if self._last else ''}\n{_indented(_json_block(node))}".encode()
+            )
+            self._last = key
+
+    def close(self) -> None:
+        self._output.write(b"\n  ]\n}\n" if self._last else b"]\n}\n")
 
 
 class _Compactor:

@@ -6,12 +6,12 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from kg.batches import Shard, entities
+from kg.batches import Entity, Shard, entities
 from kg.cachefile import CacheFile
 from kg.compression import plain_name
 from kg.corpus import Corpus, build_corpus
 from kg.errors import ValidationFailed
-from kg.export import write_exports
+from kg.export import ExportFiles
 from kg.graph import entities_graph
 from kg.incremental import ValidationCache, validate_entities
 from kg.mapping import IriScheme
@@ -25,8 +25,9 @@ LISTS_CACHE_FILE = "lists.sqlite"
 """In the cache folder: the lists the last build read, by file name and bytes."""
 
 ProgressCallback = Callable[[str, int, int | None], None]
-"""Called as ``(stage, done, total)``: stages are reading (files), mapping, validating,
-writing and storing; ``total`` is None where it is not known. The CLI draws it; the
+"""Called as ``(stage, done, total)``: stages are reading (files); mapping, validating,
+writing (entities, which stream through all three at once); writing (finishing the files)
+and storing; ``total`` is None where it is not known. The CLI draws it; the
 library never prints."""
 
 
@@ -67,6 +68,17 @@ def _reporting(
         progress("reading", done, total)
 
 
+def _counting(
+    stream: Iterable[Entity], shard: Shard | None, corpus: Corpus, progress: ProgressCallback
+) -> Iterator[Entity]:
+    """``stream``, telling ``progress`` how many entities have been mapped so far."""
+    total = None if shard else len(corpus.lists) + len(corpus.papers) + len(corpus.persons)
+    progress("mapping, validating, writing", 0, total)
+    for done, entity in enumerate(stream, start=1):
+        yield entity
+        progress("mapping, validating, writing", done, total)
+
+
 def build(
     inputs: Sequence[Path],
     out_dir: Path,
@@ -91,31 +103,28 @@ def build(
     """
     lists_cache = CacheFile(cache_dir / LISTS_CACHE_FILE) if cache_dir is not None else None
     corpus = load_corpus(inputs, progress, lists_cache)
-    progress("mapping", 0, None)
-    selected = list(entities(corpus, iris, shard))  # mapped once: validated, then written
-    validated, reused = None, 0
     cache = ValidationCache(cache_dir) if cache_dir is not None and not extra_shapes else None
-    if extra_shapes:  # user shapes may read anything: validate the whole graph
-        progress("validating", 0, None)
-        report = validate(entities_graph(selected, iris), extra_shapes)
-    else:
-        outcome = validate_entities(
-            selected,
-            cache,
-            on_progress=lambda done, total: progress("validating", done, total),
-        )
-        report, validated = outcome.report, outcome.validated
-        reused = outcome.entities - outcome.validated
-    if not report.conforms:
-        raise ValidationFailed(format_report(report, "text"))
-    progress("writing", 0, None)
-    written = write_exports(selected, iris, out_dir, compress)
+    validated, reused = None, 0
+    with ExportFiles(out_dir, iris, compress) as files:
+        # Each entity is mapped once, written to the (temporary) exports and validated;
+        # only the batches in flight are held.
+        stream = _counting(files.writing(entities(corpus, iris, shard)), shard, corpus, progress)
+        if extra_shapes:  # user shapes may read anything: validate the whole graph
+            report = validate(entities_graph(stream, iris), extra_shapes)
+        else:
+            outcome = validate_entities(stream, cache)
+            report, validated = outcome.report, outcome.validated
+            reused = outcome.entities - outcome.validated
+        if not report.conforms:
+            raise ValidationFailed(format_report(report, "text"))
+        progress("writing", 0, None)
+        written = files.commit()
     if store is not None:
         progress("storing", 0, None)
         write_store(next(path for path in written if plain_name(path) == "graph.nt"), store)
     for used in (lists_cache, cache):
         if used is not None:
             used.save()
-    triples = sum(len(entity.own) for entity in selected)
+    triples = files.triples
     lists_reused = lists_cache.hits if lists_cache is not None else 0
     return BuildResult(corpus, triples, report, tuple(written), validated, reused, lists_reused)

@@ -1,10 +1,10 @@
 """Readable Turtle, written by Oxigraph one entity at a time.
 
 Entities come in IRI order (lists, then papers, then persons); inside an entity each subject
-is one block (a paper, then its author list cells, authorships and source records), with
-``rdf:type`` first and the other properties in the order the mapping gives them, so a
-paper's authors read in author order. Oxigraph does the escaping and the prefixed names;
-nothing here holds more than one entity's text besides the output, so the cost is linear.
+is one block (a list, then its source records; a paper, then its author list cells and
+authorships), with ``rdf:type`` first and the other properties in the order the mapping
+gives them, so a paper's authors read in author order. Oxigraph does the escaping and the
+prefixed names; nothing here holds more than one entity, so the cost is linear.
 """
 
 from __future__ import annotations
@@ -20,22 +20,24 @@ from kg.namespaces import RDF
 _TYPE = ox.NamedNode(str(RDF.type))
 
 
-def write_turtle(
-    selected: Iterable[Entity], prefixes: Mapping[str, str], output: IO[bytes]
-) -> None:
-    """Write the ``selected`` entities' triples as Turtle with ``prefixes`` (sorted by name)."""
-    ordered_prefixes = dict(sorted(prefixes.items()))
-    header = len(ordered_prefixes)  # Oxigraph starts every document with the @prefix lines
-    started = False
-    for entity in sorted(selected, key=lambda entity: entity.iri):
-        lines = _serialize(_reading_order(entity.own_ntriples), ordered_prefixes).split(b"\n")
-        if not started:
-            output.write(b"".join(line + b"\n" for line in sorted(lines[:header])))
-            started = True
+class TurtleWriter:
+    """Writes entities as Turtle with ``prefixes`` (sorted by name), one at a time."""
+
+    def __init__(self, output: IO[bytes], prefixes: Mapping[str, str]) -> None:
+        self._output = output
+        self._prefixes = dict(sorted(prefixes.items()))
+        self._started = False
+
+    def add(self, entity: Entity) -> None:
+        header = len(self._prefixes)  # Oxigraph starts every document with the @prefix lines
+        lines = _serialize(_reading_order(entity.own_ntriples), self._prefixes).split(b"\n")
+        if not self._started:
+            self._output.write(b"".join(line + b"\n" for line in sorted(lines[:header])))
+            self._started = True
         for line in lines[header:]:
             if line and not line.startswith(b"\t"):  # a new subject: a blank line before it
-                output.write(b"\n")
-            output.write(line + b"\n" if line else b"")
+                self._output.write(b"\n")
+            self._output.write(line + b"\n" if line else b"")
 
 
 def _serialize(triples: Iterable[ox.Triple], prefixes: dict[str, str]) -> bytes:

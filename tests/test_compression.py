@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from kg.compression import gzip_output, plain_name, plain_suffix
-from kg.export import EXPORTS
+from kg.export import EXPORT_NAMES
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE = REPO / "kg" / "data" / "samples" / "peyrard.txt"
@@ -75,11 +75,11 @@ def test_gzip_exports_decompress_to_the_plain_ones(tmp_path: Path) -> None:
     again = (tmp_path / "packed" / "graph.nt.gz").read_bytes()
     assert kg("build", "--gzip", "-o", "packed", cwd=tmp_path).returncode == 0
     assert (tmp_path / "packed" / "graph.nt.gz").read_bytes() == again
-    for name in EXPORTS:
+    for name in EXPORT_NAMES:
         packed = gzip.decompress((tmp_path / "packed" / f"{name}.gz").read_bytes())
         assert packed == (tmp_path / "plain" / name).read_bytes()
     assert sorted(p.name for p in (tmp_path / "packed").glob("graph.*")) == sorted(
-        f"{name}.gz" for name in EXPORTS
+        f"{name}.gz" for name in EXPORT_NAMES
     )
 
 
@@ -87,7 +87,7 @@ def test_switching_to_gzip_removes_stale_plain_exports(tmp_path: Path) -> None:
     assert kg("build", cwd=tmp_path).returncode == 0
     assert kg("build", "--gzip", cwd=tmp_path).returncode == 0
     assert sorted(p.name for p in (tmp_path / "exports").glob("graph.*")) == sorted(
-        f"{name}.gz" for name in EXPORTS
+        f"{name}.gz" for name in EXPORT_NAMES
     )
 
 

@@ -10,8 +10,8 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 from collections.abc import Sequence
-from io import BytesIO
 from pathlib import Path
 from typing import IO, Any
 
@@ -21,9 +21,10 @@ from rdflib.compare import isomorphic
 from rdflib.namespace import RDF
 
 import kg.export
+import kg.ntriples
 from kg.batches import Entity, entities
 from kg.errors import ExportError
-from kg.export import EXPORTS, Writer, write_exports, write_files_atomically
+from kg.export import EXPORT_NAMES, Writer, write_exports, write_files_atomically
 from kg.graph import entities_graph
 from kg.mapping import IriScheme
 from kg.namespaces import jsonld_context
@@ -50,15 +51,15 @@ def parse(data: bytes, fmt: str) -> Graph:
 FORMATS = {"graph.ttl": "turtle", "graph.nt": "nt", "graph.jsonld": "json-ld"}
 
 
-def rendered(name: str, selected: Sequence[Entity]) -> bytes:
-    """One export format of ``selected``, in memory."""
-    stream = BytesIO()
-    EXPORTS[name](selected, IRIS, stream)
-    return stream.getvalue()
-
-
 def render_exports(selected: Sequence[Entity]) -> dict[str, bytes]:
-    return {name: rendered(name, selected) for name in EXPORTS}
+    """Every export of ``selected``, as bytes."""
+    with tempfile.TemporaryDirectory() as folder:
+        write_exports(selected, IRIS, Path(folder))
+        return {name: (Path(folder) / name).read_bytes() for name in EXPORT_NAMES}
+
+
+def rendered(name: str, selected: Sequence[Entity]) -> bytes:
+    return render_exports(selected)[name]
 
 
 def assert_exports_hold_the_graph(selected: Sequence[Entity]) -> None:
@@ -199,7 +200,7 @@ def _build_in_subprocess(out_dir: Path, seed: str) -> dict[str, bytes]:
         cwd=out_dir.parent,
         capture_output=True,
     )
-    return {name: (out_dir / name).read_bytes() for name in EXPORTS}
+    return {name: (out_dir / name).read_bytes() for name in EXPORT_NAMES}
 
 
 def test_bytes_identical_across_runs_and_hash_seeds(tmp_path: Path) -> None:
@@ -221,14 +222,42 @@ def test_failure_while_serializing_leaves_previous_exports(
     write_exports(sample, IRIS, tmp_path)
     before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
 
-    def broken(selected: Sequence[Entity], iris: IriScheme, out: IO[bytes]) -> None:
-        out.write(b"half a file")
-        raise RuntimeError("serializer crashed")
+    written = []
 
-    monkeypatch.setattr(kg.export, "EXPORTS", {**EXPORTS, "graph.nt": broken})
+    def broken(self: kg.export.JsonLdWriter, entity: Entity) -> None:
+        if len(written) == 3:
+            raise RuntimeError("serializer crashed")
+        written.append(entity)
+
+    monkeypatch.setattr(kg.export.JsonLdWriter, "add", broken)
     with pytest.raises(RuntimeError):
-        write_exports(sample[:3], IRIS, tmp_path)
+        write_exports(sample, IRIS, tmp_path)
+    assert len(written) == 3  # it failed half-way, with the files begun
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before  # no temporary left
+
+
+def test_failure_leaves_no_folder_it_made(tmp_path: Path, sample: list[Entity]) -> None:
+    target = tmp_path / "new" / "exports"
+    with pytest.raises(RuntimeError), kg.export.ExportFiles(target, IRIS) as files:
+        files.add(sample[0])
+        raise RuntimeError("violations found")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_large_graphs_are_sorted_through_run_files(
+    tmp_path: Path, sample: list[Entity], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    in_memory = rendered("graph.nt", sample)
+    monkeypatch.setattr(kg.ntriples, "LINES_IN_MEMORY", 100)
+    out = tmp_path / "out"
+    with kg.export.ExportFiles(out, IRIS) as files:
+        for entity in sample:
+            files.add(entity)
+        runs = list(out.glob("*.run"))
+        written = files.commit()
+    assert len(runs) > 5  # 1148 lines in runs of 100
+    assert (out / "graph.nt").read_bytes() == in_memory
+    assert sorted(p.name for p in out.iterdir()) == sorted(p.name for p in written)
 
 
 def writing(data: bytes) -> Writer:
@@ -260,7 +289,7 @@ def test_bytes_identical_whatever_the_argument_order(tmp_path: Path) -> None:
             check=True,
             capture_output=True,
         )
-        outputs.append({name: (out / name).read_bytes() for name in EXPORTS})
+        outputs.append({name: (out / name).read_bytes() for name in EXPORT_NAMES})
     assert outputs[0] == outputs[1] == outputs[2]
 
 
