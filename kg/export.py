@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 from contextlib import ExitStack, suppress
 from pathlib import Path
 from types import TracebackType
@@ -27,7 +27,6 @@ from kg.ntriples import SortedNTriples
 from kg.turtle import TurtleWriter
 
 EXPORT_NAMES = ("graph.ttl", "graph.jsonld", "graph.nt")
-Writer = Callable[[IO[bytes]], None]
 
 
 class ExportFiles:
@@ -125,30 +124,6 @@ def write_exports(
         for entity in selected:
             files.add(entity)
         return files.commit()
-
-
-def write_files_atomically(writers: Mapping[Path, Writer]) -> None:
-    """Write each file to a temporary sibling and fsync it; only then move them all into place.
-
-    If any step fails (a writer raising included), files already moved are put back from
-    their backups and temporary files are removed, so the targets end as they began.
-    """
-    staged: list[tuple[Path, Path]] = []
-    try:
-        for target, write in writers.items():
-            target.parent.mkdir(parents=True, exist_ok=True)
-            temp = _temp_name(target, ".tmp")
-            staged.append((temp, target))
-            with temp.open("wb") as stream:
-                write(stream)
-                _fsync(stream)
-    except BaseException as error:
-        for temp, _ in staged:
-            temp.unlink(missing_ok=True)
-        if isinstance(error, OSError):
-            raise ExportError(f"cannot write exports: {error}") from None
-        raise
-    _move_into_place(staged)
 
 
 def _move_into_place(staged: list[tuple[Path, Path]]) -> None:

@@ -13,7 +13,7 @@ import sys
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import pytest
 from rdflib import BNode, Graph, Literal, URIRef
@@ -24,7 +24,7 @@ import kg.export
 import kg.ntriples
 from kg.batches import Entity, entities
 from kg.errors import ExportError
-from kg.export import EXPORT_NAMES, Writer, write_exports, write_files_atomically
+from kg.export import EXPORT_NAMES, write_exports
 from kg.graph import entities_graph
 from kg.mapping import IriScheme
 from kg.namespaces import jsonld_context
@@ -260,22 +260,15 @@ def test_large_graphs_are_sorted_through_run_files(
     assert sorted(p.name for p in out.iterdir()) == sorted(p.name for p in written)
 
 
-def writing(data: bytes) -> Writer:
-    def write(out: IO[bytes]) -> None:
-        out.write(data)
-
-    return write
-
-
-def test_failure_while_renaming_rolls_back(tmp_path: Path) -> None:
-    (tmp_path / "a.txt").write_bytes(b"old a")
-    (tmp_path / "b.txt").mkdir()  # a folder where a file must go: the second move fails
+def test_failure_while_renaming_rolls_back(tmp_path: Path, sample: list[Entity]) -> None:
+    write_exports(sample[:5], IRIS, tmp_path)
+    before = {name: (tmp_path / name).read_bytes() for name in ("graph.ttl", "graph.jsonld")}
+    (tmp_path / "graph.nt").unlink()
+    (tmp_path / "graph.nt").mkdir()  # a folder where a file must go: the last move fails
     with pytest.raises(ExportError):
-        write_files_atomically(
-            {tmp_path / "a.txt": writing(b"new a"), tmp_path / "b.txt": writing(b"new b")}
-        )
-    assert (tmp_path / "a.txt").read_bytes() == b"old a"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt", "b.txt"]
+        write_exports(sample, IRIS, tmp_path)
+    assert {name: (tmp_path / name).read_bytes() for name in before} == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["graph.jsonld", "graph.nt", "graph.ttl"]
 
 
 def test_bytes_identical_whatever_the_argument_order(tmp_path: Path) -> None:
