@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import random
+from itertools import accumulate
 from pathlib import Path
 
 FAMILIES = [
@@ -101,10 +102,10 @@ def write_corpus(folder: Path, papers: int, seed: int = 7) -> list[Path]:
     rng = random.Random(seed)
     folder.mkdir(parents=True, exist_ok=True)
     people = make_people(rng, max(20, papers // 3))
-    weights = author_weights(len(people), papers)
+    reuse = list(accumulate(author_weights(len(people), papers)))  # once, not per paper
     lists: dict[tuple[str, str], list[str]] = {}
     for number in range(papers):
-        authors = list(dict.fromkeys(rng.choices(people, weights, k=rng.randint(1, 9))))
+        authors = list(dict.fromkeys(rng.choices(people, cum_weights=reuse, k=rng.randint(1, 9))))
         title = f"{' '.join(rng.sample(WORDS, 4)).capitalize()} {number}"
         abstract = " ".join(rng.sample(ABSTRACT_BITS, 3)).replace("{n}", str(number))
         spelled = ", ".join(f"{f}, {g}" for f, g in authors)
