@@ -23,6 +23,7 @@ from concurrent.futures import (
 from dataclasses import dataclass, field
 from functools import cache, partial
 from itertools import chain, islice
+from multiprocessing import get_context
 from pathlib import Path
 from typing import Final, Literal
 
@@ -211,7 +212,9 @@ def batch_outcomes(
         for text, owners in payloads:
             take(_validate_batch(text, owners))
         return outcomes
-    with ProcessPoolExecutor(max_workers=count) as pool:
+    # Fresh interpreters, not forks: a fork would inherit the build's corpus, and its garbage
+    # collector would touch (and so copy) every page of it.
+    with ProcessPoolExecutor(max_workers=count, mp_context=get_context("spawn")) as pool:
         pending: set[Future[dict[str, EntityOutcome]]] = set()
         for text, owners in payloads:  # a few batches in flight, not the whole graph at once
             pending.add(pool.submit(_validate_batch, text, owners))
