@@ -85,6 +85,8 @@ def list_triples(
 def paper_triples(
     paper: Paper, corpus: Corpus, iris: IriScheme, list_iris: dict[str, URIRef]
 ) -> Iterator[Triple]:
+    """A paper's triples, then its author list cells', then its authorships': each subject's
+    triples together, ``rdf:type`` first, so writers can group them as they come."""
     subject = iris.paper(paper)
     yield subject, RDF.type, SCHEMA.ScholarlyArticle
     yield subject, SCHEMA.name, Literal(paper.title)
@@ -96,33 +98,25 @@ def paper_triples(
             yield subject, RDFS.seeAlso, URIRef(url)
 
     people = [iris.person(corpus.person(a.person)) for a in paper.authorships]
-    for person in people:
-        yield subject, SCHEMA.author, person
-        yield subject, FOAF.maker, person
-    yield from _author_list(subject, paper, people)
-    for authorship, person in zip(paper.authorships, people, strict=True):
-        node = iris.authorship(subject, authorship.position)
-        yield subject, PROV.qualifiedAttribution, node
+    yield from ((subject, SCHEMA.author, person) for person in people)
+    yield from ((subject, FOAF.maker, person) for person in people)
+    cells = [BNode(f"authors-{paper.slug}-{n}") for n in range(1, len(people) + 1)]
+    yield subject, BIBO.authorList, cells[0] if cells else RDF.nil
+    nodes = [iris.authorship(subject, a.position) for a in paper.authorships]
+    yield from ((subject, PROV.qualifiedAttribution, node) for node in nodes)
+    for source in paper.sources:
+        record = iris.source_record(list_iris[source.file_name], source.line)
+        yield subject, PROV.wasDerivedFrom, record
+
+    for index, (cell, person) in enumerate(zip(cells, people, strict=True)):
+        yield cell, RDF.first, person
+        yield cell, RDF.rest, cells[index + 1] if index + 1 < len(cells) else RDF.nil
+    for node, authorship, person in zip(nodes, paper.authorships, people, strict=True):
         yield node, RDF.type, PROV.Attribution
         yield node, PROV.agent, person
         yield node, SCHEMA.position, Literal(authorship.position, datatype=XSD.integer)
         for printed in authorship.printed:
             yield node, SCHEMA.name, Literal(printed)
-
-    for source in paper.sources:
-        yield (
-            subject,
-            PROV.wasDerivedFrom,
-            iris.source_record(list_iris[source.file_name], source.line),
-        )
-
-
-def _author_list(subject: URIRef, paper: Paper, people: list[URIRef]) -> Iterator[Triple]:
-    cells = [BNode(f"authors-{paper.slug}-{n}") for n in range(1, len(people) + 1)]
-    yield subject, BIBO.authorList, cells[0] if cells else RDF.nil
-    for index, (cell, person) in enumerate(zip(cells, people, strict=True)):
-        yield cell, RDF.first, person
-        yield cell, RDF.rest, cells[index + 1] if index + 1 < len(cells) else RDF.nil
 
 
 def person_triples(person: Person, made: Iterable[Paper], iris: IriScheme) -> Iterator[Triple]:

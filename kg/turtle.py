@@ -2,9 +2,10 @@
 
 Entities come in IRI order (lists, then papers, then persons); inside an entity each subject
 is one block (a list, then its source records; a paper, then its author list cells and
-authorships), with ``rdf:type`` first and the other properties in the order the mapping
-gives them, so a paper's authors read in author order. Oxigraph does the escaping and the
-prefixed names; nothing here holds more than one entity, so the cost is linear.
+authorships), in the order the mapping gives them (each subject's triples together,
+``rdf:type`` first, each property's values together), so a paper's authors read in author
+order. Oxigraph does the grouping, the escaping and the prefixed names; nothing here holds
+more than one entity, so the cost is linear.
 """
 
 from __future__ import annotations
@@ -15,9 +16,6 @@ from typing import IO
 import pyoxigraph as ox
 
 from kg.batches import Entity
-from kg.namespaces import RDF
-
-_TYPE = ox.NamedNode(str(RDF.type))
 
 
 class TurtleWriter:
@@ -30,7 +28,10 @@ class TurtleWriter:
 
     def add(self, entity: Entity) -> None:
         header = len(self._prefixes)  # Oxigraph starts every document with the @prefix lines
-        lines = _serialize(_reading_order(entity.own_ntriples), self._prefixes).split(b"\n")
+        triples = ox.parse(
+            entity.own_ntriples.encode("utf-8"), ox.RdfFormat.N_TRIPLES, rename_blank_nodes=False
+        )
+        lines = _serialize(triples, self._prefixes).split(b"\n")
         if not self._started:
             self._output.write(b"".join(line + b"\n" for line in sorted(lines[:header])))
             self._started = True
@@ -43,20 +44,3 @@ class TurtleWriter:
 def _serialize(triples: Iterable[ox.Triple], prefixes: dict[str, str]) -> bytes:
     text = ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=prefixes)
     return text if text is not None else b""
-
-
-def _reading_order(ntriples: str) -> list[ox.Triple]:
-    """The triples of ``ntriples`` with subjects in the order they first appear; in each,
-    ``rdf:type`` first, then the properties in order of first appearance, each with its
-    objects in mapping order. Blank node labels are kept (they are content-derived)."""
-    subjects: dict[object, dict[ox.NamedNode, list[ox.Triple]]] = {}
-    parsed = ox.parse(ntriples.encode("utf-8"), ox.RdfFormat.N_TRIPLES, rename_blank_nodes=False)
-    for triple in parsed:
-        by_predicate = subjects.setdefault(triple.subject, {_TYPE: []})
-        by_predicate.setdefault(triple.predicate, []).append(triple)
-    return [
-        triple
-        for by_predicate in subjects.values()
-        for group in by_predicate.values()
-        for triple in group
-    ]
