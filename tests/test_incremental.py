@@ -106,15 +106,6 @@ def test_cached_lists_are_the_lists_read(corpus_dir: Path) -> None:
         assert list_from_json(list_to_json(publication_list)) == publication_list
 
 
-def test_a_damaged_list_cache_is_read_as_empty(tmp_path: Path, corpus_dir: Path) -> None:
-    cache = tmp_path / "cache"
-    cache.mkdir()
-    (cache / "lists.sqlite").write_bytes(b"not a database")
-    first = built(corpus_dir, tmp_path / "out", cache)
-    assert first.lists_reused == 0
-    assert built(corpus_dir, tmp_path / "out", cache).lists_reused == len(first.corpus.lists)
-
-
 def test_new_shapes_or_engine_invalidate_every_entry(
     tmp_path: Path, corpus_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -125,16 +116,18 @@ def test_new_shapes_or_engine_invalidate_every_entry(
     assert second.validated == first.validated and second.reused == 0
 
 
-def test_a_damaged_cache_is_rebuilt(tmp_path: Path, corpus_dir: Path) -> None:
+def test_a_damaged_cache_is_read_as_empty_and_rebuilt(tmp_path: Path, corpus_dir: Path) -> None:
     cache = tmp_path / "cache"
     cache.mkdir()
-    (cache / "validation.sqlite").write_bytes(b"not a database")
+    for name in ("validation.sqlite", "lists.sqlite"):
+        (cache / name).write_bytes(b"not a database")
     first = built(corpus_dir, tmp_path / "out", cache)
-    assert first.reused == 0
+    assert (first.reused, first.lists_reused) == (0, 0)
     with sqlite3.connect(cache / "validation.sqlite") as database:
         (count,) = database.execute("SELECT COUNT(*) FROM entries").fetchone()
     assert count == first.validated
-    assert built(corpus_dir, tmp_path / "out", cache).validated == 0
+    second = built(corpus_dir, tmp_path / "out", cache)
+    assert (second.validated, second.lists_reused) == (0, len(first.corpus.lists))
 
 
 def test_the_cache_holds_only_the_last_build(tmp_path: Path, corpus_dir: Path) -> None:
