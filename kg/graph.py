@@ -1,4 +1,5 @@
-"""Assemble mapped triples into an rdflib graph (the in-memory store of a build)."""
+"""Mapped entities as an rdflib graph: for whole-graph validation with user shapes, and for
+library users who want rdflib's API. Builds themselves stream and never hold one."""
 
 from __future__ import annotations
 

@@ -39,6 +39,7 @@ def _silent(_stage: str, _done: int, _total: int | None) -> None:
 class BuildResult:
     corpus: Corpus
     triples: int
+    """Triples written (in N-Triples, one line each)."""
     report: ValidationReport
     written: tuple[Path, ...]
     validated: int | None = None
