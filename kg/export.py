@@ -37,12 +37,11 @@ class ExportFiles:
     def __init__(self, out_dir: Path, iris: IriScheme, compress: bool = False) -> None:
         self.out_dir = out_dir
         self.compress = compress
-        self.triples = 0
         self._stack = ExitStack()
         self._created = [folder for folder in (out_dir, *out_dir.parents) if not folder.exists()]
-        out_dir.mkdir(parents=True, exist_ok=True)
         self._staged: dict[Path, Path] = {}
         try:
+            out_dir.mkdir(parents=True, exist_ok=True)
             streams = {name: self._open(name) for name in EXPORT_NAMES}
         except OSError as error:
             self._remove_staged()
@@ -63,11 +62,15 @@ class ExportFiles:
     def __enter__(self) -> ExportFiles:
         return self
 
+    @property
+    def triples(self) -> int:
+        """Triples written so far."""
+        return self._ntriples.count
+
     def add(self, entity: Entity) -> None:
         self._turtle.add(entity)
         self._jsonld.add(entity)
         self._ntriples.add(entity.own_ntriples)
-        self.triples = self._ntriples.count
 
     def writing(self, entities: Iterable[Entity]) -> Iterator[Entity]:
         """``entities``, each written as it passes."""

@@ -283,3 +283,11 @@ def test_many_warnings_are_counted_not_all_printed(tmp_path: Path) -> None:
     assert "kg validate exports/graph.nt` lists every warning" in result.stderr
     full = run("validate", "exports/graph.nt", cwd=tmp_path)
     assert full.stdout.count("Warning   paper") == 25
+
+
+def test_an_output_folder_that_cannot_be_made_exits_2(tmp_path: Path) -> None:
+    (tmp_path / "a-file").write_text("not a folder", encoding="utf-8")
+    result = run("build", "-o", str(tmp_path / "a-file" / "exports"), cwd=tmp_path)
+    assert result.returncode == 2
+    assert "cannot write exports" in result.stderr and "Traceback" not in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a-file"]
