@@ -18,7 +18,7 @@ from importlib.metadata import version
 from pathlib import Path
 
 from kg import __version__
-from kg.batches import ENTITIES_PER_BATCH, Entity, batched
+from kg.batches import Entity, batched
 from kg.cachefile import CacheFile
 from kg.resources import shapes_dir
 from kg.validation import EntityOutcome, ValidationReport, batch_outcomes, merged_report
@@ -74,7 +74,7 @@ def validate_entities(
             else:
                 outcomes[entity.iri] = found
 
-    fresh = batch_outcomes(batched(misses(), ENTITIES_PER_BATCH), workers)
+    fresh = batch_outcomes(batched(misses()), workers)
     for iri, key in keys.items():
         outcomes[iri] = fresh[iri]
         if cache is not None:
