@@ -218,8 +218,13 @@ def build_command(
         )
     for path in result.written:
         click.echo(f"wrote {path}")
-    if store_dir is not None:
-        click.echo(f"stored the graph in {store_dir}")
+    if result.store is not None and result.store.reloaded:
+        click.echo(f"stored the graph in {store_dir} ({result.store.added} triples)")
+    elif result.store is not None:
+        click.echo(
+            f"updated the store in {store_dir}: {result.store.added} triples added, "
+            f"{result.store.removed} removed"
+        )
 
 
 @main.command("validate", short_help="Validate RDF files against the SHACL shapes.")

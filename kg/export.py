@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Iterable, Iterator
-from contextlib import ExitStack, suppress
+from contextlib import ExitStack, contextmanager, suppress
 from pathlib import Path
 from types import TracebackType
 from typing import IO
@@ -127,6 +127,31 @@ def write_exports(
         for entity in selected:
             files.add(entity)
         return files.commit()
+
+
+@contextmanager
+def previous_ntriples(out_dir: Path) -> Iterator[Path | None]:
+    """A hard link to the N-Triples export ``out_dir`` holds now (None if it holds none),
+    alive while the block runs: a store is updated from the difference between the
+    previous and the new graph once the new exports have replaced the old."""
+    link = None
+    for name in ("graph.nt", f"graph.nt{GZIP_SUFFIX}"):
+        current = out_dir / name
+        if current.is_file():
+            suffix = f".previous{GZIP_SUFFIX if name.endswith(GZIP_SUFFIX) else ''}"
+            link = _temp_name(current, suffix)
+            try:
+                link.unlink()
+                os.link(current, link)
+            except OSError:  # no hard links here: the store is loaded afresh
+                link.unlink(missing_ok=True)
+                link = None
+            break
+    try:
+        yield link
+    finally:
+        if link is not None:
+            link.unlink(missing_ok=True)
 
 
 def _move_into_place(staged: list[tuple[Path, Path]]) -> None:

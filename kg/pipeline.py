@@ -11,14 +11,14 @@ from kg.cachefile import CacheFile
 from kg.compression import plain_name
 from kg.corpus import Corpus, build_corpus
 from kg.errors import ValidationFailed
-from kg.export import ExportFiles
+from kg.export import ExportFiles, previous_ntriples
 from kg.graph import entities_graph
 from kg.incremental import ValidationCache, validate_entities
 from kg.mapping import IriScheme
 from kg.records import PublicationList
 from kg.resources import sample_list
 from kg.sources import discover_inputs, read_inputs
-from kg.store import write_store
+from kg.store import StoreChange, update_store
 from kg.validation import ValidationReport, format_report, validate
 
 LISTS_CACHE_FILE = "lists.sqlite"
@@ -49,6 +49,8 @@ class BuildResult:
     """Entities whose validation outcome came unchanged from the last build's cache."""
     lists_reused: int = 0
     """Input lists whose files had not changed since the last build, so were not read."""
+    store: StoreChange | None = None
+    """What the build did to the on-disk store, if it was given one."""
 
 
 def load_corpus(
@@ -119,13 +121,18 @@ def build(
         if not report.conforms:
             raise ValidationFailed(format_report(report, "text"))
         progress("writing", 0, None)
-        written = files.commit()
-    if store is not None:
-        progress("storing", 0, None)
-        write_store(next(path for path in written if plain_name(path) == "graph.nt"), store)
+        with previous_ntriples(out_dir) as previous:
+            written = files.commit()
+            stored = None
+            if store is not None:
+                progress("storing", 0, None)
+                ntriples = next(path for path in written if plain_name(path) == "graph.nt")
+                stored = update_store(ntriples, store, previous)
     for used in (lists_cache, cache):
         if used is not None:
             used.save()
     triples = files.triples
     lists_reused = lists_cache.hits if lists_cache is not None else 0
-    return BuildResult(corpus, triples, report, tuple(written), validated, reused, lists_reused)
+    return BuildResult(
+        corpus, triples, report, tuple(written), validated, reused, lists_reused, stored
+    )

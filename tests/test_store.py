@@ -88,3 +88,103 @@ def test_query_store_errors_exit_2(built: Path) -> None:
     update = kg("query", "-q", "CLEAR ALL", "--store", "store", cwd=built)
     assert update.returncode == 2 and "Traceback" not in update.stderr
     assert len(store_graph(built / "store")) == 1148
+
+
+# Incremental store updates: a rebuild applies only the difference.
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+from corpus import write_corpus  # noqa: E402
+
+from kg.mapping import IriScheme  # noqa: E402
+from kg.pipeline import BuildResult, build  # noqa: E402
+from kg.store import DIGEST_FILE  # noqa: E402
+
+
+def store_lines(path: Path) -> list[bytes]:
+    """The store's triples as sorted N-Triples lines (blank node labels as stored)."""
+    store = open_store(path)
+    data = store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph())
+    del store
+    return sorted(data.splitlines(keepends=True))
+
+
+def export_lines(out: Path) -> list[bytes]:
+    return (out / "graph.nt").read_bytes().splitlines(keepends=True)
+
+
+@pytest.fixture
+def lists(tmp_path: Path) -> Path:
+    folder = tmp_path / "lists"
+    write_corpus(folder, 60, seed=5)
+    return folder
+
+
+def rebuilt(lists: Path, tmp_path: Path) -> BuildResult:
+    return build([lists], tmp_path / "out", IriScheme(), store=tmp_path / "store")
+
+
+def test_a_store_holds_the_exported_lines_exactly(lists: Path, tmp_path: Path) -> None:
+    first = rebuilt(lists, tmp_path)
+    assert first.store is not None and first.store.reloaded
+    assert first.store.added == first.triples
+    assert store_lines(tmp_path / "store") == export_lines(tmp_path / "out")
+
+
+def test_adding_and_removing_a_list_updates_the_store_by_difference(
+    lists: Path, tmp_path: Path
+) -> None:
+    spare = sorted(lists.glob("*.txt"))[-1]
+    held_back = spare.read_bytes()
+    spare.unlink()
+    rebuilt(lists, tmp_path)
+
+    spare.write_bytes(held_back)
+    added = rebuilt(lists, tmp_path)
+    assert added.store is not None and not added.store.reloaded
+    assert 0 < added.store.added < added.triples
+    assert store_lines(tmp_path / "store") == export_lines(tmp_path / "out")
+
+    unchanged = rebuilt(lists, tmp_path)
+    assert unchanged.store is not None and not unchanged.store.reloaded
+    assert (unchanged.store.added, unchanged.store.removed) == (0, 0)
+
+    spare.unlink()
+    removed = rebuilt(lists, tmp_path)
+    assert removed.store is not None and not removed.store.reloaded
+    assert removed.store.removed > 0
+    assert store_lines(tmp_path / "store") == export_lines(tmp_path / "out")
+    assert not [p.name for p in (tmp_path / "out").iterdir() if p.name.startswith(".graph")]
+
+
+def test_a_store_that_does_not_hold_the_previous_exports_is_loaded_afresh(
+    lists: Path, tmp_path: Path
+) -> None:
+    rebuilt(lists, tmp_path)
+    (tmp_path / "store" / DIGEST_FILE).unlink()  # as an update interrupted half-way leaves it
+    again = rebuilt(lists, tmp_path)
+    assert again.store is not None and again.store.reloaded
+
+    # Exports rebuilt without the store: the store no longer holds the previous graph.
+    sorted(lists.glob("*.txt"))[0].unlink()
+    build([lists], tmp_path / "out", IriScheme())
+    write_corpus(lists, 60, seed=5)
+    behind = rebuilt(lists, tmp_path)
+    assert behind.store is not None and behind.store.reloaded
+    assert store_lines(tmp_path / "store") == export_lines(tmp_path / "out")
+
+
+def test_a_gzipped_rebuild_updates_the_store_too(lists: Path, tmp_path: Path) -> None:
+    build([lists], tmp_path / "out", IriScheme(), compress=True, store=tmp_path / "store")
+    sorted(lists.glob("*.txt"))[0].unlink()
+    again = build([lists], tmp_path / "out", IriScheme(), compress=True, store=tmp_path / "store")
+    assert again.store is not None and not again.store.reloaded and again.store.removed > 0
+    plain = build([lists], tmp_path / "plain", IriScheme())
+    assert plain.triples == again.triples
+    assert store_lines(tmp_path / "store") == export_lines(tmp_path / "plain")
+
+
+def test_the_cli_says_how_the_store_changed(tmp_path: Path) -> None:
+    first = kg("build", "--store", "store", cwd=tmp_path)
+    assert "stored the graph in store (1148 triples)" in first.stdout, first.stderr
+    second = kg("build", "--store", "store", cwd=tmp_path)
+    assert "updated the store in store: 0 triples added, 0 removed" in second.stdout
