@@ -24,15 +24,25 @@ from dataclasses import dataclass
 from functools import cached_property
 from itertools import islice
 
-from rdflib import URIRef
-from rdflib.namespace import RDF
+import pyoxigraph as ox
 
-from kg.corpus import Corpus, ListInfo, Paper, Person
+from kg.corpus import Corpus, ListInfo, Paper
 from kg.errors import ConfigError
 from kg.identity import PaperKey, PersonKey
-from kg.mapping import IriScheme, Triple, list_triples, paper_triples, person_triples
-from kg.namespaces import DCTERMS, FOAF, PROV, SCHEMA
-from kg.terms import ntriples
+from kg.mapping import (
+    CorpusIris,
+    IriScheme,
+    Triple,
+    list_triples,
+    ntriples,
+    paper_triples,
+    person_triples,
+)
+from kg.namespaces import DCTERMS, FOAF, PROV, RDF, SCHEMA, OxVocabulary
+
+_SCHEMA, _FOAF = OxVocabulary(SCHEMA), OxVocabulary(FOAF)
+_TYPE = OxVocabulary(RDF).type
+_PROV, _DCTERMS = OxVocabulary(PROV), OxVocabulary(DCTERMS)
 
 ENTITIES_PER_BATCH = 64
 """Small, because pyshacl-turbo's work per batch grows faster than the batch (it scans the
@@ -135,7 +145,7 @@ def entities(corpus: Corpus, iris: IriScheme, shard: Shard | None = None) -> Ite
     def mine(iri: str) -> bool:
         return shard is None or shard.owns(iri)
 
-    list_iris = {info.file_name: iris.publication_list(info) for info in corpus.lists}
+    named = CorpusIris.of(corpus, iris)
     lists_of_paper: dict[PaperKey, list[ListInfo]] = defaultdict(list)
     for info in corpus.lists:
         for key in info.papers:
@@ -149,48 +159,51 @@ def entities(corpus: Corpus, iris: IriScheme, shard: Shard | None = None) -> Ite
             papers_of_person[person_key].append(paper)
 
     def person_types(key: PersonKey) -> list[Triple]:
-        person = iris.person(corpus.person(key))
-        return [(person, RDF.type, SCHEMA.Person), (person, RDF.type, FOAF.Person)]
+        person = named.persons[key]
+        return [(person, _TYPE, _SCHEMA.Person), (person, _TYPE, _FOAF.Person)]
 
-    for info in sorted(corpus.lists, key=lambda info: str(list_iris[info.file_name])):
-        subject = list_iris[info.file_name]
-        if not mine(str(subject)):
+    for info in sorted(corpus.lists, key=lambda info: named.lists[info.file_name].value):
+        subject = named.lists[info.file_name]
+        if not mine(subject.value):
             continue
         context: list[Triple] = [
-            (iris.paper(corpus.paper(key)), RDF.type, SCHEMA.ScholarlyArticle)
-            for key in info.papers
+            (named.papers[key], _TYPE, _SCHEMA.ScholarlyArticle) for key in info.papers
         ]
         context += person_types(info.owner)
         lines = sorted(lines_of_list[info.file_name])
-        owned = (str(subject), *(str(iris.source_record(subject, line)) for line in lines))
-        own = _unique(list_triples(info, lines, corpus, iris))
-        yield Entity(str(subject), owned, own, context)
+        owned = (subject.value, *(iris.source_record(subject, line).value for line in lines))
+        own = _unique(list_triples(info, lines, named))
+        yield Entity(subject.value, owned, own, context)
 
-    for paper in sorted(corpus.papers, key=lambda paper: str(iris.paper(paper))):
-        subject = iris.paper(paper)
-        if not mine(str(subject)):
+    for paper in sorted(corpus.papers, key=lambda paper: named.papers[paper.key].value):
+        subject = named.papers[paper.key]
+        if not mine(subject.value):
             continue
         context = []
         for authorship in paper.authorships:
             context += person_types(authorship.person)
         for info in lists_of_paper[paper.key]:
-            context += _list_context(iris.publication_list(info), subject, info, corpus, iris)
+            context += _list_context(
+                named.lists[info.file_name], subject, named.persons[info.owner]
+            )
         for source in paper.sources:
-            context += _record_context(list_iris[source.file_name], source.line, iris)
+            context += _record_context(named.lists[source.file_name], source.line)
         owned = (
-            str(subject),
-            *(str(iris.authorship(subject, a.position)) for a in paper.authorships),
+            subject.value,
+            *(iris.authorship(subject, a.position).value for a in paper.authorships),
         )
-        own = _unique(paper_triples(paper, corpus, iris, list_iris))
-        yield Entity(str(subject), owned, own, context)
+        own = _unique(paper_triples(paper, named))
+        yield Entity(subject.value, owned, own, context)
 
-    for person in sorted(corpus.persons.values(), key=lambda person: str(iris.person(person))):
-        iri = str(iris.person(person))
-        if not mine(iri):
+    for person in sorted(
+        corpus.persons.values(), key=lambda person: named.persons[person.key].value
+    ):
+        subject = named.persons[person.key]
+        if not mine(subject.value):
             continue
         made = papers_of_person[person.key]
-        own = _unique(person_triples(person, made, iris))
-        yield Entity(iri, (iri,), own, list(_makers(person, made, iris)))
+        own = _unique(person_triples(person, made, named))
+        yield Entity(subject.value, (subject.value,), own, list(_makers(subject, made, named)))
 
 
 def _unique(triples: Iterable[Triple]) -> list[Triple]:
@@ -198,28 +211,25 @@ def _unique(triples: Iterable[Triple]) -> list[Triple]:
     return list(dict.fromkeys(triples))
 
 
-def _list_context(
-    list_iri: URIRef, paper: URIRef, info: ListInfo, corpus: Corpus, iris: IriScheme
-) -> list[Triple]:
+def _list_context(list_iri: ox.NamedNode, paper: ox.NamedNode, owner: ox.NamedNode) -> list[Triple]:
     """What a paper's shapes read of a list that includes it."""
     return [
-        (list_iri, RDF.type, SCHEMA.Dataset),
-        (list_iri, RDF.type, FOAF.PersonalProfileDocument),
-        (list_iri, SCHEMA.hasPart, paper),
-        (list_iri, SCHEMA.about, iris.person(corpus.person(info.owner))),
+        (list_iri, _TYPE, _SCHEMA.Dataset),
+        (list_iri, _TYPE, _FOAF.PersonalProfileDocument),
+        (list_iri, _SCHEMA.hasPart, paper),
+        (list_iri, _SCHEMA.about, owner),
     ]
 
 
-def _record_context(list_iri: URIRef, line: int, iris: IriScheme) -> list[Triple]:
+def _record_context(list_iri: ox.NamedNode, line: int) -> list[Triple]:
     """What a paper's shapes read of a source record it derives from."""
-    record = iris.source_record(list_iri, line)
-    return [(record, RDF.type, PROV.Entity), (record, DCTERMS.isPartOf, list_iri)]
+    record = IriScheme.source_record(list_iri, line)
+    return [(record, _TYPE, _PROV.Entity), (record, _DCTERMS.isPartOf, list_iri)]
 
 
-def _makers(person: Person, made: list[Paper], iris: IriScheme) -> Iterator[Triple]:
+def _makers(person: ox.NamedNode, made: list[Paper], iris: CorpusIris) -> Iterator[Triple]:
     """What a person's shapes read of the papers they made: ``foaf:maker`` and the type."""
-    subject = iris.person(person)
     for paper in made:
-        paper_iri = iris.paper(paper)
-        yield paper_iri, FOAF.maker, subject
-        yield paper_iri, RDF.type, SCHEMA.ScholarlyArticle
+        paper_iri = iris.papers[paper.key]
+        yield paper_iri, _FOAF.maker, person
+        yield paper_iri, _TYPE, _SCHEMA.ScholarlyArticle

@@ -11,6 +11,7 @@ from kg.batches import Entity, Shard, entities
 from kg.corpus import Corpus
 from kg.mapping import IriScheme
 from kg.namespaces import new_graph
+from kg.terms import same_label, to_rdflib
 
 
 def corpus_graph(corpus: Corpus, iris: IriScheme, shard: Shard | None = None) -> Graph:
@@ -26,5 +27,6 @@ def entities_graph(selected: Iterable[Entity], iris: IriScheme) -> Graph:
         graph.bind(name, Namespace(namespace))
     for entity in selected:
         for triple in entity.own:
-            graph.add(triple)
+            s, p, o = (to_rdflib(term, same_label) for term in triple)
+            graph.add((s, p, o))
     return graph

@@ -21,24 +21,26 @@ with the N-Triples, on the sample and on random corpora.
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from typing import IO, Any
 
 import orjson
-from rdflib import BNode, Literal, URIRef
-from rdflib.term import Node
+import pyoxigraph as ox
 
 from kg.batches import Entity
-from kg.namespaces import RDF, XSD
+from kg.mapping import Subject, Triple
+from kg.namespaces import RDF, XSD, OxVocabulary
 
 _XSD_STRING = str(XSD.string)
 _XSD_INTEGER = str(XSD.integer)
-_TYPE, _FIRST, _REST, _NIL = RDF.type, RDF.first, RDF.rest, RDF.nil  # one lookup, not millions
+_RDF = OxVocabulary(RDF)
+_TYPE, _FIRST, _REST, _NIL = _RDF.type, _RDF.first, _RDF.rest, _RDF.nil
 _LAYOUT = orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS  # json.dumps(indent=2, sort_keys=True)
 _INT64 = 1 << 63  # orjson writes integers up to 64 bits
 _INDENT = "    "  # a node object inside "@graph"
+
+_Value = ox.NamedNode | ox.BlankNode | ox.Literal
 
 
 class JsonLdWriter:
@@ -52,18 +54,20 @@ class JsonLdWriter:
     def __init__(self, output: IO[bytes], context: Mapping[str, object]) -> None:
         self._output = output
         self._compactor = _Compactor(context)
-        self._last = ""
+        self._last = b""
         head = _json_block({"@context": dict(context)}).removesuffix("\n}")
         output.write(f'{head},\n  "@graph": ['.encode())
 
     def add(self, entity: Entity) -> None:
         nodes = sorted(
-            ((_json(node["@id"]), node) for node in self._compactor.nodes(entity.own)),
+            ((_sort_key(node["@id"]), node) for node in self._compactor.nodes(entity.own)),
             key=lambda pair: pair[0],
         )
         for key, node in nodes:
             if key <= self._last:
-                raise ValueError(f"JSON-LD nodes out of order: {key} after {self._last}")
+                raise ValueError(
+                    f"JSON-LD nodes out of order: {key.decode()} after {self._last.decode()}"
+                )
             self._output.write(
                 f"{',' if self._last else ''}\n{_indented(_json_block(node))}".encode()
             )
@@ -90,15 +94,17 @@ class _Compactor:
         self._defined = frozenset(name for name in context if not name.startswith("@"))
         self._terms: dict[str, str] = {}
 
-    def nodes(self, triples: Sequence[tuple[Node, Node, Node]]) -> list[dict[str, Any]]:
+    def nodes(self, triples: Sequence[Triple]) -> list[dict[str, Any]]:
         """Node objects for the subjects of ``triples`` (one entity's)."""
-        by_subject: dict[Node, dict[Node, list[Node]]] = defaultdict(lambda: defaultdict(list))
-        references: dict[Node, int] = defaultdict(int)
+        by_subject: dict[Subject, dict[ox.NamedNode, list[_Value]]] = defaultdict(
+            lambda: defaultdict(list)
+        )
+        references: dict[ox.BlankNode, int] = defaultdict(int)
         for subject, predicate, value in triples:
             by_subject[subject][predicate].append(value)
-            if isinstance(value, BNode):
+            if isinstance(value, ox.BlankNode):
                 references[value] += 1
-        inlined: set[Node] = set()
+        inlined: set[_Value] = set()
         lists = {
             node: members
             for node in references
@@ -112,22 +118,23 @@ class _Compactor:
 
     @staticmethod
     def _list_members(
-        head: Node,
-        by_subject: Mapping[Node, Mapping[Node, list[Node]]],
-        references: Mapping[Node, int],
-        inlined: set[Node],
-    ) -> list[Node] | None:
+        head: ox.BlankNode,
+        by_subject: Mapping[Subject, Mapping[ox.NamedNode, list[_Value]]],
+        references: Mapping[ox.BlankNode, int],
+        inlined: set[_Value],
+    ) -> list[_Value] | None:
         """The members of the rdf:List starting at blank node ``head``, if it is a
         well-formed list whose cells nothing else points at; the cells go to ``inlined``."""
-        members: list[Node] = []
-        cells: list[Node] = []
-        cell: Node = head
+        members: list[_Value] = []
+        cells: list[ox.BlankNode] = []
+        cell: _Value = head
         while cell != _NIL:
+            if not isinstance(cell, ox.BlankNode):
+                return None
             properties = by_subject.get(cell, {})
             firsts, rests = properties.get(_FIRST, []), properties.get(_REST, [])
             if (
-                not isinstance(cell, BNode)
-                or cell in cells
+                cell in cells
                 or references.get(cell) != 1
                 or properties.keys() != {_FIRST, _REST}
                 or len(firsts) != 1
@@ -142,33 +149,33 @@ class _Compactor:
 
     def _node(
         self,
-        subject: Node,
-        properties: Mapping[Node, list[Node]],
-        lists: Mapping[Node, list[Node]],
+        subject: Subject,
+        properties: Mapping[ox.NamedNode, list[_Value]],
+        lists: Mapping[ox.BlankNode, list[_Value]],
     ) -> dict[str, Any]:
         node: dict[str, Any] = {"@id": _node_id(subject)}
         for predicate, values in properties.items():
-            if predicate == _TYPE and all(isinstance(v, URIRef) for v in values):
-                node["@type"] = _one_or_sorted([self.term(str(v)) for v in values])
+            if predicate == _TYPE and all(isinstance(v, ox.NamedNode) for v in values):
+                node["@type"] = _one_or_sorted([self.term(v.value) for v in values])
                 continue
             forms = [self._value(value, lists) for value in values]
-            node[self.term(str(predicate))] = _one_or_sorted(forms)
+            node[self.term(predicate.value)] = _one_or_sorted(forms)
         return node
 
-    def _value(self, value: Node, lists: Mapping[Node, list[Node]]) -> Any:
+    def _value(self, value: _Value, lists: Mapping[ox.BlankNode, list[_Value]]) -> Any:
+        if isinstance(value, ox.Literal):
+            return self._literal(value)
         if value == _NIL:
             return {"@list": []}
-        if value in lists:
+        if isinstance(value, ox.BlankNode) and value in lists:
             return {"@list": [self._value(member, lists) for member in lists[value]]}
-        if isinstance(value, Literal):
-            return self._literal(value)
         return {"@id": _node_id(value)}
 
-    def _literal(self, value: Literal) -> Any:
-        text = str(value)
+    def _literal(self, value: ox.Literal) -> Any:
+        text = value.value
         if value.language:
             return {"@language": value.language, "@value": text}
-        datatype = str(value.datatype) if value.datatype is not None else _XSD_STRING
+        datatype = value.datatype.value
         if datatype == _XSD_STRING:
             return text
         if datatype == _XSD_INTEGER and _canonical_integer(text):
@@ -198,8 +205,8 @@ class _Compactor:
         return iri
 
 
-def _node_id(node: Node) -> str:
-    return f"_:{node}" if isinstance(node, BNode) else str(node)
+def _node_id(node: Subject) -> str:
+    return f"_:{node.value}" if isinstance(node, ox.BlankNode) else node.value
 
 
 def _canonical_integer(text: str) -> bool:
@@ -215,11 +222,15 @@ def _canonical_integer(text: str) -> bool:
 def _one_or_sorted(forms: list[Any]) -> Any:
     if len(forms) == 1:
         return forms[0]
-    return sorted(forms, key=_json)
+    return sorted(forms, key=_sort_key)
 
 
-def _json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+def _sort_key(value: Any) -> bytes:
+    """The order JSON-LD compaction gives nodes and values: by their JSON text with sorted
+    keys. orjson's compact text orders exactly like ``json.dumps``'s spaced one (the spaces
+    only ever follow the same ``:`` or ``,`` in both texts compared), and UTF-8 bytes order
+    like code points."""
+    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
 
 
 def _json_block(value: Any) -> str:

@@ -4,24 +4,33 @@ Author order is kept twice: an ``rdf:List`` under ``bibo:authorList`` (``@list``
 and one ``prov:Attribution`` node per position carrying the 1-based ``schema:position``, the
 person and the name as printed. List cells are the only blank nodes; their labels are derived
 from the paper's slug so output bytes never depend on the run.
+
+Triples are tuples of pyoxigraph terms: a build maps tens of millions, and Oxigraph's terms
+are made (and checked) in Rust, render themselves as N-Triples and need no conversion for
+the writers, where rdflib's terms cost several microseconds each.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
-from rdflib import BNode, Literal, URIRef
-from rdflib.namespace import RDF, RDFS, XSD
+import pyoxigraph as ox
 
 from kg.corpus import Corpus, ListInfo, Paper, Person
 from kg.errors import ConfigError
-from kg.namespaces import BIBO, DCTERMS, FOAF, KG, PROV, SCHEMA
+from kg.identity import PaperKey, PersonKey
+from kg.namespaces import BIBO, DCTERMS, FOAF, KG, PROV, RDF, RDFS, SCHEMA, XSD, OxVocabulary
 from kg.records import PersonName
 from kg.text import find_urls
 
-Triple = tuple[URIRef | BNode, URIRef, URIRef | BNode | Literal]
+Subject = ox.NamedNode | ox.BlankNode
+Triple = tuple[Subject, ox.NamedNode, ox.NamedNode | ox.BlankNode | ox.Literal]
+
+_SCHEMA, _FOAF, _BIBO, _PROV = (OxVocabulary(ns) for ns in (SCHEMA, FOAF, BIBO, PROV))
+_DCTERMS, _KG, _RDF, _RDFS = (OxVocabulary(ns) for ns in (DCTERMS, KG, RDF, RDFS))
+_INTEGER = OxVocabulary(XSD).integer
 
 DEFAULT_BASE_IRI = "https://example.org/kg/"
 _BASE_IRI = re.compile(r"^https?://[^\s<>\"{}|^`\\#?]+/$")
@@ -44,101 +53,125 @@ class IriScheme:
         """``paper:``, ``person:`` and ``list:`` under the base, for readable Turtle and tables."""
         return {kind: f"{self.base}{kind}/" for kind in ("list", "paper", "person")}
 
-    def paper(self, paper: Paper) -> URIRef:
-        return URIRef(f"{self.base}paper/{paper.slug}")
+    def paper(self, paper: Paper) -> ox.NamedNode:
+        return ox.NamedNode(f"{self.base}paper/{paper.slug}")
 
-    def person(self, person: Person) -> URIRef:
-        return URIRef(f"{self.base}person/{person.slug}")
+    def person(self, person: Person) -> ox.NamedNode:
+        return ox.NamedNode(f"{self.base}person/{person.slug}")
 
-    def publication_list(self, info: ListInfo) -> URIRef:
-        return URIRef(f"{self.base}list/{info.slug}")
-
-    @staticmethod
-    def authorship(paper_iri: URIRef, position: int) -> URIRef:
-        return URIRef(f"{paper_iri}#author-{position}")
+    def publication_list(self, info: ListInfo) -> ox.NamedNode:
+        return ox.NamedNode(f"{self.base}list/{info.slug}")
 
     @staticmethod
-    def source_record(list_iri: URIRef, line: int) -> URIRef:
-        return URIRef(f"{list_iri}#line-{line}")
+    def authorship(paper_iri: ox.NamedNode, position: int) -> ox.NamedNode:
+        return ox.NamedNode(f"{paper_iri.value}#author-{position}")
+
+    @staticmethod
+    def source_record(list_iri: ox.NamedNode, line: int) -> ox.NamedNode:
+        return ox.NamedNode(f"{list_iri.value}#line-{line}")
 
 
-def list_triples(
-    info: ListInfo, lines: Iterable[int], corpus: Corpus, iris: IriScheme
-) -> Iterator[Triple]:
+@dataclass(frozen=True)
+class CorpusIris:
+    """The IRI of every list, paper and person of a corpus, made once: each is named again
+    by every entity that links to it."""
+
+    scheme: IriScheme
+    lists: Mapping[str, ox.NamedNode]
+    """By file name."""
+    papers: Mapping[PaperKey, ox.NamedNode]
+    persons: Mapping[PersonKey, ox.NamedNode]
+
+    @classmethod
+    def of(cls, corpus: Corpus, scheme: IriScheme) -> CorpusIris:
+        return cls(
+            scheme,
+            {info.file_name: scheme.publication_list(info) for info in corpus.lists},
+            {paper.key: scheme.paper(paper) for paper in corpus.papers},
+            {key: scheme.person(person) for key, person in corpus.persons.items()},
+        )
+
+
+def list_triples(info: ListInfo, lines: Iterable[int], iris: CorpusIris) -> Iterator[Triple]:
     """A list and the source records of its ``lines`` (one per paper it printed)."""
-    subject = iris.publication_list(info)
-    owner = iris.person(corpus.person(info.owner))
-    yield subject, RDF.type, SCHEMA.Dataset
-    yield subject, RDF.type, FOAF.PersonalProfileDocument
-    yield subject, SCHEMA.name, Literal(info.file_name)
-    yield subject, SCHEMA.about, owner
-    yield subject, FOAF.primaryTopic, owner
+    subject = iris.lists[info.file_name]
+    owner = iris.persons[info.owner]
+    yield subject, _RDF.type, _SCHEMA.Dataset
+    yield subject, _RDF.type, _FOAF.PersonalProfileDocument
+    yield subject, _SCHEMA.name, ox.Literal(info.file_name)
+    yield subject, _SCHEMA.about, owner
+    yield subject, _FOAF.primaryTopic, owner
     for key in info.papers:
-        yield subject, SCHEMA.hasPart, iris.paper(corpus.paper(key))
+        yield subject, _SCHEMA.hasPart, iris.papers[key]
     for line in lines:
-        record = iris.source_record(subject, line)
-        yield record, RDF.type, PROV.Entity
-        yield record, DCTERMS.isPartOf, subject
-        yield record, KG.line, Literal(line, datatype=XSD.integer)
+        record = IriScheme.source_record(subject, line)
+        yield record, _RDF.type, _PROV.Entity
+        yield record, _DCTERMS.isPartOf, subject
+        yield record, _KG.line, ox.Literal(str(line), datatype=_INTEGER)
 
 
-def paper_triples(
-    paper: Paper, corpus: Corpus, iris: IriScheme, list_iris: dict[str, URIRef]
-) -> Iterator[Triple]:
+def paper_triples(paper: Paper, iris: CorpusIris) -> Iterator[Triple]:
     """A paper's triples, then its author list cells', then its authorships': each subject's
     triples together, ``rdf:type`` first, so writers can group them as they come."""
-    subject = iris.paper(paper)
-    yield subject, RDF.type, SCHEMA.ScholarlyArticle
-    yield subject, SCHEMA.name, Literal(paper.title)
+    subject = iris.papers[paper.key]
+    yield subject, _RDF.type, _SCHEMA.ScholarlyArticle
+    yield subject, _SCHEMA.name, ox.Literal(paper.title)
     for title in paper.other_titles:
-        yield subject, SCHEMA.alternateName, Literal(title)
+        yield subject, _SCHEMA.alternateName, ox.Literal(title)
     if paper.abstract:
-        yield subject, SCHEMA.abstract, Literal(paper.abstract)
+        yield subject, _SCHEMA.abstract, ox.Literal(paper.abstract)
         for url in find_urls(paper.abstract):
-            yield subject, RDFS.seeAlso, URIRef(url)
+            yield subject, _RDFS.seeAlso, ox.NamedNode(url)
 
-    people = [iris.person(corpus.person(a.person)) for a in paper.authorships]
-    yield from ((subject, SCHEMA.author, person) for person in people)
-    yield from ((subject, FOAF.maker, person) for person in people)
-    cells = [BNode(f"authors-{paper.slug}-{n}") for n in range(1, len(people) + 1)]
-    yield subject, BIBO.authorList, cells[0] if cells else RDF.nil
-    nodes = [iris.authorship(subject, a.position) for a in paper.authorships]
-    yield from ((subject, PROV.qualifiedAttribution, node) for node in nodes)
+    people = [iris.persons[a.person] for a in paper.authorships]
+    yield from ((subject, _SCHEMA.author, person) for person in people)
+    yield from ((subject, _FOAF.maker, person) for person in people)
+    cells = [ox.BlankNode(f"authors-{paper.slug}-{n}") for n in range(1, len(people) + 1)]
+    yield subject, _BIBO.authorList, cells[0] if cells else _RDF.nil
+    nodes = [IriScheme.authorship(subject, a.position) for a in paper.authorships]
+    yield from ((subject, _PROV.qualifiedAttribution, node) for node in nodes)
     for source in paper.sources:
-        record = iris.source_record(list_iris[source.file_name], source.line)
-        yield subject, PROV.wasDerivedFrom, record
+        record = IriScheme.source_record(iris.lists[source.file_name], source.line)
+        yield subject, _PROV.wasDerivedFrom, record
 
     for index, (cell, person) in enumerate(zip(cells, people, strict=True)):
-        yield cell, RDF.first, person
-        yield cell, RDF.rest, cells[index + 1] if index + 1 < len(cells) else RDF.nil
+        yield cell, _RDF.first, person
+        yield cell, _RDF.rest, cells[index + 1] if index + 1 < len(cells) else _RDF.nil
     for node, authorship, person in zip(nodes, paper.authorships, people, strict=True):
-        yield node, RDF.type, PROV.Attribution
-        yield node, PROV.agent, person
-        yield node, SCHEMA.position, Literal(authorship.position, datatype=XSD.integer)
+        yield node, _RDF.type, _PROV.Attribution
+        yield node, _PROV.agent, person
+        yield node, _SCHEMA.position, ox.Literal(str(authorship.position), datatype=_INTEGER)
         for printed in authorship.printed:
-            yield node, SCHEMA.name, Literal(printed)
+            yield node, _SCHEMA.name, ox.Literal(printed)
 
 
-def person_triples(person: Person, made: Iterable[Paper], iris: IriScheme) -> Iterator[Triple]:
+def person_triples(person: Person, made: Iterable[Paper], iris: CorpusIris) -> Iterator[Triple]:
     """A person's names and the papers they ``made``: every triple whose subject is the
     person, so each subject's triples come from one place (one block in Turtle, one node in
     JSON-LD)."""
-    subject = iris.person(person)
-    yield subject, RDF.type, SCHEMA.Person
-    yield subject, RDF.type, FOAF.Person
+    subject = iris.persons[person.key]
+    yield subject, _RDF.type, _SCHEMA.Person
+    yield subject, _RDF.type, _FOAF.Person
     yield from _name_triples(subject, person.name)
     for spelling in person.spellings:
         if spelling.display != person.name.display:
-            yield subject, SCHEMA.alternateName, Literal(spelling.display)
+            yield subject, _SCHEMA.alternateName, ox.Literal(spelling.display)
     for paper in made:
-        yield subject, FOAF.made, iris.paper(paper)
+        yield subject, _FOAF.made, iris.papers[paper.key]
 
 
-def _name_triples(subject: URIRef, name: PersonName) -> Iterator[Triple]:
-    yield subject, SCHEMA.name, Literal(name.display)
-    yield subject, FOAF.name, Literal(name.display)
-    yield subject, SCHEMA.familyName, Literal(name.family)
-    yield subject, FOAF.familyName, Literal(name.family)
+def _name_triples(subject: ox.NamedNode, name: PersonName) -> Iterator[Triple]:
+    yield subject, _SCHEMA.name, ox.Literal(name.display)
+    yield subject, _FOAF.name, ox.Literal(name.display)
+    yield subject, _SCHEMA.familyName, ox.Literal(name.family)
+    yield subject, _FOAF.familyName, ox.Literal(name.family)
     if name.given:
-        yield subject, SCHEMA.givenName, Literal(name.given)
-        yield subject, FOAF.givenName, Literal(name.given)
+        yield subject, _SCHEMA.givenName, ox.Literal(name.given)
+        yield subject, _FOAF.givenName, ox.Literal(name.given)
+
+
+def ntriples(triples: Iterable[Triple]) -> str:
+    """N-Triples text of ``triples``, blank node labels kept. Oxigraph renders and escapes
+    each term (``str`` of a pyoxigraph term is its N-Triples form); the line around them is
+    ``subject predicate object .``."""
+    return "".join(f"{s} {p} {o} .\n" for s, p, o in triples)

@@ -11,8 +11,9 @@ from __future__ import annotations
 import json
 from functools import cache
 
+import pyoxigraph as ox
 from rdflib import Graph, Namespace, URIRef
-from rdflib.namespace import RDF, RDFS, XSD
+from rdflib.namespace import RDF, RDFS, XSD, DefinedNamespace
 
 from kg.resources import context_path
 
@@ -31,6 +32,22 @@ class _Vocabulary(Namespace):
 @cache
 def _term(namespace: str, name: str) -> URIRef:
     return URIRef(namespace + name)
+
+
+class OxVocabulary:
+    """The pyoxigraph terms of one namespace, each made on first use and then kept as a
+    plain attribute (``OxVocabulary(SCHEMA).name``): the build's hot path names the same few
+    dozen terms millions of times."""
+
+    def __init__(self, namespace: str | type[DefinedNamespace]) -> None:
+        self._namespace = str(namespace)
+
+    def __getattr__(self, name: str) -> ox.NamedNode:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        term = ox.NamedNode(self._namespace + name)
+        setattr(self, name, term)
+        return term
 
 
 SCHEMA = _Vocabulary("http://schema.org/")
@@ -52,6 +69,7 @@ __all__ = [
     "SCHEMA",
     "VOID",
     "XSD",
+    "OxVocabulary",
     "jsonld_context",
     "new_graph",
     "prefixes",

@@ -23,7 +23,7 @@ from kg.compression import open_input, plain_suffix, read_input
 from kg.errors import InputError
 from kg.namespaces import new_graph
 from kg.resources import context_path
-from kg.terms import oxigraph_quads, to_rdflib
+from kg.terms import oxigraph_quads, same_label, to_rdflib
 
 __all__ = [
     "KG_CONTEXT_URLS",
@@ -323,11 +323,8 @@ def _parse_with_oxigraph(source: bytes | IO[bytes], fmt: str, path: Path) -> ox.
 
 
 def _add_to_graph(graph: Graph, quads: Iterable[ox.Quad]) -> None:
-    """Add Oxigraph quads to an rdflib graph as triples (graph names are dropped)."""
-
-    def same_label(node: ox.BlankNode) -> BNode:
-        return BNode(node.value)  # renamed by the parser: unique to this file
-
+    """Add Oxigraph quads to an rdflib graph as triples (graph names are dropped); blank
+    nodes keep the labels the parser gave them, unique to their file."""
     graph.addN(
         (
             to_rdflib(quad.subject, same_label),

@@ -87,13 +87,6 @@ def oxigraph_quads(
         yield ox.Quad(to_oxigraph(s, blank), to_oxigraph(p, blank), to_oxigraph(o, blank))  # type: ignore[arg-type]
 
 
-def ntriples(triples: Iterable[tuple[Node, Node, Node]]) -> str:
-    """N-Triples text of rdflib triples, blank node labels kept (``_:authors-x-1``)."""
-    quads = oxigraph_quads(triples, lambda node: ox.BlankNode(str(node)))
-    text = ox.serialize(quads, format=ox.RdfFormat.N_TRIPLES)
-    return text.decode("utf-8") if text is not None else ""
-
-
 def parse_ntriples(text: str) -> Graph:
     """An rdflib graph of N-Triples text, blank node labels kept."""
     graph = Graph(bind_namespaces="none")
@@ -101,13 +94,14 @@ def parse_ntriples(text: str) -> Graph:
     for triple in parsed:
         graph.add(
             (
-                to_rdflib(triple.subject, _same_label),
-                to_rdflib(triple.predicate, _same_label),
-                to_rdflib(triple.object, _same_label),
+                to_rdflib(triple.subject, same_label),
+                to_rdflib(triple.predicate, same_label),
+                to_rdflib(triple.object, same_label),
             )
         )
     return graph
 
 
-def _same_label(node: ox.BlankNode) -> BNode:
+def same_label(node: ox.BlankNode) -> BNode:
+    """The rdflib blank node with ``node``'s label."""
     return BNode(node.value)

@@ -15,10 +15,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import pyoxigraph as ox
 import pytest
-from rdflib import BNode, Graph, Literal, URIRef
+from rdflib import Graph
 from rdflib.compare import isomorphic
-from rdflib.namespace import RDF
 
 import kg.export
 import kg.ntriples
@@ -26,7 +26,7 @@ from kg.batches import Entity, entities
 from kg.errors import ExportError
 from kg.export import EXPORT_NAMES, write_exports
 from kg.graph import entities_graph
-from kg.mapping import IriScheme
+from kg.mapping import IriScheme, Triple
 from kg.namespaces import jsonld_context
 from kg.pipeline import load_corpus
 
@@ -121,31 +121,39 @@ EX = "http://example.org/"
 
 def odd_entity() -> Entity:
     """Triples the mapping never makes, but a writer must still get right."""
-    from rdflib.namespace import XSD  # not at module level: pytest's collection probes it
+    xsd = "http://www.w3.org/2001/XMLSchema#"
+    rdf = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+    schema = "http://schema.org/"
 
-    subject = URIRef(f"{EX}thing")
-    cell, loose = BNode("cell-1"), BNode("loose")
-    triples = [
-        (subject, RDF.type, URIRef("http://schema.org/Thing")),
-        (subject, RDF.type, URIRef(f"{EX}Other")),
-        (subject, URIRef("http://schema.org/name"), Literal('quote " back \\ slash\nline')),
-        (subject, URIRef("http://schema.org/name"), Literal("chat", lang="fr")),
-        (subject, URIRef("http://schema.org/position"), Literal("seven", datatype=XSD.integer)),
-        (subject, URIRef("http://schema.org/position"), Literal("7", datatype=XSD.integer)),
-        (subject, URIRef("http://schema.org/big"), Literal(str(10**30), datatype=XSD.integer)),
-        (subject, URIRef("http://schema.org/size"), Literal("1.5", datatype=XSD.decimal)),
-        (subject, URIRef("http://schema.org/foaf"), Literal("a term, not a prefix")),
-        (subject, URIRef("http://schema.org/a:b"), Literal("a colon in the name")),
-        (subject, URIRef(f"{EX}p"), URIRef("http://schema.org/Person")),
-        (subject, URIRef(f"{EX}list"), cell),
-        (cell, RDF.first, Literal("shared")),
-        (cell, RDF.rest, RDF.nil),
-        (subject, URIRef(f"{EX}again"), cell),  # pointed at twice: not an @list
-        (subject, URIRef(f"{EX}empty"), RDF.nil),
-        (subject, URIRef(f"{EX}blank"), loose),
-        (loose, URIRef("http://schema.org/name"), Literal("a blank node")),
+    def iri(text: str) -> ox.NamedNode:
+        return ox.NamedNode(text)
+
+    def typed(text: str, datatype: str) -> ox.Literal:
+        return ox.Literal(text, datatype=iri(f"{xsd}{datatype}"))
+
+    subject = iri(f"{EX}thing")
+    cell, loose = ox.BlankNode("cell-1"), ox.BlankNode("loose")
+    triples: list[Triple] = [
+        (subject, iri(f"{rdf}type"), iri(f"{schema}Thing")),
+        (subject, iri(f"{rdf}type"), iri(f"{EX}Other")),
+        (subject, iri(f"{schema}name"), ox.Literal('quote " back \\ slash\nline')),
+        (subject, iri(f"{schema}name"), ox.Literal("chat", language="fr")),
+        (subject, iri(f"{schema}position"), typed("seven", "integer")),
+        (subject, iri(f"{schema}position"), typed("7", "integer")),
+        (subject, iri(f"{schema}big"), typed(str(10**30), "integer")),
+        (subject, iri(f"{schema}size"), typed("1.5", "decimal")),
+        (subject, iri(f"{schema}foaf"), ox.Literal("a term, not a prefix")),
+        (subject, iri(f"{schema}a:b"), ox.Literal("a colon in the name")),
+        (subject, iri(f"{EX}p"), iri(f"{schema}Person")),
+        (subject, iri(f"{EX}list"), cell),
+        (cell, iri(f"{rdf}first"), ox.Literal("shared")),
+        (cell, iri(f"{rdf}rest"), iri(f"{rdf}nil")),
+        (subject, iri(f"{EX}again"), cell),  # pointed at twice: not an @list
+        (subject, iri(f"{EX}empty"), iri(f"{rdf}nil")),
+        (subject, iri(f"{EX}blank"), loose),
+        (loose, iri(f"{schema}name"), ox.Literal("a blank node")),
     ]
-    return Entity(str(subject), (str(subject),), triples, [])
+    return Entity(subject.value, (subject.value,), triples, [])
 
 
 def test_exports_hold_odd_triples_exactly() -> None:
