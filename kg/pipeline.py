@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -82,6 +84,25 @@ def _counting(
         progress("mapping, validating, writing", done, total)
 
 
+@contextmanager
+def _cycle_collector_paused() -> Iterator[None]:
+    """Python's cycle collector off for the block, then one collection.
+
+    A build holds millions of objects (the corpus) until it ends and makes almost no
+    reference cycles, but the collector walks every live object again and again: at 100k
+    papers it took 144 s of an 8-minute build, and its share grows with the corpus. Memory
+    stays the same without it (measured at 10k papers).
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+        gc.collect()
+
+
 def build(
     inputs: Sequence[Path],
     out_dir: Path,
@@ -104,6 +125,23 @@ def build(
     again, and entities whose triples did not change keep their validation outcome instead
     of being validated again (see :mod:`kg.incremental`).
     """
+    with _cycle_collector_paused():
+        return _build(
+            inputs, out_dir, iris, extra_shapes, compress, progress, store, shard, cache_dir
+        )
+
+
+def _build(
+    inputs: Sequence[Path],
+    out_dir: Path,
+    iris: IriScheme,
+    extra_shapes: Sequence[Path],
+    compress: bool,
+    progress: ProgressCallback,
+    store: Path | None,
+    shard: Shard | None,
+    cache_dir: Path | None,
+) -> BuildResult:
     lists_cache = CacheFile(cache_dir / LISTS_CACHE_FILE) if cache_dir is not None else None
     corpus = load_corpus(inputs, progress, lists_cache)
     cache = ValidationCache(cache_dir) if cache_dir is not None and not extra_shapes else None
