@@ -38,7 +38,8 @@ _RDF = OxVocabulary(RDF)
 _TYPE, _FIRST, _REST, _NIL = _RDF.type, _RDF.first, _RDF.rest, _RDF.nil
 _LAYOUT = orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS  # json.dumps(indent=2, sort_keys=True)
 _INT64 = 1 << 63  # orjson writes integers up to 64 bits
-_INDENT = "    "  # a node object inside "@graph"
+_GRAPH_HEAD = len(b'{\n  "@graph": [')  # the item text starts with its line break
+_GRAPH_TAIL = len(b"\n  ]\n}")
 
 _Value = ox.NamedNode | ox.BlankNode | ox.Literal
 
@@ -63,15 +64,16 @@ class JsonLdWriter:
             ((_sort_key(node["@id"]), node) for node in self._compactor.nodes(entity.own)),
             key=lambda pair: pair[0],
         )
-        for key, node in nodes:
-            if key <= self._last:
-                raise ValueError(
-                    f"JSON-LD nodes out of order: {key.decode()} after {self._last.decode()}"
-                )
-            self._output.write(
-                f"{',' if self._last else ''}\n{_indented(_json_block(node))}".encode()
+        if not nodes:
+            return
+        if nodes[0][0] <= self._last:
+            raise ValueError(
+                f"JSON-LD nodes out of order: {nodes[0][0].decode()} after {self._last.decode()}"
             )
-            self._last = key
+        if self._last:
+            self._output.write(b",")
+        self._output.write(_graph_items([node for _, node in nodes]))
+        self._last = nodes[-1][0]
 
     def close(self) -> None:
         self._output.write(b"\n  ]\n}\n" if self._last else b"]\n}\n")
@@ -239,7 +241,8 @@ def _json_block(value: Any) -> str:
     return orjson.dumps(value, option=_LAYOUT).decode("utf-8")
 
 
-def _indented(block: str) -> str:
-    """A node object's JSON, indented to sit in the ``@graph`` array (JSON strings never
-    hold a raw newline, so every line break is layout)."""
-    return "\n".join(_INDENT + line for line in block.split("\n"))
+def _graph_items(nodes: list[dict[str, Any]]) -> bytes:
+    """Node objects laid out as items of the document's ``@graph`` array: orjson writes
+    them inside ``{"@graph": [...]}``, and the text between the brackets is kept."""
+    block = orjson.dumps({"@graph": nodes}, option=_LAYOUT)
+    return block[_GRAPH_HEAD : -_GRAPH_TAIL]
