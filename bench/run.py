@@ -70,6 +70,29 @@ def run_kg(corpus: Path, out: Path) -> dict[str, float]:
     return stages
 
 
+def time_queries(ntriples: Path, folder: Path) -> dict[str, float]:
+    """Seconds to load ``ntriples`` into an on-disk store (as ``kg build --store`` does), then
+    seconds per canned query on it (a person-parameter query asks about the most prolific
+    author). Not part of the build's total."""
+    from kg.queries import list_canned_queries, run_local
+    from kg.store import open_store, write_store
+
+    seconds: dict[str, float] = {}
+    start = time.perf_counter()
+    write_store(ntriples, folder / "store")
+    seconds["(store load)"] = time.perf_counter() - start
+    store = open_store(folder / "store")
+    queries = list_canned_queries()
+    by_name = {query.name: query for query in queries}
+    top = run_local(by_name["papers-per-author"].text, store).rows[0]
+    for query in queries:
+        bindings = {param.name: top[0] for param in query.params}
+        start = time.perf_counter()
+        run_local(query.text, store, bindings)
+        seconds[query.name] = time.perf_counter() - start
+    return seconds
+
+
 def run_baseline(corpus: Path, out: Path) -> dict[str, float]:
     """The obvious pipeline: the same graph validated by plain pyshacl and written by rdflib."""
     import pyshacl
@@ -98,10 +121,18 @@ def run_baseline(corpus: Path, out: Path) -> dict[str, float]:
     return stages
 
 
-def measure(pipeline: str, corpus: Path) -> dict[str, Any]:
-    """Run one pipeline in a fresh interpreter and return its stage times and peak memory."""
+def measure(pipeline: str, corpus: Path, queries: bool = False) -> dict[str, Any]:
+    """Run one pipeline in a fresh interpreter and return its stage times and peak memory
+    (and, with ``queries``, the canned queries' times on a store of its output)."""
     answer = subprocess.run(
-        [sys.executable, __file__, "--measure", pipeline, str(corpus)],
+        [
+            sys.executable,
+            __file__,
+            "--measure",
+            pipeline,
+            str(corpus),
+            *(["--queries"] if queries else []),
+        ],
         check=True,
         capture_output=True,
         text=True,
@@ -110,17 +141,20 @@ def measure(pipeline: str, corpus: Path) -> dict[str, Any]:
     return measured
 
 
-def _measure_here(pipeline: str, corpus: Path) -> None:
+def _measure_here(pipeline: str, corpus: Path, queries: bool) -> None:
     with tempfile.TemporaryDirectory() as out:
         runner = run_kg if pipeline == "kg" else run_baseline
         stages = runner(corpus, Path(out))
+        peak = _peak_mb(resource.RUSAGE_SELF)
+        query_seconds = time_queries(Path(out) / "graph.nt", Path(out)) if queries else {}
     seconds = {name: value for name, value in stages.items() if not name.endswith(" MB")}
     document = {
         "stages": seconds,
         "peaks": {name[: -len(" MB")]: v for name, v in stages.items() if name.endswith(" MB")},
         "total": sum(seconds.values()),
-        "peak_mb": _peak_mb(resource.RUSAGE_SELF),
+        "peak_mb": peak,
         "worker_peak_mb": _peak_mb(resource.RUSAGE_CHILDREN),
+        "queries": query_seconds,
     }
     print(json.dumps(document))
 
@@ -136,11 +170,16 @@ def main() -> None:
         help="Run the (slow) baseline only at these sizes; default: every size.",
     )
     parser.add_argument(
+        "--queries",
+        action="store_true",
+        help="Also time every canned query on an on-disk store of kg's output.",
+    )
+    parser.add_argument(
         "--measure", nargs=2, metavar=("PIPELINE", "CORPUS"), help=argparse.SUPPRESS
     )
     args = parser.parse_args()
     if args.measure:
-        _measure_here(args.measure[0], Path(args.measure[1]))
+        _measure_here(args.measure[0], Path(args.measure[1]), args.queries)
         return
 
     totals: dict[int, float] = {}
@@ -148,7 +187,7 @@ def main() -> None:
         for size in args.sizes:
             corpus = Path(folder) / f"corpus-{size}"
             lists = write_corpus(corpus, size)
-            kg = measure("kg", corpus)
+            kg = measure("kg", corpus, args.queries)
             totals[size] = kg["total"]
             stages = "  ".join(
                 f"{name} {seconds:.2f}s/{kg['peaks'][name]:.0f}MB"
@@ -159,6 +198,9 @@ def main() -> None:
                 f" | peak {kg['peak_mb']:.0f} MB"
                 f" (largest worker process {kg['worker_peak_mb']:.0f} MB)"
             )
+            if kg["queries"]:
+                timings = ", ".join(f"{name} {sec:.2f}s" for name, sec in kg["queries"].items())
+                print(f"{'':>7} on the store: {timings}")
             if not args.no_baseline and (
                 args.baseline_sizes is None or size in args.baseline_sizes
             ):

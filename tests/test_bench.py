@@ -10,9 +10,19 @@ BENCH = Path(__file__).resolve().parent.parent / "bench" / "run.py"
 
 
 def test_benchmark_smoke_run() -> None:
-    """kg at 20 and 1,000 papers; the slow baseline only at 20 (pySHACL takes minutes at 1k)."""
+    """kg at 20 and 1,000 papers, with the canned queries on a store of each; the slow
+    baseline only at 20 (pySHACL takes minutes at 1k)."""
     result = subprocess.run(
-        [sys.executable, str(BENCH), "--sizes", "20", "1000", "--baseline-sizes", "20"],
+        [
+            sys.executable,
+            str(BENCH),
+            "--sizes",
+            "20",
+            "1000",
+            "--baseline-sizes",
+            "20",
+            "--queries",
+        ],
         capture_output=True,
         text=True,
         check=False,
@@ -22,3 +32,6 @@ def test_benchmark_smoke_run() -> None:
     assert "kg is" in result.stdout and "faster" in result.stdout
     assert "growth 20 -> 1000 papers" in result.stdout
     assert "   1000 papers" in result.stdout
+    store_lines = [line for line in result.stdout.splitlines() if "on the store:" in line]
+    assert len(store_lines) == 2
+    assert all("(store load)" in line and "person-papers" in line for line in store_lines)
