@@ -245,4 +245,4 @@ def _graph_items(nodes: list[dict[str, Any]]) -> bytes:
     """Node objects laid out as items of the document's ``@graph`` array: orjson writes
     them inside ``{"@graph": [...]}``, and the text between the brackets is kept."""
     block = orjson.dumps({"@graph": nodes}, option=_LAYOUT)
-    return block[_GRAPH_HEAD : -_GRAPH_TAIL]
+    return block[_GRAPH_HEAD:-_GRAPH_TAIL]
