@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 import kg.incremental
+from kg.cachefile import CacheFile
 from kg.mapping import IriScheme
 from kg.pipeline import BuildResult, build
 from kg.records import list_from_json, list_to_json
@@ -139,6 +140,24 @@ def test_the_cache_holds_only_the_last_build(tmp_path: Path, corpus_dir: Path) -
     with sqlite3.connect(cache / "validation.sqlite") as database:
         (count,) = database.execute("SELECT COUNT(*) FROM entries").fetchone()
     assert count == smaller.validated + smaller.reused
+
+
+def test_a_cache_file_keeps_exactly_what_the_build_used(tmp_path: Path) -> None:
+    path = tmp_path / "entries.sqlite"
+    first = CacheFile(path)
+    first.put("b", "old b")
+    first.put("a", "old a")
+    first.save()
+
+    second = CacheFile(path)
+    assert "b" in second and "z" not in second and second.hits == 0  # looking is not using
+    assert second.get("a") == "old a" and second.get("z") is None
+    second.put("c", "new c")
+    second.save()
+    assert second.hits == 1
+    with sqlite3.connect(path) as database:
+        rows = database.execute("SELECT key, value FROM entries ORDER BY rowid").fetchall()
+    assert rows == [("a", "old a"), ("c", "new c")]  # b was not used; in key order
 
 
 def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:

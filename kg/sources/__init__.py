@@ -71,10 +71,10 @@ def read_inputs(
     last build read already is not read again.
     """
     keys = [_cache_key(file) if cache is not None else "" for file in files]
-    cached = [cache.get(key) if cache is not None else None for key in keys]
-    unread = [file for file, found in zip(files, cached, strict=True) if found is None]
-    fresh = _read_all(unread, workers)
-    for key, found in zip(keys, cached, strict=True):
+    known = [cache is not None and key in cache for key in keys]
+    fresh = _read_all([file for file, hit in zip(files, known, strict=True) if not hit], workers)
+    for key, hit in zip(keys, known, strict=True):
+        found = cache.get(key) if cache is not None and hit else None
         publication_list = list_from_json(found) if found is not None else next(fresh)
         if cache is not None and found is None:
             cache.put(key, list_to_json(publication_list))
