@@ -24,7 +24,9 @@ from pylatexenc.latexwalker import (
     LatexNode,
     LatexSpecialsNode,
     LatexWalker,
+    get_default_latex_context_db,
 )
+from pylatexenc.macrospec import LatexContextDb
 
 from kg.terms import iri_problem
 
@@ -41,6 +43,14 @@ def nfc(text: str) -> str:
 @cache
 def _latex_to_text() -> LatexNodes2Text:
     return LatexNodes2Text(math_mode="text", strict_latex_spaces=True)
+
+
+@cache
+def _parsing_context() -> LatexContextDb:
+    """pylatexenc's default macros, environments and specials, built once: the walker
+    otherwise rebuilds them for every text (a tenth of reading a list)."""
+    context: LatexContextDb = get_default_latex_context_db()
+    return context
 
 
 def latex_to_unicode(text: str) -> str:
@@ -60,7 +70,7 @@ def latex_to_unicode(text: str) -> str:
 def _convert_stretch(text: str) -> str:
     if not _MARKUP_HINT.search(text):
         return text
-    walker = LatexWalker(text, tolerant_parsing=True)
+    walker = LatexWalker(text, latex_context=_parsing_context(), tolerant_parsing=True)
     nodes, _, _ = walker.get_latex_nodes()
     return "".join(_render(node, text) for node in nodes)
 
