@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -86,7 +86,7 @@ def _counting(
 
 @contextmanager
 def _cycle_collector_paused() -> Iterator[None]:
-    """Python's cycle collector off for the block, then one collection.
+    """Python's cycle collector off while a build runs, then one collection.
 
     A build holds millions of objects (the corpus) until it ends and makes almost no
     reference cycles, but the collector walks every live object again and again: at 100k
@@ -103,6 +103,7 @@ def _cycle_collector_paused() -> Iterator[None]:
         gc.collect()
 
 
+@_cycle_collector_paused()
 def build(
     inputs: Sequence[Path],
     out_dir: Path,
@@ -125,23 +126,6 @@ def build(
     again, and entities whose triples did not change keep their validation outcome instead
     of being validated again (see :mod:`kg.incremental`).
     """
-    with _cycle_collector_paused():
-        return _build(
-            inputs, out_dir, iris, extra_shapes, compress, progress, store, shard, cache_dir
-        )
-
-
-def _build(
-    inputs: Sequence[Path],
-    out_dir: Path,
-    iris: IriScheme,
-    extra_shapes: Sequence[Path],
-    compress: bool,
-    progress: ProgressCallback,
-    store: Path | None,
-    shard: Shard | None,
-    cache_dir: Path | None,
-) -> BuildResult:
     lists_cache = CacheFile(cache_dir / LISTS_CACHE_FILE) if cache_dir is not None else None
     corpus = load_corpus(inputs, progress, lists_cache)
     cache = ValidationCache(cache_dir) if cache_dir is not None and not extra_shapes else None
@@ -159,7 +143,7 @@ def _build(
         if not report.conforms:
             raise ValidationFailed(format_report(report, "text"))
         progress("writing", 0, None)
-        with previous_ntriples(out_dir) as previous:
+        with previous_ntriples(out_dir) if store is not None else nullcontext() as previous:
             written = files.commit()
             stored = None
             if store is not None:
