@@ -38,11 +38,9 @@ from kg.mapping import (
     paper_triples,
     person_triples,
 )
-from kg.namespaces import DCTERMS, FOAF, PROV, RDF, SCHEMA, OxVocabulary
+from kg.namespaces import OX_DCTERMS, OX_FOAF, OX_PROV, OX_RDF, OX_SCHEMA
 
-_SCHEMA, _FOAF = OxVocabulary(SCHEMA), OxVocabulary(FOAF)
-_TYPE = OxVocabulary(RDF).type
-_PROV, _DCTERMS = OxVocabulary(PROV), OxVocabulary(DCTERMS)
+_TYPE = OX_RDF.type
 
 ENTITIES_PER_BATCH = 64
 """Small, because pyshacl-turbo's work per batch grows faster than the batch (it scans the
@@ -160,14 +158,14 @@ def entities(corpus: Corpus, iris: IriScheme, shard: Shard | None = None) -> Ite
 
     def person_types(key: PersonKey) -> list[Triple]:
         person = named.persons[key]
-        return [(person, _TYPE, _SCHEMA.Person), (person, _TYPE, _FOAF.Person)]
+        return [(person, _TYPE, OX_SCHEMA.Person), (person, _TYPE, OX_FOAF.Person)]
 
     for info in sorted(corpus.lists, key=lambda info: named.lists[info.file_name].value):
         subject = named.lists[info.file_name]
         if not mine(subject.value):
             continue
         context: list[Triple] = [
-            (named.papers[key], _TYPE, _SCHEMA.ScholarlyArticle) for key in info.papers
+            (named.papers[key], _TYPE, OX_SCHEMA.ScholarlyArticle) for key in info.papers
         ]
         context += person_types(info.owner)
         lines = sorted(lines_of_list[info.file_name])
@@ -214,22 +212,22 @@ def _unique(triples: Iterable[Triple]) -> list[Triple]:
 def _list_context(list_iri: ox.NamedNode, paper: ox.NamedNode, owner: ox.NamedNode) -> list[Triple]:
     """What a paper's shapes read of a list that includes it."""
     return [
-        (list_iri, _TYPE, _SCHEMA.Dataset),
-        (list_iri, _TYPE, _FOAF.PersonalProfileDocument),
-        (list_iri, _SCHEMA.hasPart, paper),
-        (list_iri, _SCHEMA.about, owner),
+        (list_iri, _TYPE, OX_SCHEMA.Dataset),
+        (list_iri, _TYPE, OX_FOAF.PersonalProfileDocument),
+        (list_iri, OX_SCHEMA.hasPart, paper),
+        (list_iri, OX_SCHEMA.about, owner),
     ]
 
 
 def _record_context(list_iri: ox.NamedNode, line: int) -> list[Triple]:
     """What a paper's shapes read of a source record it derives from."""
     record = IriScheme.source_record(list_iri, line)
-    return [(record, _TYPE, _PROV.Entity), (record, _DCTERMS.isPartOf, list_iri)]
+    return [(record, _TYPE, OX_PROV.Entity), (record, OX_DCTERMS.isPartOf, list_iri)]
 
 
 def _makers(person: ox.NamedNode, made: list[Paper], iris: CorpusIris) -> Iterator[Triple]:
     """What a person's shapes read of the papers they made: ``foaf:maker`` and the type."""
     for paper in made:
         paper_iri = iris.papers[paper.key]
-        yield paper_iri, _FOAF.maker, person
-        yield paper_iri, _TYPE, _SCHEMA.ScholarlyArticle
+        yield paper_iri, OX_FOAF.maker, person
+        yield paper_iri, _TYPE, OX_SCHEMA.ScholarlyArticle

@@ -30,12 +30,11 @@ import pyoxigraph as ox
 
 from kg.batches import Entity
 from kg.mapping import Subject, Triple
-from kg.namespaces import RDF, XSD, OxVocabulary
+from kg.namespaces import OX_RDF, XSD
 
 _XSD_STRING = str(XSD.string)
 _XSD_INTEGER = str(XSD.integer)
-_RDF = OxVocabulary(RDF)
-_TYPE, _FIRST, _REST, _NIL = _RDF.type, _RDF.first, _RDF.rest, _RDF.nil
+_TYPE, _FIRST, _REST, _NIL = OX_RDF.type, OX_RDF.first, OX_RDF.rest, OX_RDF.nil
 _LAYOUT = orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS  # json.dumps(indent=2, sort_keys=True)
 _INT64 = 1 << 63  # orjson writes integers up to 64 bits
 _GRAPH_HEAD = len(b'{\n  "@graph": [')  # the item text starts with its line break

@@ -21,16 +21,24 @@ import pyoxigraph as ox
 from kg.corpus import Corpus, ListInfo, Paper, Person
 from kg.errors import ConfigError
 from kg.identity import PaperKey, PersonKey
-from kg.namespaces import BIBO, DCTERMS, FOAF, KG, PROV, RDF, RDFS, SCHEMA, XSD, OxVocabulary
+from kg.namespaces import (
+    OX_BIBO,
+    OX_DCTERMS,
+    OX_FOAF,
+    OX_KG,
+    OX_PROV,
+    OX_RDF,
+    OX_RDFS,
+    OX_SCHEMA,
+    OX_XSD,
+)
 from kg.records import PersonName
 from kg.text import find_urls
 
 Subject = ox.NamedNode | ox.BlankNode
 Triple = tuple[Subject, ox.NamedNode, ox.NamedNode | ox.BlankNode | ox.Literal]
 
-_SCHEMA, _FOAF, _BIBO, _PROV = (OxVocabulary(ns) for ns in (SCHEMA, FOAF, BIBO, PROV))
-_DCTERMS, _KG, _RDF, _RDFS = (OxVocabulary(ns) for ns in (DCTERMS, KG, RDF, RDFS))
-_INTEGER = OxVocabulary(XSD).integer
+_INTEGER = OX_XSD.integer
 
 DEFAULT_BASE_IRI = "https://example.org/kg/"
 _BASE_IRI = re.compile(r"^https?://[^\s<>\"{}|^`\\#?]+/$")
@@ -96,53 +104,53 @@ def list_triples(info: ListInfo, lines: Iterable[int], iris: CorpusIris) -> Iter
     """A list and the source records of its ``lines`` (one per paper it printed)."""
     subject = iris.lists[info.file_name]
     owner = iris.persons[info.owner]
-    yield subject, _RDF.type, _SCHEMA.Dataset
-    yield subject, _RDF.type, _FOAF.PersonalProfileDocument
-    yield subject, _SCHEMA.name, ox.Literal(info.file_name)
-    yield subject, _SCHEMA.about, owner
-    yield subject, _FOAF.primaryTopic, owner
+    yield subject, OX_RDF.type, OX_SCHEMA.Dataset
+    yield subject, OX_RDF.type, OX_FOAF.PersonalProfileDocument
+    yield subject, OX_SCHEMA.name, ox.Literal(info.file_name)
+    yield subject, OX_SCHEMA.about, owner
+    yield subject, OX_FOAF.primaryTopic, owner
     for key in info.papers:
-        yield subject, _SCHEMA.hasPart, iris.papers[key]
+        yield subject, OX_SCHEMA.hasPart, iris.papers[key]
     for line in lines:
         record = IriScheme.source_record(subject, line)
-        yield record, _RDF.type, _PROV.Entity
-        yield record, _DCTERMS.isPartOf, subject
-        yield record, _KG.line, ox.Literal(str(line), datatype=_INTEGER)
+        yield record, OX_RDF.type, OX_PROV.Entity
+        yield record, OX_DCTERMS.isPartOf, subject
+        yield record, OX_KG.line, ox.Literal(str(line), datatype=_INTEGER)
 
 
 def paper_triples(paper: Paper, iris: CorpusIris) -> Iterator[Triple]:
     """A paper's triples, then its author list cells', then its authorships': each subject's
     triples together, ``rdf:type`` first, so writers can group them as they come."""
     subject = iris.papers[paper.key]
-    yield subject, _RDF.type, _SCHEMA.ScholarlyArticle
-    yield subject, _SCHEMA.name, ox.Literal(paper.title)
+    yield subject, OX_RDF.type, OX_SCHEMA.ScholarlyArticle
+    yield subject, OX_SCHEMA.name, ox.Literal(paper.title)
     for title in paper.other_titles:
-        yield subject, _SCHEMA.alternateName, ox.Literal(title)
+        yield subject, OX_SCHEMA.alternateName, ox.Literal(title)
     if paper.abstract:
-        yield subject, _SCHEMA.abstract, ox.Literal(paper.abstract)
+        yield subject, OX_SCHEMA.abstract, ox.Literal(paper.abstract)
         for url in find_urls(paper.abstract):
-            yield subject, _RDFS.seeAlso, ox.NamedNode(url)
+            yield subject, OX_RDFS.seeAlso, ox.NamedNode(url)
 
     people = [iris.persons[a.person] for a in paper.authorships]
-    yield from ((subject, _SCHEMA.author, person) for person in people)
-    yield from ((subject, _FOAF.maker, person) for person in people)
+    yield from ((subject, OX_SCHEMA.author, person) for person in people)
+    yield from ((subject, OX_FOAF.maker, person) for person in people)
     cells = [ox.BlankNode(f"authors-{paper.slug}-{n}") for n in range(1, len(people) + 1)]
-    yield subject, _BIBO.authorList, cells[0] if cells else _RDF.nil
+    yield subject, OX_BIBO.authorList, cells[0] if cells else OX_RDF.nil
     nodes = [IriScheme.authorship(subject, a.position) for a in paper.authorships]
-    yield from ((subject, _PROV.qualifiedAttribution, node) for node in nodes)
+    yield from ((subject, OX_PROV.qualifiedAttribution, node) for node in nodes)
     for source in paper.sources:
         record = IriScheme.source_record(iris.lists[source.file_name], source.line)
-        yield subject, _PROV.wasDerivedFrom, record
+        yield subject, OX_PROV.wasDerivedFrom, record
 
     for index, (cell, person) in enumerate(zip(cells, people, strict=True)):
-        yield cell, _RDF.first, person
-        yield cell, _RDF.rest, cells[index + 1] if index + 1 < len(cells) else _RDF.nil
+        yield cell, OX_RDF.first, person
+        yield cell, OX_RDF.rest, cells[index + 1] if index + 1 < len(cells) else OX_RDF.nil
     for node, authorship, person in zip(nodes, paper.authorships, people, strict=True):
-        yield node, _RDF.type, _PROV.Attribution
-        yield node, _PROV.agent, person
-        yield node, _SCHEMA.position, ox.Literal(str(authorship.position), datatype=_INTEGER)
+        yield node, OX_RDF.type, OX_PROV.Attribution
+        yield node, OX_PROV.agent, person
+        yield node, OX_SCHEMA.position, ox.Literal(str(authorship.position), datatype=_INTEGER)
         for printed in authorship.printed:
-            yield node, _SCHEMA.name, ox.Literal(printed)
+            yield node, OX_SCHEMA.name, ox.Literal(printed)
 
 
 def person_triples(person: Person, made: Iterable[Paper], iris: CorpusIris) -> Iterator[Triple]:
@@ -150,24 +158,24 @@ def person_triples(person: Person, made: Iterable[Paper], iris: CorpusIris) -> I
     person, so each subject's triples come from one place (one block in Turtle, one node in
     JSON-LD)."""
     subject = iris.persons[person.key]
-    yield subject, _RDF.type, _SCHEMA.Person
-    yield subject, _RDF.type, _FOAF.Person
+    yield subject, OX_RDF.type, OX_SCHEMA.Person
+    yield subject, OX_RDF.type, OX_FOAF.Person
     yield from _name_triples(subject, person.name)
     for spelling in person.spellings:
         if spelling.display != person.name.display:
-            yield subject, _SCHEMA.alternateName, ox.Literal(spelling.display)
+            yield subject, OX_SCHEMA.alternateName, ox.Literal(spelling.display)
     for paper in made:
-        yield subject, _FOAF.made, iris.papers[paper.key]
+        yield subject, OX_FOAF.made, iris.papers[paper.key]
 
 
 def _name_triples(subject: ox.NamedNode, name: PersonName) -> Iterator[Triple]:
-    yield subject, _SCHEMA.name, ox.Literal(name.display)
-    yield subject, _FOAF.name, ox.Literal(name.display)
-    yield subject, _SCHEMA.familyName, ox.Literal(name.family)
-    yield subject, _FOAF.familyName, ox.Literal(name.family)
+    yield subject, OX_SCHEMA.name, ox.Literal(name.display)
+    yield subject, OX_FOAF.name, ox.Literal(name.display)
+    yield subject, OX_SCHEMA.familyName, ox.Literal(name.family)
+    yield subject, OX_FOAF.familyName, ox.Literal(name.family)
     if name.given:
-        yield subject, _SCHEMA.givenName, ox.Literal(name.given)
-        yield subject, _FOAF.givenName, ox.Literal(name.given)
+        yield subject, OX_SCHEMA.givenName, ox.Literal(name.given)
+        yield subject, OX_FOAF.givenName, ox.Literal(name.given)
 
 
 def ntriples(triples: Iterable[Triple]) -> str:

@@ -58,18 +58,32 @@ PROV = _Vocabulary("http://www.w3.org/ns/prov#")
 VOID = _Vocabulary("http://rdfs.org/ns/void#")
 KG = _Vocabulary("https://w3id.org/kg-tool/vocab#")
 
+# The same vocabularies as pyoxigraph terms, for the build's hot path (mapping, batches,
+# JSON-LD), each made once for the whole process.
+OX_RDF, OX_RDFS, OX_XSD = (OxVocabulary(ns) for ns in (RDF, RDFS, XSD))
+OX_SCHEMA, OX_FOAF, OX_BIBO = (OxVocabulary(ns) for ns in (SCHEMA, FOAF, BIBO))
+OX_DCTERMS, OX_PROV, OX_KG = (OxVocabulary(ns) for ns in (DCTERMS, PROV, KG))
+
 __all__ = [
     "BIBO",
     "DCTERMS",
     "FOAF",
     "KG",
+    "OX_BIBO",
+    "OX_DCTERMS",
+    "OX_FOAF",
+    "OX_KG",
+    "OX_PROV",
+    "OX_RDF",
+    "OX_RDFS",
+    "OX_SCHEMA",
+    "OX_XSD",
     "PROV",
     "RDF",
     "RDFS",
     "SCHEMA",
     "VOID",
     "XSD",
-    "OxVocabulary",
     "jsonld_context",
     "new_graph",
     "prefixes",
