@@ -51,7 +51,24 @@ class QueryError(KgError, ValueError):
 
 
 class EndpointError(KgError, ConnectionError):
-    """A remote SPARQL endpoint that failed, timed out or answered nonsense."""
+    """A remote SPARQL endpoint that failed, timed out or answered nonsense.
+
+    ``transient`` says whether the same request may succeed later (HTTP 429 and 5xx, time-outs,
+    cut or garbled answers), ``retry_after`` how long the server asked clients to wait.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        retry_after: float | None = None,
+        transient: bool = False,
+    ) -> None:
+        self.status = status
+        self.retry_after = retry_after
+        self.transient = transient
+        super().__init__(message)
 
 
 class ExportError(KgError, OSError):

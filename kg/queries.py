@@ -11,6 +11,7 @@ change a store nor make kg or an endpoint reach out to a third party.
 from __future__ import annotations
 
 import ast
+import email.utils
 import http.client
 import json
 import re
@@ -19,6 +20,7 @@ import time
 import urllib.error
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final, Literal, TypeAlias, cast, get_args
 
@@ -48,8 +50,11 @@ __all__ = [
     "ParamKind",
     "QueryForm",
     "QueryParam",
+    "RemoteAnswer",
+    "answer_result",
     "bind_values",
     "check_read_only",
+    "fetch_remote",
     "list_canned_queries",
     "parse_params",
     "query_from_text",
@@ -381,11 +386,36 @@ def run_remote(
     HTML, truncated JSON or an error text sent with status 200 are errors, not results.
     """
     form = check_read_only(query)
-    if not re.match(r"https?://[^/?#\s]+", endpoint_url):
-        raise EndpointError(f"endpoint {endpoint_url!r} is not an http:// or https:// URL")
     if bindings:
         query = bind_values(query, bindings)
         check_read_only(query)
+    answer = fetch_remote(query, endpoint_url, form, timeout, user_agent)
+    return answer_result(answer, form)
+
+
+@dataclass(frozen=True)
+class RemoteAnswer:
+    """An endpoint's answer as it came: kept whole so that callers can cache it."""
+
+    endpoint: str
+    body: bytes
+    content_type: str
+
+
+def fetch_remote(
+    query: str,
+    endpoint_url: str,
+    form: QueryForm = "SELECT",
+    timeout: float = 30.0,
+    user_agent: str = USER_AGENT,
+) -> RemoteAnswer:
+    """Send one query (POST, form-encoded) and read the whole answer, unchecked.
+
+    Failures are ``EndpointError``s that carry the HTTP status, the ``Retry-After`` delay and
+    whether trying again may help, so that callers can retry politely.
+    """
+    if not re.match(r"https?://[^/?#\s]+", endpoint_url):
+        raise EndpointError(f"endpoint {endpoint_url!r} is not an http:// or https:// URL")
     wrapper = SPARQLWrapper(endpoint_url, agent=user_agent)
     wrapper.setQuery(query)
     wrapper.setMethod(POST)
@@ -406,10 +436,16 @@ def run_remote(
     except EndpointError:
         raise
     except Exception as exc:
-        raise EndpointError(_failure(exc, endpoint_url, timeout)) from None
+        raise _endpoint_error(exc, endpoint_url, timeout) from None
+    return RemoteAnswer(endpoint_url, body, content_type)
+
+
+def answer_result(answer: RemoteAnswer, form: QueryForm = "SELECT") -> QueryResult:
+    """The results in ``answer``; an answer that is not what ``form`` asks for (HTML, a cut
+    or garbled document, an error text sent with status 200) is a transient EndpointError."""
     if form in ("CONSTRUCT", "DESCRIBE"):
-        return _graph_answer(body, content_type, endpoint_url)
-    return _results_answer(body, content_type, endpoint_url, form)
+        return _graph_answer(answer.body, answer.content_type, answer.endpoint)
+    return _results_answer(answer.body, answer.content_type, answer.endpoint, form)
 
 
 def bind_values(query: str, bindings: Mapping[str, BoundTerm]) -> str:
@@ -487,7 +523,7 @@ def _read_answer(response: Any, deadline: float, endpoint: str, timeout: float) 
     size = 0
     while True:
         if time.monotonic() > deadline:
-            raise EndpointError(f"{endpoint} did not answer within {timeout:g} s")
+            raise EndpointError(f"{endpoint} did not answer within {timeout:g} s", transient=True)
         chunk = response.read(1 << 16)
         if not chunk:
             return b"".join(chunks)
@@ -497,8 +533,11 @@ def _read_answer(response: Any, deadline: float, endpoint: str, timeout: float) 
         chunks.append(chunk)
 
 
-def _failure(exc: BaseException, endpoint: str, timeout: float) -> str:
-    """A message for a request that failed, naming the endpoint and what went wrong."""
+_TRANSIENT_STATUS: Final = frozenset({408, 425, 429, 500, 502, 503, 504})
+
+
+def _endpoint_error(exc: BaseException, endpoint: str, timeout: float) -> EndpointError:
+    """An error for a request that failed, naming the endpoint and what went wrong."""
     if isinstance(exc, SPARQLWrapperException):
         # SPARQLWrapper keeps the answer only as a repr() inside its message.
         _, _, answer = str(exc).partition("\n\nResponse:\n")
@@ -508,7 +547,8 @@ def _failure(exc: BaseException, endpoint: str, timeout: float) -> str:
             body = answer
         status, phrase = _HTTP_STATUS.get(type(exc), (0, "error"))
         message = f"{endpoint} answered HTTP {status} {phrase}" if status else f"{endpoint} failed"
-        return message + (f": {_snippet(body)}" if body else "")
+        message += f": {_snippet(body)}" if body else ""
+        return EndpointError(message, status=status or None, transient=status in _TRANSIENT_STATUS)
     if isinstance(exc, urllib.error.HTTPError):
         message = f"{endpoint} answered HTTP {exc.code} {exc.reason}"
         retry_after = exc.headers.get("Retry-After") if exc.headers else None
@@ -519,19 +559,46 @@ def _failure(exc: BaseException, endpoint: str, timeout: float) -> str:
             body = exc.read()
         except Exception:
             body = b""
-        return message + (f": {_snippet(body)}" if body else "")
+        message += f": {_snippet(body)}" if body else ""
+        return EndpointError(
+            message,
+            status=exc.code,
+            retry_after=_retry_after_seconds(retry_after),
+            transient=exc.code in _TRANSIENT_STATUS,
+        )
     reason: object = exc.reason if isinstance(exc, urllib.error.URLError) else exc
     if isinstance(reason, TimeoutError):
-        return f"{endpoint} did not answer within {timeout:g} s"
+        return EndpointError(f"{endpoint} did not answer within {timeout:g} s", transient=True)
     if isinstance(reason, ConnectionRefusedError):
-        return f"{endpoint} refused the connection (is the server running?)"
+        return EndpointError(f"{endpoint} refused the connection (is the server running?)")
     if isinstance(exc, http.client.IncompleteRead):
-        return f"{endpoint} sent a truncated answer"
+        return EndpointError(f"{endpoint} sent a truncated answer", transient=True)
     if isinstance(exc, http.client.HTTPException):
-        return f"{endpoint} broke the connection: {type(exc).__name__} {exc}".rstrip()
+        return EndpointError(
+            f"{endpoint} broke the connection: {type(exc).__name__} {exc}".rstrip(),
+            transient=True,
+        )
+    if isinstance(reason, ConnectionResetError):
+        return EndpointError(f"{endpoint} reset the connection", transient=True)
     if isinstance(reason, OSError):
-        return f"{endpoint} cannot be reached: {reason.strerror or reason}"
-    return f"{endpoint} cannot be queried: {reason}"
+        return EndpointError(f"{endpoint} cannot be reached: {reason.strerror or reason}")
+    return EndpointError(f"{endpoint} cannot be queried: {reason}")
+
+
+def _retry_after_seconds(value: str | None) -> float | None:
+    """``Retry-After`` as seconds from now: either delay-seconds or an HTTP date."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        moment = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if moment.tzinfo is None:
+        return None
+    return max(0.0, (moment - datetime.now(UTC)).total_seconds())
 
 
 def _results_answer(body: bytes, content_type: str, endpoint: str, form: QueryForm) -> QueryResult:
@@ -542,20 +609,24 @@ def _results_answer(body: bytes, content_type: str, endpoint: str, form: QueryFo
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         reason = exc.reason if isinstance(exc, UnicodeDecodeError) else exc.msg
         raise EndpointError(
-            f"{endpoint} sent {what} that is not SPARQL JSON results ({reason}): {_snippet(body)}"
+            f"{endpoint} sent {what} that is not SPARQL JSON results ({reason}): {_snippet(body)}",
+            transient=True,
         ) from None
     expected = "boolean" if form == "ASK" else "results"
     if not isinstance(document, dict) or "head" not in document or expected not in document:
         raise EndpointError(
             f"{endpoint} sent JSON that is not SPARQL results for a {form} query "
-            f"(no 'head' and '{expected}'): {_snippet(body)}"
+            f"(no 'head' and '{expected}'): {_snippet(body)}",
+            transient=True,
         )
     try:
         result = QueryResult.from_oxigraph(
             ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
         )
     except (SyntaxError, ValueError, OSError) as exc:
-        raise EndpointError(f"{endpoint} sent invalid SPARQL JSON results: {exc}") from None
+        raise EndpointError(
+            f"{endpoint} sent invalid SPARQL JSON results: {exc}", transient=True
+        ) from None
     if result.kind != ("ask" if form == "ASK" else "select"):
         raise EndpointError(f"{endpoint} sent results of the wrong kind for a {form} query")
     return result
@@ -573,7 +644,8 @@ def _graph_answer(body: bytes, content_type: str, endpoint: str) -> QueryResult:
     if rdf_format is None:
         raise EndpointError(
             f"{endpoint} sent {content_type or 'an answer without a content type'}, "
-            f"not N-Triples or Turtle: {_snippet(body)}"
+            f"not N-Triples or Turtle: {_snippet(body)}",
+            transient=True,
         )
     try:
         triples = [
@@ -581,7 +653,9 @@ def _graph_answer(body: bytes, content_type: str, endpoint: str) -> QueryResult:
             for quad in ox.parse(body, format=rdf_format, without_named_graphs=True)
         ]
     except (SyntaxError, ValueError) as exc:
-        raise EndpointError(f"{endpoint} sent invalid {content_type}: {exc}") from None
+        raise EndpointError(
+            f"{endpoint} sent invalid {content_type}: {exc}", transient=True
+        ) from None
     return QueryResult.from_triples(triples)
 
 
