@@ -10,7 +10,8 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -50,18 +51,19 @@ def free_port() -> int:
         return port
 
 
-@pytest.fixture(scope="session")
-def oxigraph_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """``http://127.0.0.1:PORT/query`` of a read-only Oxigraph server holding example.ttl."""
+@contextmanager
+def read_only_oxigraph(data: Sequence[Path], folder: Path) -> Iterator[str]:
+    """A read-only ``oxigraph serve`` on loopback holding ``data``; yields its query URL."""
     binary = oxigraph_binary()
-    location = tmp_path_factory.mktemp("oxigraph-store")
-    subprocess.run(
-        [str(binary), "load", "--location", str(location), "--file", str(EXAMPLE_GRAPH)],
-        check=True,
-        capture_output=True,
-        timeout=60,
-    )
-    log = (tmp_path_factory.mktemp("oxigraph-log") / "server.log").open("wb")
+    location = folder / "store"
+    for path in data:
+        subprocess.run(
+            [str(binary), "load", "--location", str(location), "--file", str(path)],
+            check=True,
+            capture_output=True,
+            timeout=60,
+        )
+    log = (folder / "server.log").open("wb")
     port = free_port()
     server = subprocess.Popen(
         [
@@ -89,6 +91,13 @@ def oxigraph_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]
         log.close()
 
 
+@pytest.fixture(scope="session")
+def oxigraph_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """``http://127.0.0.1:PORT/query`` of a read-only Oxigraph server holding example.ttl."""
+    with read_only_oxigraph([EXAMPLE_GRAPH], tmp_path_factory.mktemp("oxigraph")) as endpoint:
+        yield endpoint
+
+
 def _wait_until_answering(endpoint: str, server: subprocess.Popen[bytes], log: str) -> None:
     probe = endpoint + "?" + urllib.parse.urlencode({"query": "ASK { ?s ?p ?o }"})
     deadline = time.monotonic() + 30
@@ -112,3 +121,22 @@ def _loopback_without_proxy() -> Iterator[None]:
         for name in ("no_proxy", "NO_PROXY"):
             patch.setenv(name, "127.0.0.1,localhost")
         yield
+
+
+_FIGURES = pytest.StashKey[list[str]]()
+
+
+@pytest.fixture(scope="session")
+def report_figure(request: pytest.FixtureRequest) -> Callable[[str], None]:
+    """Adds a line to the "figures" section printed at the end of the test run (precision,
+    recall, request counts): numbers a reader of the CI log should see, not assertions."""
+    figures = request.config.stash.setdefault(_FIGURES, [])
+    return figures.append
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    figures = terminalreporter.config.stash.get(_FIGURES, [])
+    if figures:
+        terminalreporter.section("figures")
+        for line in figures:
+            terminalreporter.write_line(line)
