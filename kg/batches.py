@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from itertools import islice
@@ -134,7 +134,12 @@ def batched(
         yield ValidationBatch(owners=owners, text="".join(lines))
 
 
-def entities(corpus: Corpus, iris: IriScheme, shard: Shard | None = None) -> Iterator[Entity]:
+def entities(
+    corpus: Corpus,
+    iris: IriScheme,
+    shard: Shard | None = None,
+    same_as: Mapping[str, str] | None = None,
+) -> Iterator[Entity]:
     """Every entity of the corpus's graph (or of one shard), in IRI order: lists (with their
     source records), papers (with their authorships and author list), persons (with the
     papers they made). A shard maps only its own entities, so N shards share the mapping
@@ -143,7 +148,7 @@ def entities(corpus: Corpus, iris: IriScheme, shard: Shard | None = None) -> Ite
     def mine(iri: str) -> bool:
         return shard is None or shard.owns(iri)
 
-    named = CorpusIris.of(corpus, iris)
+    named = CorpusIris.of(corpus, iris, same_as)
     lists_of_paper: dict[PaperKey, list[ListInfo]] = defaultdict(list)
     for info in corpus.lists:
         for key in info.papers:

@@ -11,7 +11,7 @@ from kg.mapping import DEFAULT_BASE_IRI, IriScheme
 
 CONFIG_FILE_NAME = "kg.toml"
 DEFAULT_OUTPUT_DIR = Path("exports")
-_KNOWN_KEYS = {"base_iri", "output", "shapes"}
+_KNOWN_KEYS = {"alignment", "base_iri", "output", "shapes"}
 
 
 @dataclass(frozen=True)
@@ -20,6 +20,8 @@ class Settings:
     output_dir: Path = DEFAULT_OUTPUT_DIR
     extra_shapes: tuple[Path, ...] = ()
     """The user's own SHACL files, checked on top of the bundled shapes."""
+    alignment: Path | None = None
+    """An ``alignment.tsv`` whose matched rows become ``schema:sameAs`` links in the build."""
 
     @property
     def iris(self) -> IriScheme:
@@ -31,6 +33,7 @@ class Settings:
         base_iri: str | None = None,
         output_dir: Path | None = None,
         extra_shapes: tuple[Path, ...] = (),
+        alignment: Path | None = None,
     ) -> Settings:
         """These settings with the options the user gave on the command line."""
         return replace(
@@ -38,6 +41,7 @@ class Settings:
             base_iri=base_iri if base_iri is not None else self.base_iri,
             output_dir=output_dir if output_dir is not None else self.output_dir,
             extra_shapes=(*self.extra_shapes, *extra_shapes),
+            alignment=alignment if alignment is not None else self.alignment,
         )
 
 
@@ -74,5 +78,9 @@ def load_settings(config: Path | None = None, cwd: Path | None = None) -> Settin
         if not isinstance(shapes, list) or not all(isinstance(item, str) for item in shapes):
             raise ConfigError(f"{path.name}: shapes must be a list of file names")
         settings = replace(settings, extra_shapes=tuple(path.parent / item for item in shapes))
+    if "alignment" in data:
+        if not isinstance(data["alignment"], str):
+            raise ConfigError(f"{path.name}: alignment must be a string (an alignment.tsv file)")
+        settings = settings.overridden(alignment=path.parent / data["alignment"])
     IriScheme(settings.base_iri)  # refuses a bad base IRI before any work
     return settings

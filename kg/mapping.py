@@ -89,14 +89,19 @@ class CorpusIris:
     """By file name."""
     papers: Mapping[PaperKey, ox.NamedNode]
     persons: Mapping[PersonKey, ox.NamedNode]
+    same_as: Mapping[str, ox.NamedNode]
+    """The same paper or person elsewhere (a Wikidata item), by local IRI."""
 
     @classmethod
-    def of(cls, corpus: Corpus, scheme: IriScheme) -> CorpusIris:
+    def of(
+        cls, corpus: Corpus, scheme: IriScheme, same_as: Mapping[str, str] | None = None
+    ) -> CorpusIris:
         return cls(
             scheme,
             {info.file_name: scheme.publication_list(info) for info in corpus.lists},
             {paper.key: scheme.paper(paper) for paper in corpus.papers},
             {key: scheme.person(person) for key, person in corpus.persons.items()},
+            {local: ox.NamedNode(remote) for local, remote in (same_as or {}).items()},
         )
 
 
@@ -130,6 +135,8 @@ def paper_triples(paper: Paper, iris: CorpusIris) -> Iterator[Triple]:
         yield subject, OX_SCHEMA.abstract, ox.Literal(paper.abstract)
         for url in find_urls(paper.abstract):
             yield subject, OX_RDFS.seeAlso, ox.NamedNode(url)
+    if subject.value in iris.same_as:
+        yield subject, OX_SCHEMA.sameAs, iris.same_as[subject.value]
 
     people = [iris.persons[a.person] for a in paper.authorships]
     yield from ((subject, OX_SCHEMA.author, person) for person in people)
@@ -164,6 +171,8 @@ def person_triples(person: Person, made: Iterable[Paper], iris: CorpusIris) -> I
     for spelling in person.spellings:
         if spelling.display != person.name.display:
             yield subject, OX_SCHEMA.alternateName, ox.Literal(spelling.display)
+    if subject.value in iris.same_as:
+        yield subject, OX_SCHEMA.sameAs, iris.same_as[subject.value]
     for paper in made:
         yield subject, OX_FOAF.made, iris.papers[paper.key]
 

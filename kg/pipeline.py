@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
@@ -114,6 +114,7 @@ def build(
     store: Path | None = None,
     shard: Shard | None = None,
     cache_dir: Path | None = None,
+    same_as: Mapping[str, str] | None = None,
 ) -> BuildResult:
     """Build, validate and export (and fill an on-disk store when ``store`` is given);
     raises ``ValidationFailed``, writing nothing, on violations.
@@ -125,6 +126,9 @@ def build(
     With ``cache_dir``, files that did not change since the last build there are not read
     again, and entities whose triples did not change keep their validation outcome instead
     of being validated again (see :mod:`kg.incremental`).
+
+    ``same_as`` links papers and persons (by IRI) to the same entity elsewhere, e.g. the
+    Wikidata items of an accepted alignment; links to IRIs the graph lacks are ignored.
     """
     lists_cache = CacheFile(cache_dir / LISTS_CACHE_FILE) if cache_dir is not None else None
     corpus = load_corpus(inputs, progress, lists_cache)
@@ -133,7 +137,8 @@ def build(
     with ExportFiles(out_dir, iris, compress) as files:
         # Each entity is mapped once, written to the (temporary) exports and validated;
         # only the batches in flight are held.
-        stream = _counting(files.writing(entities(corpus, iris, shard)), shard, corpus, progress)
+        mapped = entities(corpus, iris, shard, same_as)
+        stream = _counting(files.writing(mapped), shard, corpus, progress)
         if extra_shapes:  # user shapes may read anything: validate the whole graph
             report = validate(entities_graph(stream, iris), extra_shapes)
         else:

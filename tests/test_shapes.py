@@ -379,6 +379,20 @@ CASES = [
         KIND,
         P2,
     ),
+    Case(
+        "paper-same-as-literal",
+        add(P1, SCHEMA.sameAs, Literal("Q990000008")),
+        "kg:PaperSameAs",
+        KIND,
+        P1,
+    ),
+    Case(
+        "person-same-as-literal",
+        add(WEST, SCHEMA.sameAs, Literal("https://www.wikidata.org/wiki/Q990000102")),
+        "kg:PersonSameAs",
+        KIND,
+        WEST,
+    ),
     Case("paper-blank-node", blank(P2), "kg:PaperIriShape", KIND, BLANK, says="IRI"),
     Case(
         "paper-untyped",
