@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, TypeVar, cast
 
 import click
+from platformdirs import user_cache_dir
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -34,6 +35,7 @@ from kg.errors import ExitStatus, InputError, KgError, ValidationFailed
 from kg.pipeline import ProgressCallback, build
 from kg.push import default_update_url, push
 from kg.queries import (
+    USER_AGENT,
     list_canned_queries,
     parse_params,
     query_from_text,
@@ -45,6 +47,16 @@ from kg.rdfio import load_graph, load_store
 from kg.results import GRAPH_FORMATS, RESULT_FORMATS, format_result
 from kg.store import open_store
 from kg.validation import REPORT_FORMATS, format_report, validate
+from kg.wikidata import (
+    MAIN_ENDPOINT,
+    SCHOLARLY_ENDPOINT,
+    ResponseCache,
+    RetryPolicy,
+    WikidataEndpoint,
+    align_wikidata,
+    check_user_agent,
+    read_links,
+)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -163,6 +175,11 @@ def main(ctx: click.Context, config: Path | None) -> None:
     help="Where a build keeps what the next one can reuse (default: OUT/.kg-cache).",
 )
 @click.option("--no-cache", is_flag=True, help="Validate every entity afresh and keep no cache.")
+@click.option(
+    "--alignment",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="alignment.tsv from `kg align wikidata`: its matched rows become schema:sameAs links.",
+)
 @click.pass_context
 @reports_errors
 def build_command(
@@ -176,13 +193,15 @@ def build_command(
     shard: str | None,
     cache_dir: Path | None,
     no_cache: bool,
+    alignment: Path | None,
 ) -> None:
     """Build the graph from INPUT lists (.txt files or folders; default: the bundled sample),
     validate it and write the exports. Nothing is written when the graph has violations."""
     part = Shard.parse(shard) if shard is not None else None
     settings = _settings(ctx).overridden(
-        base_iri=base_iri, output_dir=out_dir, extra_shapes=extra_shapes
+        base_iri=base_iri, output_dir=out_dir, extra_shapes=extra_shapes, alignment=alignment
     )
+    same_as = read_links(settings.alignment) if settings.alignment is not None else None
     with _progress_display() as progress:
         result = build(
             list(inputs),
@@ -194,6 +213,7 @@ def build_command(
             store=store_dir,
             shard=part,
             cache_dir=None if no_cache else cache_dir or settings.output_dir / CACHE_FOLDER,
+            same_as=same_as,
         )
     if result.report.warnings:
         click.echo(format_report(result.report, "text", limit=WARNINGS_SHOWN), err=True, nl=False)
@@ -216,6 +236,8 @@ def build_command(
             f"validated {result.validated} changed or new entities; {result.reused} unchanged "
             "since the last build kept their results"
         )
+    if same_as is not None:
+        click.echo(f"{len(same_as)} link(s) to Wikidata from {settings.alignment}")
     for path in result.written:
         click.echo(f"wrote {path}")
     if result.store is not None and result.store.reloaded:
@@ -443,3 +465,104 @@ def push_command(
         f"pushed {report.triples} triples ({report.bytes} bytes in {report.chunks} "
         f"chunk(s)) to {target} at {endpoint}"
     )
+
+
+@main.group("align", short_help="Align the graph with a knowledge base (Wikidata).")
+def align_group() -> None:
+    """Link papers and persons to an external knowledge base."""
+
+
+@align_group.command("wikidata", short_help="Find Wikidata items; write links and QuickStatements.")
+@click.option(
+    "--data",
+    "data",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="RDF file(s) of the graph (default: the last build's graph.nt).",
+)
+@click.option(
+    "--scholarly-endpoint",
+    default=SCHOLARLY_ENDPOINT,
+    show_default=True,
+    help="SPARQL endpoint holding scholarly articles.",
+)
+@click.option(
+    "--main-endpoint",
+    default=MAIN_ENDPOINT,
+    show_default=True,
+    help="SPARQL endpoint holding everything else, people included.",
+)
+@click.option(
+    "-o",
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Folder for alignment.tsv, sameas.ttl and quickstatements.txt (default: OUT/wikidata).",
+)
+@click.option(
+    "--cache",
+    "cache_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Folder of the response cache (default: the user's cache folder).",
+)
+@click.option("--offline", is_flag=True, help="Answer from the response cache only; no request.")
+@click.option("--refresh", is_flag=True, help="Ask again even what the cache holds.")
+@click.option(
+    "--user-agent",
+    default=USER_AGENT,
+    help="Sent with every request, as 'tool/version (contact URL or e-mail)'.",
+)
+@click.option("--language", default="en", show_default=True, help="Language of titles and labels.")
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0.1),
+    default=60.0,
+    show_default=True,
+    help="Seconds one request may take.",
+)
+@click.pass_context
+@reports_errors
+def align_wikidata_command(
+    ctx: click.Context,
+    data: tuple[Path, ...],
+    scholarly_endpoint: str,
+    main_endpoint: str,
+    out_dir: Path | None,
+    cache_dir: Path | None,
+    offline: bool,
+    refresh: bool,
+    user_agent: str,
+    language: str,
+    timeout: float,
+) -> None:
+    """Link the graph's papers and persons to Wikidata items. Only clear, unique winners are
+    linked; the rest is listed for review in alignment.tsv, whose `decision` column
+    (accept/reject) later runs keep."""
+    if offline and refresh:
+        raise click.UsageError("--offline and --refresh contradict each other")
+    settings = _settings(ctx)
+    agent = check_user_agent(user_agent)
+    cache = ResponseCache(cache_dir or Path(user_cache_dir("kg")) / "wikidata")
+    retry = RetryPolicy(timeout=timeout)
+    scholarly, main_graph = (
+        WikidataEndpoint(url, agent, cache, offline=offline, refresh=refresh, retry=retry)
+        for url in (scholarly_endpoint, main_endpoint)
+    )
+    try:
+        report = align_wikidata(
+            load_store(list(data) or [_last_build(settings)]),
+            out_dir or settings.output_dir / "wikidata",
+            scholarly,
+            main_graph,
+            language=language,
+        )
+    finally:
+        cache.close()
+    for kind in ("paper", "person"):
+        total = sum(1 for row in report.rows if row.kind == kind)
+        statuses = ("matched", "review", "unmatched")
+        counts = ", ".join(f"{report.count(kind, status)} {status}" for status in statuses)
+        click.echo(f"{total} {kind}s: {counts}")
+    click.echo(f"{report.requests} request(s) sent")
+    for path in report.files:
+        click.echo(f"wrote {path}")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager, suppress
 from pathlib import Path
 from types import TracebackType
@@ -152,6 +152,25 @@ def previous_ntriples(out_dir: Path) -> Iterator[Path | None]:
     finally:
         if link is not None:
             link.unlink(missing_ok=True)
+
+
+def replace_files(contents: Mapping[Path, bytes]) -> None:
+    """Write each file beside its target, fsync it, then rename them all into place, or none:
+    a failure leaves the previous files untouched."""
+    staged: list[tuple[Path, Path]] = []
+    try:
+        for target, data in contents.items():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            temp = _temp_name(target, ".tmp")
+            staged.append((temp, target))
+            with temp.open("wb") as stream:
+                stream.write(data)
+                _fsync(stream)
+    except OSError as error:
+        for temp, _ in staged:
+            temp.unlink(missing_ok=True)
+        raise ExportError(f"cannot write {error.filename or 'files'}: {error.strerror}") from None
+    _move_into_place(staged)
 
 
 def _move_into_place(staged: list[tuple[Path, Path]]) -> None:
