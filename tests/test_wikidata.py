@@ -16,13 +16,14 @@ import csv
 import subprocess
 import sys
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
-from conftest import read_only_oxigraph
+from conftest import free_port, read_only_oxigraph
 from faults import Fault, FaultyProxy
 
 from kg.errors import EndpointError, InputError
@@ -38,7 +39,8 @@ from kg.wikidata import (
 )
 from kg.wikidata.alignment_file import format_alignment, read_alignment
 from kg.wikidata.local import LocalAuthor, LocalPaper, LocalPerson
-from kg.wikidata.matching import Alignment, title_variants
+from kg.wikidata.lookup import _packed
+from kg.wikidata.matching import Alignment, decide_person, title_variants
 from kg.wikidata.quickstatements import quick_string, quickstatements
 
 REPO = Path(__file__).resolve().parent.parent
@@ -500,3 +502,66 @@ def test_title_variants_cover_the_casings_wikidata_uses() -> None:
     assert "Grammar-Constrained Decoding for Structured NLP Tasks Without Finetuning" in variants
     assert "Grammar-constrained decoding for structured nlp tasks without finetuning" in variants
     assert "Grammar-Constrained Decoding for Structured NLP Tasks without Finetuning." in variants
+
+
+def test_orcid_and_papers_that_disagree_go_to_review() -> None:
+    person = LocalPerson("https://example.org/kg/person/a", "Ada Lovelace", "Ada", "Lovelace")
+    agreeing = decide_person(person, Counter({"Q2": 3}), ["Q2"], [])
+    assert (agreeing.status, agreeing.qid) == ("matched", "Q2")
+    conflict = decide_person(person, Counter({"Q3": 2}), ["Q2"], [])
+    assert (conflict.status, conflict.qid) == ("review", None)
+    assert {c.qid for c in conflict.candidates} == {"Q2", "Q3"}
+    homonyms = decide_person(person, Counter({"Q3": 2, "Q4": 1}), [], [])
+    assert (homonyms.status, homonyms.qid) == ("review", None)
+    by_name = decide_person(person, Counter(), [], ["Q5"])
+    assert (by_name.status, by_name.qid) == ("review", None)
+
+
+def test_a_papers_author_names_travel_in_one_request() -> None:
+    groups = [["a", "b"], ["c", "d"], ["b", "e"], ["f", "g", "h"]]
+    batches = [[term.value for term in batch] for batch in _packed(groups, size=3)]
+    for group in groups:
+        assert any(set(group) <= set(batch) for batch in batches), group
+    assert all(len(batch) <= 3 for batch in batches)
+    assert all(len(set(batch)) == len(batch) for batch in batches)
+    assert {name for batch in batches for name in batch} == set("abcdefgh")
+
+
+def test_the_command(wikidata: Servers, tmp_path: Path) -> None:
+    def kg(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "kg", *args], capture_output=True, text=True, check=False
+        )
+
+    common = [
+        "align",
+        "wikidata",
+        "--data",
+        str(SAMPLE_GRAPH),
+        "--scholarly-endpoint",
+        wikidata.scholarly,
+        "--main-endpoint",
+        wikidata.main,
+        "--cache",
+        str(tmp_path / "cache"),
+        "--user-agent",
+        AGENT,
+    ]
+    result = kg(*common, "-o", str(tmp_path / "out"))
+    assert result.returncode == 0, result.stderr
+    assert "10 papers: 5 matched, 3 review, 2 unmatched" in result.stdout
+    assert f"{EXPECTED_REQUESTS} request(s) sent" in result.stdout
+    offline = kg(*common, "-o", str(tmp_path / "again"), "--offline")
+    assert offline.returncode == 0 and "0 request(s) sent" in offline.stdout
+
+    bad_agent = kg(*common[:-1], "python", "-o", str(tmp_path / "x"))
+    assert bad_agent.returncode == 2 and "tool/version" in bad_agent.stderr
+    down = kg(
+        "align", "wikidata", "--data", str(SAMPLE_GRAPH), "--main-endpoint",
+        f"http://127.0.0.1:{free_port()}/query", "--scholarly-endpoint",
+        f"http://127.0.0.1:{free_port()}/query", "--cache", str(tmp_path / "c2"),
+        "-o", str(tmp_path / "y"),
+    )  # fmt: skip
+    assert down.returncode == 2
+    assert "refused the connection" in down.stderr and "Traceback" not in down.stderr
+    assert not (tmp_path / "x").exists() and not (tmp_path / "y").exists()

@@ -142,7 +142,7 @@ def _first_round(
     names = {paper.iri: _author_names(paper) for paper in papers}
     scholarly_titles = find_by_title(scholarly, all_titles, [language]) if all_titles else {}
     main_titles = find_by_title(main, all_titles, [language]) if all_titles else {}
-    by_name = find_by_author_strings(scholarly, {n for ns in names.values() for n in ns})
+    by_name = find_by_author_strings(scholarly, (names[paper.iri] for paper in papers))
     dois = {p.doi for p in papers if p.doi}
     arxiv_ids = {p.arxiv for p in papers if p.arxiv}
     by_id = find_by_identifier(scholarly, dois, arxiv_ids) if dois or arxiv_ids else {}

@@ -14,7 +14,6 @@ import hashlib
 import re
 import sqlite3
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
@@ -129,7 +128,7 @@ class WikidataEndpoint:
 
     def _ask(self, query: str) -> RemoteAnswer:
         """The checked answer, after at most ``retry.attempts`` requests."""
-        for attempt in self._attempts():
+        for attempt in range(1, max(1, self.retry.attempts) + 1):
             try:
                 self.requests_sent += 1
                 answer = fetch_remote(
@@ -150,9 +149,6 @@ class WikidataEndpoint:
                     ) from None
                 time.sleep(wait)
         raise AssertionError("unreachable: the last attempt returns or raises")
-
-    def _attempts(self) -> Iterator[int]:
-        yield from range(1, max(1, self.retry.attempts) + 1)
 
     def _gave_up(self, exc: EndpointError, attempt: int) -> EndpointError:
         if attempt == 1:

@@ -115,6 +115,21 @@ def chunks(values: Iterable[T], size: int = BATCH) -> Iterator[list[T]]:
         yield batch
 
 
+def _packed(groups: Iterable[Iterable[str]], size: int = BATCH) -> Iterator[list[ox.Literal]]:
+    """Plain literals of the groups' strings, whole groups per batch (a string shared by
+    groups in two batches is in both)."""
+    batch: set[str] = set()
+    for group in groups:
+        wanted = set(group) - batch
+        if batch and len(batch) + len(wanted) > size:
+            yield [ox.Literal(text) for text in sorted(batch)]
+            batch = set()
+            wanted = set(group)
+        batch |= wanted
+    if batch:
+        yield [ox.Literal(text) for text in sorted(batch)]
+
+
 def _values(variable: str, terms: Iterable[ox.NamedNode | ox.Literal]) -> str:
     return f"VALUES ?{variable} {{ " + " ".join(term_to_sparql(t) for t in terms) + " }"
 
@@ -148,9 +163,11 @@ def find_by_title(
     return found
 
 
-def find_by_author_strings(endpoint: WikidataEndpoint, names: Iterable[str]) -> dict[str, set[str]]:
-    """Items naming at least two of ``names`` as P2093 author strings: QIDs by name."""
-    terms = [ox.Literal(name) for name in sorted(set(names))]
+def find_by_author_strings(
+    endpoint: WikidataEndpoint, name_groups: Iterable[Iterable[str]]
+) -> dict[str, set[str]]:
+    """Items naming at least two names of one group (a paper's authors) as P2093 author
+    strings: QIDs by name. A group is never split over two requests."""
     queries = (
         _PREFIXES
         + "SELECT ?item ?name WHERE {\n  "
@@ -160,7 +177,7 @@ def find_by_author_strings(endpoint: WikidataEndpoint, names: Iterable[str]) -> 
         + _values("other", batch)
         + " ?item wdt:P2093 ?other }\n"
         + "    GROUP BY ?item HAVING (COUNT(DISTINCT ?other) >= 2) }\n}"
-        for batch in chunks(terms)
+        for batch in _packed(name_groups)
     )
     found: dict[str, set[str]] = defaultdict(set)
     for row in _select(endpoint, queries):
@@ -236,7 +253,6 @@ def fetch_works(
     authors: dict[str, dict[str, WorkAuthor]] = defaultdict(dict)
     for row in _select(endpoint, queries):
         item = qid(row["item"])
-        parts[item]["_seen"].add("")
         for field in ("class", "title", "label", "date", "doi", "arxiv"):
             if field in row:
                 parts[item][field].add(literal_text(row[field]))

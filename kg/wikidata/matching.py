@@ -137,9 +137,11 @@ def score_work(
     authors = _author_agreement(paper.authors, work.authors, person_links, human_names)
     score = 0.55 * title + 0.45 * authors
     evidence = []
-    same_id = (paper.doi and paper.doi == work.doi) or (paper.arxiv and paper.arxiv == work.arxiv)
-    if same_id:
-        evidence.append("same DOI" if paper.doi == work.doi else "same arXiv ID")
+    if paper.doi and paper.doi == work.doi:
+        evidence.append("same DOI")
+    if paper.arxiv and paper.arxiv == work.arxiv:
+        evidence.append("same arXiv ID")
+    if evidence:
         score = max(score, 0.95)
     if paper.year is not None and work.year is not None:
         score += 0.05 if abs(paper.year - work.year) <= 1 else -0.1
@@ -250,10 +252,17 @@ def decide_person(
     """Matched through co-authored papers (all agreeing) or a unique ORCID; name-only
     candidates are for review."""
     label = person.name
-    if person.orcid and len(by_orcid) == 1 and (not votes or set(votes) == set(by_orcid)):
+    if len(by_orcid) == 1 and set(votes) <= set(by_orcid):
         found = by_orcid[0]
         candidate = Candidate(found, 1.0, evidence="same ORCID")
         return Alignment(person.iri, "person", label, "matched", found, 1.0, (candidate,))
+    if by_orcid:  # several items with one ORCID, or papers that say otherwise
+        candidates = tuple(Candidate(item, 0.5, evidence="same ORCID") for item in by_orcid)
+        voted = tuple(
+            Candidate(item, 0.5, evidence=f"author of {count} matched paper(s)")
+            for item, count in sorted(votes.items())
+        )
+        return Alignment(person.iri, "person", label, "review", None, 0.5, candidates + voted)
     if votes:
         total = sum(votes.values())
         ranked = tuple(
