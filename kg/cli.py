@@ -563,6 +563,8 @@ def align_wikidata_command(
         statuses = ("matched", "review", "unmatched")
         counts = ", ".join(f"{report.count(kind, status)} {status}" for status in statuses)
         click.echo(f"{total} {kind}s: {counts}")
+    for iri, reason in report.left_out:
+        click.echo(f"not in quickstatements.txt: {iri}: {reason}; add it by hand", err=True)
     click.echo(f"{report.requests} request(s) sent")
     for path in report.files:
         click.echo(f"wrote {path}")

@@ -26,7 +26,8 @@ import pytest
 from conftest import free_port, read_only_oxigraph
 from faults import Fault, FaultyProxy
 
-from kg.errors import EndpointError, InputError
+from kg.config import load_settings
+from kg.errors import ConfigError, EndpointError, InputError
 from kg.rdfio import load_store
 from kg.wikidata import (
     AlignReport,
@@ -486,13 +487,13 @@ def test_quickstatements_values_never_break_a_line() -> None:
     author = LocalAuthor(1, LocalPerson("https://example.org/kg/person/a", "A B", "A", "B"))
     paper = LocalPaper("https://example.org/kg/paper/p", "T\u2028itle", (author,), 2024)
     unmatched = {paper.iri: Alignment(paper.iri, "paper", "T", "unmatched")}
-    assert quickstatements([paper], unmatched, {}) == (
+    assert quickstatements([paper], unmatched, {}).text == (
         'CREATE\nLAST\tP31\tQ13442814\nLAST\tLen\t"T itle"\nLAST\tP1476\ten:"T itle"\n'
         'LAST\tP577\t+2024-00-00T00:00:00Z/9\nLAST\tP2093\t"A B"\tP1545\t"1"\n'
     )
     for status in ("matched", "review"):
         row = {paper.iri: Alignment(paper.iri, "paper", "T", status, "Q1")}  # type: ignore[arg-type]
-        assert "CREATE" not in quickstatements([paper], row, {})
+        assert "CREATE" not in quickstatements([paper], row, {}).text
 
 
 def test_title_variants_cover_the_casings_wikidata_uses() -> None:
@@ -565,3 +566,24 @@ def test_the_command(wikidata: Servers, tmp_path: Path) -> None:
     assert down.returncode == 2
     assert "refused the connection" in down.stderr and "Traceback" not in down.stderr
     assert not (tmp_path / "x").exists() and not (tmp_path / "y").exists()
+
+
+def test_a_paper_with_two_authors_printed_alike_is_left_out_not_merged() -> None:
+    one = LocalPerson("https://example.org/kg/person/wei-wang", "Wei Wang", "Wei", "Wang")
+    other = LocalPerson("https://example.org/kg/person/wei-wang-2", "Wei Wang", "Wei", "Wang")
+    paper = LocalPaper(
+        "https://example.org/kg/paper/p", "T", (LocalAuthor(1, one), LocalAuthor(2, other))
+    )
+    result = quickstatements(
+        [paper], {paper.iri: Alignment(paper.iri, "paper", "T", "unmatched")}, {}
+    )
+    assert result.text == ""
+    assert result.left_out == ((paper.iri, 'two authors would both be P2093 "Wei Wang"'),)
+
+
+def test_the_alignment_file_can_come_from_kg_toml(tmp_path: Path) -> None:
+    (tmp_path / "kg.toml").write_text('alignment = "wikidata/alignment.tsv"\n', encoding="utf-8")
+    assert load_settings(cwd=tmp_path).alignment == tmp_path / "wikidata" / "alignment.tsv"
+    (tmp_path / "kg.toml").write_text("alignment = 3\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="alignment must be a string"):
+        load_settings(cwd=tmp_path)

@@ -73,6 +73,8 @@ class AlignReport:
     files: tuple[Path, ...]
     requests: int
     """HTTP requests sent to both endpoints (0 when the cache answered everything)."""
+    left_out: tuple[tuple[str, str], ...] = ()
+    """Papers kept out of quickstatements.txt, with the reason: add those by hand."""
 
     def count(self, kind: str, status: str) -> int:
         return sum(1 for row in self.rows if row.kind == kind and row.status == status)
@@ -113,18 +115,18 @@ def align_wikidata(
     rows = _decide(graph, evidence, decided, person_links)
 
     by_iri = {row.iri: row for row in rows}
+    statements = quickstatements(graph.papers, by_iri, evidence.works, language)
     contents = {
         out_dir / ALIGNMENT_FILE: format_alignment(rows).encode(),
         out_dir / SAMEAS_FILE: format_sameas(rows),
-        out_dir / QUICKSTATEMENTS_FILE: quickstatements(
-            graph.papers, by_iri, evidence.works, language
-        ).encode(),
+        out_dir / QUICKSTATEMENTS_FILE: statements.text.encode(),
     }
     replace_files(contents)
     return AlignReport(
         tuple(sorted(rows, key=lambda r: (r.kind != "paper", r.iri))),
         tuple(contents),
         scholarly.requests_sent + main.requests_sent,
+        statements.left_out,
     )
 
 

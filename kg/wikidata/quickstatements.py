@@ -4,6 +4,8 @@
   configured language's) label, the P1476 title, and every author in order, as P50 when the
   person is matched, otherwise as a P2093 name string, each with its P1545 series ordinal.
   Papers that matched or wait for review get none: creating them could duplicate an item.
+* A paper whose CREATE would name two authors by the same value is left out and reported:
+  QuickStatements would merge the two into one statement.
 * A ``matched`` paper gets only the author statements Wikidata lacks: P50 for a matched
   person whose authorship the item records only as a P2093 string (with P1932 "stated as"
   keeping the printed name), and nothing the item already states.
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Final
 
 from kg.wikidata.local import LocalPaper
@@ -31,12 +34,19 @@ def quick_string(value: str) -> str:
     return '"' + " ".join(_BREAKS.sub(" ", value).split()) + '"'
 
 
+@dataclass(frozen=True)
+class QuickStatements:
+    text: str
+    left_out: tuple[tuple[str, str], ...] = ()
+    """(paper IRI, why) for papers that V1 cannot create faithfully: add those by hand."""
+
+
 def quickstatements(
     papers: Sequence[LocalPaper],
     alignment: Mapping[str, Alignment],
     works: Mapping[str, Work],
     language: str = "en",
-) -> str:
+) -> QuickStatements:
     """The commands for every paper, in the order of ``papers`` (sorted by IRI)."""
     person_items = {
         iri: row.qid
@@ -44,15 +54,35 @@ def quickstatements(
         if row.kind == "person" and row.status == "matched" and row.qid
     }
     lines: list[str] = []
+    left_out: list[tuple[str, str]] = []
     for paper in papers:
         row = alignment.get(paper.iri)
         if row is None or row.status == "review":
             continue
         if row.status == "unmatched":
-            lines.extend(_create(paper, person_items, language))
+            block = list(_create(paper, person_items, language))
+            repeated = _repeated_value(block)
+            if repeated:
+                left_out.append((paper.iri, f"two authors would both be {repeated}"))
+            else:
+                lines.extend(block)
         elif row.qid is not None and row.qid in works:
             lines.extend(_missing_authors(paper, works[row.qid], person_items))
-    return "".join(line + "\n" for line in lines)
+    return QuickStatements("".join(line + "\n" for line in lines), tuple(left_out))
+
+
+def _repeated_value(block: Sequence[str]) -> str | None:
+    """An author value that two lines of ``block`` share. QuickStatements merges a statement
+    whose value exists into the existing one, so two authors printed alike ("Wei Wang",
+    "Wei Wang") would become one author with two ordinals."""
+    seen: set[tuple[str, str]] = set()
+    for line in block:
+        fields = line.split("\t")
+        if len(fields) > 2 and fields[1] in ("P50", "P2093"):
+            if (fields[1], fields[2]) in seen:
+                return f"{fields[1]} {fields[2]}"
+            seen.add((fields[1], fields[2]))
+    return None
 
 
 def _create(paper: LocalPaper, person_items: Mapping[str, str], language: str) -> Iterable[str]:
