@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import Any, TypeVar, cast
 
 import click
+import pyoxigraph as ox
 from platformdirs import user_cache_dir
 from rich.console import Console
 from rich.progress import (
@@ -30,6 +32,7 @@ from rich.progress import (
 
 from kg import __version__
 from kg.batches import Shard
+from kg.compression import plain_name
 from kg.config import Settings, load_settings
 from kg.errors import ExitStatus, InputError, KgError, ValidationFailed
 from kg.pipeline import ProgressCallback, build
@@ -45,6 +48,8 @@ from kg.queries import (
 )
 from kg.rdfio import load_graph, load_store
 from kg.results import GRAPH_FORMATS, RESULT_FORMATS, format_result
+from kg.serve import KgServer, serve
+from kg.site import SiteSettings, publish
 from kg.store import open_store
 from kg.validation import REPORT_FORMATS, format_report, validate
 from kg.wikidata import (
@@ -568,3 +573,151 @@ def align_wikidata_command(
     click.echo(f"{report.requests} request(s) sent")
     for path in report.files:
         click.echo(f"wrote {path}")
+
+
+def _interrupt(_signal: int, _frame: object) -> None:
+    """SIGTERM stops a server the way Ctrl+C does, so its query workers are stopped too."""
+    raise KeyboardInterrupt
+
+
+@main.command("serve", short_help="Serve a SPARQL endpoint, linked data and a query page.")
+@click.option(
+    "--data",
+    "data",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="RDF file(s) to serve (default: the last build's graph.nt).",
+)
+@click.option(
+    "--store",
+    "store_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Serve the on-disk store written by `kg build --store` (opened read-only).",
+)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=int, default=8000, show_default=True, help="Port to listen on.")
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0.1),
+    default=10.0,
+    show_default=True,
+    help="Seconds a query may run before it is stopped (answered 503).",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=2,
+    show_default=True,
+    help="Queries run at once, each in its own process.",
+)
+@click.option("--base-iri", help="Base IRI of the entities (default: found in the graph).")
+@click.option("--verbose", is_flag=True, help="Log every request on stderr.")
+@click.pass_context
+@reports_errors
+def serve_command(
+    ctx: click.Context,
+    data: tuple[Path, ...],
+    store_dir: Path | None,
+    host: str,
+    port: int,
+    timeout: float,
+    workers: int,
+    base_iri: str | None,
+    verbose: bool,
+) -> None:
+    """Serve the graph: a read-only SPARQL 1.1 endpoint at /sparql, every paper and person
+    at its IRI's path (HTML, Turtle, JSON-LD or N-Triples by Accept), a query page at /."""
+    if data and store_dir is not None:
+        raise click.UsageError("give at most one of --data and --store")
+    source: ox.Store | Path = (
+        store_dir
+        if store_dir is not None
+        else load_store(list(data) or [_last_build(_settings(ctx))])
+    )
+    signal.signal(signal.SIGTERM, _interrupt)
+
+    def ready(server: KgServer) -> None:
+        click.echo(f"serving {server.url} (SPARQL endpoint {server.url}sparql); Ctrl+C stops")
+
+    serve(
+        source,
+        host,
+        port,
+        query_timeout=timeout,
+        base_iri=base_iri,
+        workers=workers,
+        verbose=verbose,
+        ready=ready,
+    )
+
+
+@main.command("publish", short_help="Write a static site: pages with embedded JSON-LD.")
+@click.option(
+    "--data",
+    "data",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="RDF file(s) of the graph (default: the last build's exports).",
+)
+@click.option(
+    "-o",
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Folder of the site (default: OUT/site).",
+)
+@click.option("--base-url", help="Where the site will be served, for void.ttl and canonical links.")
+@click.option("--title", help="Title of the site and the dataset.")
+@click.option("--license", "license_iri", help="IRI of the data's licence.")
+@click.option("--publisher", help="Name of the publisher.")
+@click.option("--publisher-iri", help="IRI of the publisher.")
+@click.pass_context
+@reports_errors
+def publish_command(
+    ctx: click.Context,
+    data: tuple[Path, ...],
+    out_dir: Path | None,
+    base_url: str | None,
+    title: str | None,
+    license_iri: str | None,
+    publisher: str | None,
+    publisher_iri: str | None,
+) -> None:
+    """Publish the graph as a static site: an index with the co-author network, one page per
+    paper and person embedding its schema.org JSON-LD (also beside it as .jsonld and .ttl),
+    void.ttl and the graph's dumps. Links are relative: the site works from any folder."""
+    settings = _settings(ctx)
+    table = settings.publish
+    config = SiteSettings(
+        title=title or table.get("title"),
+        license=license_iri or table.get("license"),
+        publisher_name=publisher or table.get("publisher"),
+        publisher_iri=publisher_iri or table.get("publisher_iri"),
+    )
+    dumps = list(data) or _last_exports(settings)
+    report = publish(
+        load_store(dumps[-1:] if not data else dumps),
+        out_dir or settings.output_dir / "site",
+        base_url=base_url or table.get("base_url"),
+        config=config,
+        dumps=dumps,
+    )
+    click.echo(
+        f"published {report.papers} papers, {report.persons} persons, "
+        f"{report.coauthor_links} co-author links: {len(report.files)} files in {report.out_dir}"
+    )
+    for path in report.removed:
+        click.echo(f"removed {path} (no longer in the graph)")
+
+
+def _last_exports(settings: Settings) -> list[Path]:
+    """The last build's exports, N-Triples last (the fastest to load)."""
+    found = [
+        settings.output_dir / name
+        for stem in ("graph.ttl", "graph.jsonld", "graph.nt")
+        for name in (stem, stem + ".gz")
+        if (settings.output_dir / name).is_file()
+    ]
+    if not found or plain_name(found[-1]) != "graph.nt":
+        return [*found, _last_build(settings)]
+    return found

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from kg.errors import ConfigError
@@ -11,7 +12,8 @@ from kg.mapping import DEFAULT_BASE_IRI, IriScheme
 
 CONFIG_FILE_NAME = "kg.toml"
 DEFAULT_OUTPUT_DIR = Path("exports")
-_KNOWN_KEYS = {"alignment", "base_iri", "output", "shapes"}
+_KNOWN_KEYS = {"alignment", "base_iri", "output", "publish", "shapes"}
+_PUBLISH_KEYS = {"base_url", "title", "license", "publisher", "publisher_iri"}
 
 
 @dataclass(frozen=True)
@@ -22,6 +24,8 @@ class Settings:
     """The user's own SHACL files, checked on top of the bundled shapes."""
     alignment: Path | None = None
     """An ``alignment.tsv`` whose matched rows become ``schema:sameAs`` links in the build."""
+    publish: Mapping[str, str] = field(default_factory=dict)
+    """The ``[publish]`` table: base_url, title, license, publisher, publisher_iri."""
 
     @property
     def iris(self) -> IriScheme:
@@ -82,5 +86,16 @@ def load_settings(config: Path | None = None, cwd: Path | None = None) -> Settin
         if not isinstance(data["alignment"], str):
             raise ConfigError(f"{path.name}: alignment must be a string (an alignment.tsv file)")
         settings = settings.overridden(alignment=path.parent / data["alignment"])
+    if "publish" in data:
+        table = data["publish"]
+        if not isinstance(table, dict) or not all(isinstance(v, str) for v in table.values()):
+            raise ConfigError(f"{path.name}: [publish] must be a table of strings")
+        unknown = sorted(set(table) - _PUBLISH_KEYS)
+        if unknown:
+            known = ", ".join(sorted(_PUBLISH_KEYS))
+            raise ConfigError(
+                f"{path.name}: unknown [publish] setting(s) {', '.join(unknown)} (known: {known})"
+            )
+        settings = replace(settings, publish=dict(table))
     IriScheme(settings.base_iri)  # refuses a bad base IRI before any work
     return settings

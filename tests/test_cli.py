@@ -291,3 +291,21 @@ def test_an_output_folder_that_cannot_be_made_exits_2(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "cannot write exports" in result.stderr and "Traceback" not in result.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a-file"]
+
+
+def test_publish_and_serve_refuse_bad_input_with_exit_2(tmp_path: Path) -> None:
+    nothing_built = run("publish", cwd=tmp_path)
+    assert nothing_built.returncode == 2 and "run `kg build` first" in nothing_built.stderr
+    missing = run("serve", "--data", str(tmp_path / "missing.nt"), cwd=tmp_path)
+    assert missing.returncode == 2 and "missing.nt" in missing.stderr
+    built = run("build", cwd=tmp_path)
+    assert built.returncode == 0, built.stderr
+    bad_licence = run("publish", "--license", "not an iri", cwd=tmp_path)
+    assert bad_licence.returncode == 2 and "license" in bad_licence.stderr
+    for result in (nothing_built, missing, bad_licence):
+        assert "Traceback" not in result.stderr
+    assert not (tmp_path / "exports" / "site").exists()
+    published = run("publish", cwd=tmp_path)
+    assert published.returncode == 0, published.stderr
+    assert "published 10 papers, 46 persons" in published.stdout
+    assert (tmp_path / "exports" / "site" / "graph.nt").is_file()

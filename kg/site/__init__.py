@@ -1,0 +1,12 @@
+"""Publishing the graph: web pages with embedded JSON-LD, and a static site of them.
+
+- :func:`entity_jsonld`: the schema.org JSON-LD of one paper or person, authors in order;
+- :func:`entity_page`: the HTML page of one paper or person, embedding that JSON-LD;
+- :func:`publish`: the whole static site (index, pages, ``void.ttl``), written atomically.
+"""
+
+from kg.site.pages import entity_jsonld, entity_page
+from kg.site.publish import PublishReport, publish
+from kg.site.settings import SiteSettings
+
+__all__ = ["PublishReport", "SiteSettings", "entity_jsonld", "entity_page", "publish"]
