@@ -309,3 +309,22 @@ def test_publish_and_serve_refuse_bad_input_with_exit_2(tmp_path: Path) -> None:
     assert published.returncode == 0, published.stderr
     assert "published 10 papers, 46 persons" in published.stdout
     assert (tmp_path / "exports" / "site" / "graph.nt").is_file()
+
+
+def test_publish_settings_come_from_kg_toml(tmp_path: Path) -> None:
+    (tmp_path / "kg.toml").write_text(
+        "[publish]\n"
+        'base_url = "https://lab.example.org/kg/"\n'
+        'license = "https://creativecommons.org/licenses/by/4.0/"\n'
+        'publisher = "Example Lab"\n',
+        encoding="utf-8",
+    )
+    assert run("build", cwd=tmp_path).returncode == 0
+    published = run("publish", cwd=tmp_path)
+    assert published.returncode == 0, published.stderr
+    void = (tmp_path / "exports" / "site" / "void.ttl").read_text(encoding="utf-8")
+    assert "https://creativecommons.org/licenses/by/4.0/" in void
+    assert "Example Lab" in void and "https://lab.example.org/kg/sparql" in void
+    (tmp_path / "kg.toml").write_text('[publish]\nlicence = "x"\n', encoding="utf-8")
+    misspelt = run("publish", cwd=tmp_path)
+    assert misspelt.returncode == 2 and "unknown [publish] setting(s) licence" in misspelt.stderr
