@@ -259,7 +259,7 @@ QUERY = "SELECT ?item WHERE { ?item <http://www.wikidata.org/prop/direct/P31> ?c
         Fault("truncated"),
         Fault("html"),
         Fault("error-text"),
-        Fault("slow", delay=1.5),
+        Fault("slow", delay=5.0),
     ],
     ids=lambda fault: fault.kind,
 )
@@ -267,7 +267,7 @@ def test_transient_faults_are_retried(wikidata: Servers, fault: Fault) -> None:
     with FaultyProxy(wikidata.scholarly) as proxy:
         proxy.script(fault)
         endpoint = WikidataEndpoint(
-            proxy.url, AGENT, None, retry=RetryPolicy(attempts=3, backoff=0.05, timeout=0.75)
+            proxy.url, AGENT, None, retry=RetryPolicy(attempts=3, backoff=0.05, timeout=2.0)
         )
         rows = endpoint.select(QUERY)
         assert len(rows) == 3
