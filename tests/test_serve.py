@@ -17,6 +17,7 @@ import urllib.request
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -687,3 +688,41 @@ def test_load_2000_requests_from_8_clients(
     )
     assert errors == []
     assert elapsed < 60
+
+
+class _Links(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.hrefs: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.hrefs += [value for name, value in attrs if name in ("href", "src") and value]
+
+
+@pytest.mark.parametrize("path", [PAPER, PERSON])
+def test_every_link_on_a_served_page_answers(server: KgServer, path: str) -> None:
+    status, _, body = request(server.url + path, accept="text/html")
+    assert status == 200
+    links = _Links()
+    links.feed(body.decode("utf-8"))
+    local = [urllib.parse.urljoin(server.url + path, href) for href in links.hrefs]
+    local = [url for url in local if url.startswith(server.url)]
+    assert any(url.endswith("void.ttl") for url in local)
+    assert len(local) >= 4
+    for url in local:
+        assert request(url)[0] == 200, url
+
+
+def test_void_describes_the_served_dataset(server: KgServer) -> None:
+    status, headers, body = request(server.url + "void.ttl")
+    assert status == 200 and headers["Content-Type"].startswith("text/turtle")
+    void = ox.Store()
+    void.load(body, format=ox.RdfFormat.TURTLE)
+    endpoint = ox.NamedNode("http://rdfs.org/ns/void#sparqlEndpoint")
+    ((dataset, found),) = [
+        (q.subject, q.object) for q in void.quads_for_pattern(None, endpoint, None)
+    ]
+    assert found == ox.NamedNode(server.url + "sparql")
+    triples = ox.NamedNode("http://rdfs.org/ns/void#triples")
+    (count,) = [q.object.value for q in void.quads_for_pattern(dataset, triples, None)]
+    assert int(count) == len(graph_triples())

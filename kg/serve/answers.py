@@ -21,6 +21,7 @@ from kg.namespaces import jsonld_context
 
 TEXT = "text/plain; charset=utf-8"
 HTML = "text/html; charset=utf-8"
+TURTLE = "text/turtle; charset=utf-8"
 
 
 @dataclass(frozen=True)

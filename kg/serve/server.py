@@ -23,11 +23,12 @@ import pyoxigraph as ox
 
 from kg.errors import ConfigError
 from kg.mapping import IriScheme
-from kg.serve.answers import HTML, TEXT, Answer, text_answer
+from kg.serve.answers import HTML, TEXT, TURTLE, Answer, text_answer
 from kg.serve.linked_data import LinkedData, detect_base_iri
 from kg.serve.pages import query_page
 from kg.serve.protocol import QueryRequest, parse_params, posted_params, query_request
 from kg.serve.workers import ServeError, Workers
+from kg.site import describe_dataset
 from kg.store import open_store
 
 _LOG = logging.getLogger(__name__)
@@ -106,6 +107,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(self._sparql(params), head=head, cors=True)
         elif url.path in ("/", "/index.html"):
             self._send(Answer(200, HTML, self._server.page), head=head)
+        elif url.path == "/void.ttl":
+            self._send(Answer(200, TURTLE, self._server.void), head=head)
         else:
             accept = self.headers.get("Accept")
             self._send(self._server.linked_data.answer(url.path, params, accept), head=head)
@@ -198,6 +201,7 @@ class KgServer(ThreadingHTTPServer):
             ) from None
         try:
             self.page = query_page(query_timeout, base_iri)
+            self.void = describe_dataset(store, self.url)
             self.linked_data = LinkedData(store, base_iri)
             if location is None:
                 self._snapshot = tempfile.TemporaryDirectory(prefix="kg-serve-")

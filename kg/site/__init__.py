@@ -2,11 +2,19 @@
 
 - :func:`entity_jsonld`: the schema.org JSON-LD of one paper or person, authors in order;
 - :func:`entity_page`: the HTML page of one paper or person, embedding that JSON-LD;
-- :func:`publish`: the whole static site (index, pages, ``void.ttl``), written atomically.
+- :func:`publish`: the whole static site (index, pages, ``void.ttl``), written atomically;
+- :func:`describe_dataset`: the ``void.ttl`` of a graph served live (``kg serve``).
 """
 
 from kg.site.pages import entity_jsonld, entity_page
-from kg.site.publish import PublishReport, publish
+from kg.site.publish import PublishReport, describe_dataset, publish
 from kg.site.settings import SiteSettings
 
-__all__ = ["PublishReport", "SiteSettings", "entity_jsonld", "entity_page", "publish"]
+__all__ = [
+    "PublishReport",
+    "SiteSettings",
+    "describe_dataset",
+    "entity_jsonld",
+    "entity_page",
+    "publish",
+]

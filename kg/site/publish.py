@@ -187,3 +187,17 @@ def _previous_files(out_dir: Path) -> set[str]:
         and ".." not in PurePosixPath(line).parts
         and "\\" not in line
     }
+
+
+def describe_dataset(store: ox.Store, base_url: str, config: SiteSettings | None = None) -> bytes:
+    """``void.ttl`` for the graph served live at ``base_url`` (its SPARQL endpoint at
+    ``base_url`` + ``sparql``), without dumps: what ``kg serve`` answers at ``/void.ttl``."""
+    settings = config or SiteSettings()
+    return void_turtle(
+        store,
+        read_view(store),
+        title=site_title(store, settings),
+        settings=settings,
+        base_url=normalised_base_url(base_url),
+        dumps=(),
+    )
