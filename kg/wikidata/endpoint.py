@@ -42,6 +42,12 @@ class RetryPolicy:
     timeout: float = 60.0
     """Seconds one request may take (the public service stops queries after 60 s)."""
 
+    def __post_init__(self) -> None:
+        if self.attempts < 1 or self.backoff < 0 or self.timeout <= 0:
+            raise ConfigError(
+                f"retry policy needs attempts >= 1, backoff >= 0 and a positive timeout: {self}"
+            )
+
 
 class ResponseCache:
     """Checked answers by endpoint and query, in one SQLite file."""
@@ -128,7 +134,7 @@ class WikidataEndpoint:
 
     def _ask(self, query: str) -> RemoteAnswer:
         """The checked answer, after at most ``retry.attempts`` requests."""
-        for attempt in range(1, max(1, self.retry.attempts) + 1):
+        for attempt in range(1, self.retry.attempts + 1):
             try:
                 self.requests_sent += 1
                 answer = fetch_remote(
