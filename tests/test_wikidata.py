@@ -587,3 +587,9 @@ def test_the_alignment_file_can_come_from_kg_toml(tmp_path: Path) -> None:
     (tmp_path / "kg.toml").write_text("alignment = 3\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="alignment must be a string"):
         load_settings(cwd=tmp_path)
+
+
+@pytest.mark.parametrize("policy", [{"attempts": 0}, {"backoff": -1.0}, {"timeout": 0.0}], ids=str)
+def test_a_retry_policy_that_could_not_work_is_refused(policy: dict[str, float]) -> None:
+    with pytest.raises(ConfigError, match="retry policy"):
+        RetryPolicy(**policy)  # type: ignore[arg-type]
