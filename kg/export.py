@@ -154,23 +154,61 @@ def previous_ntriples(out_dir: Path) -> Iterator[Path | None]:
             link.unlink(missing_ok=True)
 
 
-def replace_files(contents: Mapping[Path, bytes]) -> None:
-    """Write each file beside its target, fsync it, then rename them all into place, or none:
-    a failure leaves the previous files untouched."""
-    staged: list[tuple[Path, Path]] = []
-    try:
-        for target, data in contents.items():
+class StagedFiles:
+    """Files written one by one beside their targets and moved into place together, or not
+    at all: a failure (or leaving the ``with`` block without :meth:`commit`) leaves the
+    previous files untouched. Only one file's bytes are held at a time, and the staged files
+    reach the disk with one ``sync`` instead of one ``fsync`` each, which is what makes a
+    site of a hundred thousand pages affordable."""
+
+    def __init__(self) -> None:
+        self._staged: list[tuple[Path, Path]] = []
+        self._made: list[Path] = []
+        """Folders this staging created, removed again if it is abandoned."""
+
+    def write(self, target: Path, data: bytes) -> None:
+        try:
+            missing = [f for f in (target.parent, *target.parent.parents) if not f.exists()]
             target.parent.mkdir(parents=True, exist_ok=True)
+            self._made.extend(reversed(missing))
             temp = _temp_name(target, ".tmp")
-            staged.append((temp, target))
-            with temp.open("wb") as stream:
-                stream.write(data)
-                _fsync(stream)
-    except OSError as error:
-        for temp, _ in staged:
+            self._staged.append((temp, target))
+            temp.write_bytes(data)
+        except OSError as error:
+            raise ExportError(
+                f"cannot write {error.filename or target}: {error.strerror}"
+            ) from None
+
+    def commit(self) -> None:
+        os.sync()
+        staged, self._staged, self._made = self._staged, [], []
+        _move_into_place(staged)
+
+    def __enter__(self) -> StagedFiles:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        for temp, _ in self._staged:
             temp.unlink(missing_ok=True)
-        raise ExportError(f"cannot write {error.filename or 'files'}: {error.strerror}") from None
-    _move_into_place(staged)
+        if self._staged:  # abandoned: leave no folder behind either
+            for folder in reversed(self._made):
+                with suppress(OSError):
+                    folder.rmdir()
+        self._staged, self._made = [], []
+
+
+def replace_files(contents: Mapping[Path, bytes]) -> None:
+    """Write each file beside its target, then rename them all into place, or none: a
+    failure leaves the previous files untouched."""
+    with StagedFiles() as staged:
+        for target, data in contents.items():
+            staged.write(target, data)
+        staged.commit()
 
 
 def _move_into_place(staged: list[tuple[Path, Path]]) -> None:

@@ -736,3 +736,25 @@ def test_unusable_input_and_settings_are_refused(sample_store: ox.Store, tmp_pat
     with pytest.raises(InputError, match=r"missing\.nt"):
         publish(sample_store, out, dumps=[tmp_path / "missing.nt"])
     assert not out.exists()
+
+
+def test_a_default_title_names_at_most_three_owners(tmp_path: Path) -> None:
+    owners = [f"Owner{n}, Ann" for n in range(1, 6)]
+    turtle = "@prefix schema: <http://schema.org/> .\n"
+    for n, owner in enumerate(owners, start=1):
+        family = owner.split(",")[0]
+        turtle += (
+            f'<https://example.org/kg/list/l{n}> a schema:Dataset ; schema:name "l{n}.txt" ;\n'
+            f"  schema:about <https://example.org/kg/person/p{n}> ;\n"
+            f"  schema:hasPart <https://example.org/kg/paper/x> .\n"
+            f'<https://example.org/kg/person/p{n}> a schema:Person ; schema:name "Ann {family}" .\n'
+        )
+    turtle += '<https://example.org/kg/paper/x> a schema:ScholarlyArticle ; schema:name "X" .\n'
+    graph = tmp_path / "graph.ttl"
+    graph.write_text(turtle, encoding="utf-8")
+    out = tmp_path / "site"
+    publish(load_store([graph]), out)
+    title = "Publications of Ann Owner1, Ann Owner2, Ann Owner3 and 2 others"
+    for page in (out / "index.html", out / "paper" / "x.html"):
+        shown = Page(page.read_text(encoding="utf-8")).find("title")[0].text
+        assert title in shown and "Owner4" not in shown

@@ -13,7 +13,7 @@ import hashlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 from urllib.parse import quote
 
 import pyoxigraph as ox
@@ -272,6 +272,13 @@ def _publisher(settings: SiteSettings) -> Link | None:
     return Link(settings.publisher_name or link.text, link.href)
 
 
+OWNERS_NAMED: Final = 3
+"""Owners a default title names; a lab's hundreds of lists would make every page's title
+(and header) longer than its content."""
+
+
 def _join(names: Sequence[str]) -> str:
-    """``A``, ``A and B``, ``A, B and C``."""
+    """``A``, ``A and B``, ``A, B and C``; past :data:`OWNERS_NAMED`, ``A, B, C and 9 others``."""
+    if len(names) > OWNERS_NAMED:
+        return f"{', '.join(names[:OWNERS_NAMED])} and {len(names) - OWNERS_NAMED} others"
     return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"

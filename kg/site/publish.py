@@ -4,15 +4,16 @@ The site holds an index (owners, papers, headline numbers, the co-author network
 per paper and per person at ``paper/<slug>.html`` and ``person/<slug>.html`` (the paths of
 their IRIs under the base), each with its JSON-LD (``.jsonld``) and that JSON-LD's triples
 (``.ttl``) beside it, ``void.ttl``, and the graph's dumps when given. Every file is rendered
-in memory first and moved into place by :func:`kg.export.replace_files`, so a failure leaves
-the previous site as it was; files of the previous site that the new one no longer has (a
-renamed person) are removed afterwards, and only those: ``.kg-site`` lists what kg wrote.
+beside its target and all are moved into place together (:class:`kg.export.StagedFiles`,
+one page in memory at a time), so a failure leaves the previous site as it was; files of the
+previous site that the new one no longer has (a renamed person) are removed afterwards, and
+only those: ``.kg-site`` lists what kg wrote.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -22,7 +23,7 @@ import pyoxigraph as ox
 
 from kg.compression import GZIP_SUFFIX
 from kg.errors import ConfigError, ExportError, InputError
-from kg.export import replace_files
+from kg.export import StagedFiles
 from kg.rdfio import rdf_format_for
 from kg.site.network import centre_of, layout
 from kg.site.pages import (
@@ -87,36 +88,43 @@ def publish(
     if not view.papers:
         raise InputError("nothing to publish: the graph has no paper (schema:ScholarlyArticle)")
     title = site_title(store, settings)
-    files = _entity_files(view, Frame(title, "../", base))
-    shipped = _read_dumps(dumps)
-    files.update((dump.name, data) for dump, data, _ in shipped)
-    files["void.ttl"] = void_turtle(
-        store,
-        view,
-        title=title,
-        settings=settings,
-        base_url=base,
-        dumps=[dump for dump, _, _ in shipped],
-    )
-    data_files = [
-        DataFile("void.ttl", "void.ttl", "what this dataset is (VoID and DCAT)", 0),
-        *(DataFile(d.name, quote(d.name), what, d.size) for d, _, what in shipped),
-    ]
-    centre = centre_of(view)
-    network = layout(view, centre) if centre is not None else None
-    index = index_page(view, Frame(title, "", base), network, settings, data_files)
-    files["index.html"] = index.encode()
-    files[MANIFEST] = "".join(f"{name}\n" for name in sorted(files)).encode()
-    previous = _previous_files(out_dir)
-    replace_files({out_dir / name: data for name, data in sorted(files.items())})
+    shipped = _dumps(dumps)
+    written: set[str] = set()
+    with StagedFiles() as staged:
+
+        def put(name: str, data: bytes) -> None:
+            staged.write(out_dir / name, data)
+            written.add(name)
+
+        _write_entity_files(view, Frame(title, "../", base), put)
+        for dump, source, _ in shipped:
+            put(dump.name, _read_dump(source))
+        dumped = [dump for dump, _, _ in shipped]
+        put(
+            "void.ttl",
+            void_turtle(store, view, title=title, settings=settings, base_url=base, dumps=dumped),
+        )
+        data_files = [
+            DataFile("void.ttl", "void.ttl", "what this dataset is (VoID and DCAT)", 0),
+            *(DataFile(d.name, quote(d.name), what, d.size) for d, _, what in shipped),
+        ]
+        centre = centre_of(view)
+        network = layout(view, centre) if centre is not None else None
+        put(
+            "index.html",
+            index_page(view, Frame(title, "", base), network, settings, data_files).encode(),
+        )
+        put(MANIFEST, "".join(f"{name}\n" for name in sorted({*written, MANIFEST})).encode())
+        previous = _previous_files(out_dir)
+        staged.commit()
     removed = []
-    for stale in sorted(previous - files.keys()):
+    for stale in sorted(previous - written):
         with suppress(OSError):  # a stale page left behind is harmless
             (out_dir / stale).unlink()
             removed.append(out_dir / stale)
     return PublishReport(
         out_dir=out_dir,
-        files=tuple(out_dir / name for name in sorted(files)),
+        files=tuple(out_dir / name for name in sorted(written)),
         removed=tuple(removed),
         papers=len(view.papers),
         persons=len(view.persons),
@@ -125,9 +133,8 @@ def publish(
     )
 
 
-def _entity_files(view: GraphView, frame: Frame) -> dict[str, bytes]:
+def _write_entity_files(view: GraphView, frame: Frame, put: Callable[[str, bytes], None]) -> None:
     """Each paper's and person's page, with its JSON-LD and that JSON-LD's Turtle beside it."""
-    files: dict[str, bytes] = {}
     owners: dict[str, str] = {}
     for iri in (*view.papers, *view.persons):
         path = page_path(view, iri) or ""
@@ -136,10 +143,9 @@ def _entity_files(view: GraphView, frame: Frame) -> dict[str, bytes]:
             raise ExportError(f"cannot publish: {clash} and {iri} would both be {path}")
         data = entity_data(view, iri)
         stem = path.removesuffix(".html")
-        files[path] = render_entity(view, iri, frame, data).encode()
-        files[f"{stem}.jsonld"] = (script_json(data) + "\n").encode()
-        files[f"{stem}.ttl"] = jsonld_turtle(data)
-    return files
+        put(path, render_entity(view, iri, frame, data).encode())
+        put(f"{stem}.jsonld", (script_json(data) + "\n").encode())
+        put(f"{stem}.ttl", jsonld_turtle(data))
 
 
 def normalised_base_url(url: str) -> str:
@@ -153,9 +159,9 @@ def normalised_base_url(url: str) -> str:
     return normal
 
 
-def _read_dumps(paths: Sequence[Path]) -> list[tuple[Dump, bytes, str]]:
-    """Each dump with its bytes and a few words on what it is."""
-    shipped: list[tuple[Dump, bytes, str]] = []
+def _dumps(paths: Sequence[Path]) -> list[tuple[Dump, Path, str]]:
+    """Each dump with its file and a few words on what it is; read later, one at a time."""
+    shipped: list[tuple[Dump, Path, str]] = []
     names = {"index.html", "void.ttl", MANIFEST}
     for path in paths:
         media_type, label = _MEDIA_TYPES[rdf_format_for(path)]
@@ -163,13 +169,20 @@ def _read_dumps(paths: Sequence[Path]) -> list[tuple[Dump, bytes, str]]:
             raise ConfigError(f"two files of the site would be called {path.name}")
         names.add(path.name)
         try:
-            data = path.read_bytes()
+            size = path.stat().st_size
         except OSError as error:
             raise InputError(f"cannot read: {error.strerror}", path) from None
         gzipped = path.name.endswith(GZIP_SUFFIX)
         what = f"the whole graph, {'gzipped ' if gzipped else ''}{label}"
-        shipped.append((Dump(path.name, media_type, gzipped, len(data)), data, what))
+        shipped.append((Dump(path.name, media_type, gzipped, size), path, what))
     return shipped
+
+
+def _read_dump(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as error:
+        raise InputError(f"cannot read: {error.strerror}", path) from None
 
 
 def _previous_files(out_dir: Path) -> set[str]:
