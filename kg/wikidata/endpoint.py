@@ -22,7 +22,7 @@ import pyoxigraph as ox
 
 from kg.errors import ConfigError, EndpointError
 from kg.queries import RemoteAnswer, answer_result, fetch_remote
-from kg.results import Term
+from kg.results import QueryResult, Term
 
 #: Longest wait kg accepts from a ``Retry-After`` before giving up with a clear error.
 LONGEST_WAIT: Final = 300.0
@@ -116,32 +116,33 @@ class WikidataEndpoint:
 
     def select(self, query: str) -> list[Row]:
         """The solutions of a SELECT query, each a dict of the bound variables."""
-        answer = None if self.refresh or self.cache is None else self.cache.get(self.url, query)
-        if answer is None:
-            if self.offline:
-                raise EndpointError(
-                    f"{self.url}: a query is not in the response cache and --offline forbids "
-                    "asking; run once without --offline"
-                )
-            answer = self._ask(query)
+        cached = None if self.refresh or self.cache is None else self.cache.get(self.url, query)
+        if cached is not None:
+            result = answer_result(cached)
+        elif self.offline:
+            raise EndpointError(
+                f"{self.url}: a query is not in the response cache and --offline forbids "
+                "asking; run once without --offline"
+            )
+        else:
+            answer, result = self._ask(query)
             if self.cache is not None:
                 self.cache.put(query, answer)
-        result = answer_result(answer)
         return [
             {name: term for name, term in zip(result.variables, row, strict=True) if term}
             for row in result.rows
         ]
 
-    def _ask(self, query: str) -> RemoteAnswer:
-        """The checked answer, after at most ``retry.attempts`` requests."""
+    def _ask(self, query: str) -> tuple[RemoteAnswer, QueryResult]:
+        """The answer and its results, after at most ``retry.attempts`` requests."""
         for attempt in range(1, self.retry.attempts + 1):
             try:
                 self.requests_sent += 1
                 answer = fetch_remote(
                     query, self.url, "SELECT", self.retry.timeout, self.user_agent
                 )
-                answer_result(answer)  # a 200 that is not SPARQL JSON raises here
-                return answer
+                # A 200 that is not SPARQL JSON raises here, and is retried.
+                return answer, answer_result(answer)
             except EndpointError as exc:
                 if not exc.transient or attempt == self.retry.attempts:
                     raise self._gave_up(exc, attempt) from None

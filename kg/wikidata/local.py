@@ -71,7 +71,7 @@ class LocalPerson:
         """The name and its printed spellings in "Given Family" order, as Wikidata writes
         names (labels and P2093 strings)."""
         names = [self.name, *self.spellings]
-        return tuple(dict.fromkeys(_natural(name) for name in names))
+        return tuple(dict.fromkeys(natural_name(name) for name in names))
 
 
 @dataclass(frozen=True)
@@ -155,8 +155,8 @@ def _doi(values: list[str] | tuple[str, ...]) -> str | None:
     return doi.upper() if doi else None
 
 
-def _natural(name: str) -> str:
-    """ "Family, Given" as "Given Family"; other forms unchanged."""
+def natural_name(name: str) -> str:
+    """ "Family, Given" as "Given Family"; other forms keep their order, spaces normalised."""
     family, comma, given = name.partition(",")
     if not comma:
         return " ".join(name.split())

@@ -16,7 +16,7 @@ from typing import Final, TypeVar
 
 import pyoxigraph as ox
 
-from kg.results import term_to_sparql
+from kg.results import Term, term_to_sparql
 from kg.wikidata.endpoint import Row, WikidataEndpoint, literal_text
 
 ENTITY: Final = "http://www.wikidata.org/entity/"
@@ -98,9 +98,9 @@ class Human:
     is_human: bool = True
 
 
-def qid(term: object) -> str:
-    """``Q42`` from ``http://www.wikidata.org/entity/Q42``."""
-    text = literal_text(term) if isinstance(term, ox.NamedNode | ox.Literal) else str(term)
+def qid(term: Term | str | None) -> str:
+    """``Q42`` from ``http://www.wikidata.org/entity/Q42`` (a term or its text)."""
+    text = term if isinstance(term, str) else literal_text(term)
     return text.removeprefix(ENTITY)
 
 

@@ -22,7 +22,7 @@ from typing import Final, Literal
 from rapidfuzz import fuzz
 
 from kg.identity import fold
-from kg.wikidata.local import LocalAuthor, LocalPaper, LocalPerson
+from kg.wikidata.local import LocalAuthor, LocalPaper, LocalPerson, natural_name
 from kg.wikidata.lookup import Human, Work, WorkAuthor
 
 Status = Literal["matched", "review", "unmatched"]
@@ -112,9 +112,7 @@ def _title_case(text: str) -> str:
 def name_agrees(person: LocalPerson, printed: str) -> bool:
     """Whether ``printed`` ("Given Family", possibly with initials or without accents) can
     name ``person``: the family name ends it and the given names start alike."""
-    family, comma, given = printed.partition(",")
-    natural = f"{given} {family}" if comma else printed
-    folded = fold(natural)
+    folded = fold(natural_name(printed))
     family_key = fold(person.family)
     if not family_key or not folded.endswith(family_key):
         return False
