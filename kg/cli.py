@@ -35,7 +35,8 @@ from kg.batches import Shard
 from kg.compression import plain_name
 from kg.config import Settings, load_settings
 from kg.errors import ExitStatus, InputError, KgError, ValidationFailed
-from kg.pipeline import ProgressCallback, build
+from kg.pipeline import build
+from kg.progress import ProgressCallback
 from kg.push import default_update_url, push
 from kg.queries import (
     USER_AGENT,
@@ -104,7 +105,8 @@ extra_shapes_option = click.option(
 
 @contextmanager
 def _progress_display() -> Iterator[ProgressCallback]:
-    """A progress bar per stage (of a build, or a push) on stderr, shown only on a terminal."""
+    """A progress bar per stage (of a build, a push or an alignment) on stderr, shown only on a
+    terminal."""
     console = Console(stderr=True)
     with Progress(
         SpinnerColumn(),
@@ -554,13 +556,15 @@ def align_wikidata_command(
         for url in (scholarly_endpoint, main_endpoint)
     )
     try:
-        report = align_wikidata(
-            load_store(list(data) or [_last_build(settings)]),
-            out_dir or settings.output_dir / "wikidata",
-            scholarly,
-            main_graph,
-            language=language,
-        )
+        with _progress_display() as progress:
+            report = align_wikidata(
+                load_store(list(data) or [_last_build(settings)]),
+                out_dir or settings.output_dir / "wikidata",
+                scholarly,
+                main_graph,
+                language=language,
+                progress=progress,
+            )
     finally:
         cache.close()
     for kind in ("paper", "person"):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +17,7 @@ from kg.export import ExportFiles, previous_ntriples
 from kg.graph import entities_graph
 from kg.incremental import ValidationCache, validate_entities
 from kg.mapping import IriScheme
+from kg.progress import ProgressCallback, silent
 from kg.records import PublicationList
 from kg.resources import sample_list
 from kg.sources import discover_inputs, read_inputs
@@ -25,16 +26,6 @@ from kg.validation import ValidationReport, format_report, validate
 
 LISTS_CACHE_FILE = "lists.sqlite"
 """In the cache folder: the lists the last build read, by file name and bytes."""
-
-ProgressCallback = Callable[[str, int, int | None], None]
-"""Called as ``(stage, done, total)``: stages are reading (files); mapping, validating,
-writing (entities, which stream through all three at once); writing (finishing the files)
-and storing; ``total`` is None where it is not known. The CLI draws it; the
-library never prints."""
-
-
-def _silent(_stage: str, _done: int, _total: int | None) -> None:
-    """The default progress callback: says nothing."""
 
 
 @dataclass(frozen=True)
@@ -56,7 +47,7 @@ class BuildResult:
 
 
 def load_corpus(
-    inputs: Sequence[Path], progress: ProgressCallback = _silent, cache: CacheFile | None = None
+    inputs: Sequence[Path], progress: ProgressCallback = silent, cache: CacheFile | None = None
 ) -> Corpus:
     """Read and merge the lists named by ``inputs`` (the bundled sample when empty); with a
     ``cache``, files read by the last build are not read again."""
@@ -110,7 +101,7 @@ def build(
     iris: IriScheme,
     extra_shapes: Sequence[Path] = (),
     compress: bool = False,
-    progress: ProgressCallback = _silent,
+    progress: ProgressCallback = silent,
     store: Path | None = None,
     shard: Shard | None = None,
     cache_dir: Path | None = None,
@@ -126,6 +117,9 @@ def build(
     With ``cache_dir``, files that did not change since the last build there are not read
     again, and entities whose triples did not change keep their validation outcome instead
     of being validated again (see :mod:`kg.incremental`).
+
+    ``progress`` hears the stages reading (files); mapping, validating, writing (entities,
+    which stream through all three at once); writing (finishing the files) and storing.
 
     ``same_as`` links papers and persons (by IRI) to the same entity elsewhere, e.g. the
     Wikidata items of an accepted alignment; links to IRIs the graph lacks are ignored.

@@ -132,6 +132,27 @@ def test_alignment_finds_the_right_items_and_falls_in_no_trap(
     assert report.requests <= EXPECTED_REQUESTS
 
 
+def test_progress_hears_each_stage_with_the_requests_so_far(
+    wikidata: Servers, tmp_path: Path
+) -> None:
+    heard: list[tuple[str, int, int | None]] = []
+    align_wikidata(
+        load_store([SAMPLE_GRAPH]),
+        tmp_path / "out",
+        WikidataEndpoint(wikidata.scholarly, AGENT, None, retry=FAST),
+        WikidataEndpoint(wikidata.main, AGENT, None, retry=FAST),
+        progress=lambda stage, done, total: heard.append((stage, done, total)),
+    )
+    assert [stage for stage, _, _ in heard] == [
+        "reading the graph",
+        "asking Wikidata about every paper and person",
+        "asking about the works of the persons matched",
+        "writing the alignment",
+    ]
+    requests = [done for _, done, _ in heard]
+    assert requests == sorted(requests) and requests[0] == 0 and requests[-1] > 0
+
+
 def test_the_three_files(wikidata: Servers, tmp_path: Path) -> None:
     out = tmp_path / "out"
     align(wikidata.scholarly, wikidata.main, out, tmp_path / "cache")

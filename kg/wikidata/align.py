@@ -27,6 +27,7 @@ import pyoxigraph as ox
 from rapidfuzz import fuzz
 
 from kg.export import replace_files
+from kg.progress import ProgressCallback, silent
 from kg.wikidata.alignment_file import (
     apply_decision,
     format_alignment,
@@ -98,8 +99,16 @@ def align_wikidata(
     scholarly: WikidataEndpoint,
     main: WikidataEndpoint,
     language: str = "en",
+    progress: ProgressCallback = silent,
 ) -> AlignReport:
-    """Align ``store``'s papers and persons and write the three files into ``out_dir``."""
+    """Align ``store``'s papers and persons and write the three files into ``out_dir``.
+
+    ``progress`` hears each stage with the number of requests sent so far."""
+
+    def stage(name: str) -> None:
+        progress(name, scholarly.requests_sent + main.requests_sent, None)
+
+    stage("reading the graph")
     graph = read_local_graph(store)
     previous = out_dir / ALIGNMENT_FILE
     decided = {
@@ -108,12 +117,15 @@ def align_wikidata(
         if row.decision
     }
     languages = tuple(dict.fromkeys((language, "mul")))
+    stage("asking Wikidata about every paper and person")
     evidence = _first_round(graph, decided, scholarly, main, language, languages)
     rows = _decide(graph, evidence, decided, {})
     person_links = _person_links(rows)
+    stage("asking about the works of the persons matched")
     _second_round(graph, rows, person_links, evidence, scholarly, main, languages)
     rows = _decide(graph, evidence, decided, person_links)
 
+    stage("writing the alignment")
     by_iri = {row.iri: row for row in rows}
     statements = quickstatements(graph.papers, by_iri, evidence.works, language)
     contents = {
