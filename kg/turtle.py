@@ -10,7 +10,7 @@ more than one entity, so the cost is linear.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import IO
 
 import pyoxigraph as ox
@@ -27,20 +27,21 @@ class TurtleWriter:
         self._started = False
 
     def add(self, entity: Entity) -> None:
-        header = len(self._prefixes)  # Oxigraph starts every document with the @prefix lines
         triples = ox.parse(
             entity.own_ntriples.encode("utf-8"), ox.RdfFormat.N_TRIPLES, rename_blank_nodes=False
         )
-        lines = _serialize(triples, self._prefixes).split(b"\n")
+        text = ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=self._prefixes)
+        header, body = laid_out(text or b"", len(self._prefixes))
         if not self._started:
-            self._output.write(b"".join(line + b"\n" for line in sorted(lines[:header])))
+            self._output.write(header)
             self._started = True
-        for line in lines[header:]:
-            if line and not line.startswith(b"\t"):  # a new subject: a blank line before it
-                self._output.write(b"\n")
-            self._output.write(line + b"\n" if line else b"")
+        self._output.write(body)
 
 
-def _serialize(triples: Iterable[ox.Triple], prefixes: dict[str, str]) -> bytes:
-    text = ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=prefixes)
-    return text if text is not None else b""
+def laid_out(text: bytes, prefix_lines: int) -> tuple[bytes, bytes]:
+    """Oxigraph's Turtle as kg writes it: the ``@prefix`` lines (which Oxigraph writes first,
+    in an order of its own) sorted, and a blank line before each subject of the body."""
+    lines = text.splitlines(keepends=True)
+    header, body = lines[:prefix_lines], lines[prefix_lines:]
+    blocks = (line if line.startswith(b"\t") else b"\n" + line for line in body if line.strip())
+    return b"".join(sorted(header)), b"".join(blocks)

@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 import pyoxigraph as ox
 
 from kg.namespaces import OX_RDF
+from kg.turtle import laid_out
 
 
 def small_turtle(
@@ -24,14 +25,10 @@ def small_turtle(
         if any(iri.startswith(namespace) for iri in iris)
     }
     text = ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=used, base_iri=relative_to)
-    lines = (text or b"").splitlines(keepends=True)
     if relative_to is not None:
-        lines = lines[1:]  # the @base line
-    # Oxigraph writes the @prefix lines first, in an order of its own: sorted, as in kg's
-    # other Turtle; a blank line before each subject.
-    header, body = sorted(lines[: len(used)]), lines[len(used) :]
-    blocks = [b"\n" + line if not line.startswith(b"\t") else line for line in body]
-    return b"".join([*header, *blocks]).removeprefix(b"\n")
+        text = (text or b"").split(b"\n", 1)[1]  # the @base line
+    header, body = laid_out(text or b"", len(used))
+    return (header + body).removeprefix(b"\n")
 
 
 def _written(triple: ox.Triple) -> list[ox.NamedNode]:
