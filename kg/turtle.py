@@ -1,4 +1,5 @@
-"""Readable Turtle, written by Oxigraph one entity at a time.
+"""Readable Turtle, written by Oxigraph: the exports one entity at a time, and small
+documents (a page's data, ``void.ttl``, ``sameas.ttl``) with only the prefixes they use.
 
 Entities come in IRI order (lists, then papers, then persons); inside an entity each subject
 is one block (a list, then its source records; a paper, then its author list cells and
@@ -10,12 +11,13 @@ more than one entity, so the cost is linear.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import IO
 
 import pyoxigraph as ox
 
 from kg.batches import Entity
+from kg.namespaces import OX_RDF
 
 
 class TurtleWriter:
@@ -45,3 +47,32 @@ def laid_out(text: bytes, prefix_lines: int) -> tuple[bytes, bytes]:
     header, body = lines[:prefix_lines], lines[prefix_lines:]
     blocks = (line if line.startswith(b"\t") else b"\n" + line for line in body if line.strip())
     return b"".join(sorted(header)), b"".join(blocks)
+
+
+def small_turtle(
+    triples: Sequence[ox.Triple], candidates: Mapping[str, str], *, relative_to: str | None = None
+) -> bytes:
+    """``triples`` as Turtle with those ``candidates`` prefixes that they use.
+
+    With ``relative_to``, IRIs under it are written relative and no ``@base`` is declared,
+    so they resolve against wherever the file is read from (any folder, ``file://``).
+    """
+    iris = {term.value for triple in triples for term in _written(triple)}
+    used = {
+        name: namespace
+        for name, namespace in candidates.items()
+        if any(iri.startswith(namespace) for iri in iris)
+    }
+    text = ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=used, base_iri=relative_to)
+    if relative_to is not None:
+        text = (text or b"").split(b"\n", 1)[1]  # the @base line
+    header, body = laid_out(text or b"", len(used))
+    return (header + body).removeprefix(b"\n")
+
+
+def _written(triple: ox.Triple) -> list[ox.NamedNode]:
+    """The IRIs Turtle writes for ``triple`` (``rdf:type`` is written ``a``)."""
+    terms = [triple.subject, triple.object]
+    if triple.predicate != OX_RDF.type:
+        terms.append(triple.predicate)
+    return [term for term in terms if isinstance(term, ox.NamedNode)]

@@ -20,7 +20,6 @@ import pyoxigraph as ox
 
 from kg.namespaces import OX_XSD, prefixes
 from kg.rdfio import resolve_jsonld_contexts
-from kg.site.turtle import small_turtle
 from kg.site.view import (
     ABSTRACT,
     ALTERNATE_NAME,
@@ -33,6 +32,7 @@ from kg.site.view import (
     GraphView,
     Node,
 )
+from kg.turtle import small_turtle
 
 CONTEXT = "https://schema.org"
 # schema.org's context reads these terms' string values as IRIs.

@@ -26,8 +26,8 @@ from kg.namespaces import (
     prefixes,
 )
 from kg.site.settings import SiteSettings
-from kg.site.turtle import small_turtle
 from kg.site.view import GraphView, select
+from kg.turtle import small_turtle
 
 DCAT_NS = "http://www.w3.org/ns/dcat#"
 _VOID, _DCAT = OxVocabulary(VOID), OxVocabulary(DCAT_NS)

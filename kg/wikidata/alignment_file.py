@@ -25,6 +25,7 @@ import pyoxigraph as ox
 from kg.compression import read_input
 from kg.errors import InputError
 from kg.namespaces import OX_SCHEMA
+from kg.turtle import small_turtle
 from kg.wikidata.lookup import ENTITY
 from kg.wikidata.matching import Alignment, Candidate, Kind, Status
 
@@ -148,11 +149,4 @@ def format_sameas(rows: Iterable[Alignment]) -> bytes:
         ox.Triple(ox.NamedNode(local), OX_SCHEMA.sameAs, ox.NamedNode(remote))
         for local, remote in sorted(links(rows).items())
     ]
-    return (
-        ox.serialize(
-            triples,
-            format=ox.RdfFormat.TURTLE,
-            prefixes={"schema": "http://schema.org/", "wd": ENTITY},
-        )
-        or b""
-    )
+    return small_turtle(triples, {"schema": "http://schema.org/", "wd": ENTITY})

@@ -14,10 +14,9 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
-_PREFIXES = """
-PREFIX schema: <http://schema.org/>
-PREFIX prov: <http://www.w3.org/ns/prov#>
-"""
+from kg.namespaces import sparql_prologue
+
+_PREFIXES = sparql_prologue()
 _PAPERS = (
     _PREFIXES
     + """
