@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from itertools import islice
 from typing import Final, TypeVar
 
 import pyoxigraph as ox
@@ -105,13 +106,9 @@ def qid(term: Term | str | None) -> str:
 
 
 def chunks(values: Iterable[T], size: int = BATCH) -> Iterator[list[T]]:
-    batch: list[T] = []
-    for value in values:
-        batch.append(value)
-        if len(batch) == size:
-            yield batch
-            batch = []
-    if batch:
+    """``values`` in lists of at most ``size``, one VALUES block each."""
+    remaining = iter(values)
+    while batch := list(islice(remaining, size)):
         yield batch
 
 
