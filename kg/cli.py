@@ -32,7 +32,6 @@ from rich.progress import (
 
 from kg import __version__
 from kg.batches import Shard
-from kg.compression import plain_name
 from kg.config import Settings, load_settings
 from kg.errors import ExitStatus, InputError, KgError, ValidationFailed
 from kg.pipeline import build
@@ -698,13 +697,12 @@ def publish_command(
         publisher_name=publisher or table.get("publisher"),
         publisher_iri=publisher_iri or table.get("publisher_iri"),
     )
-    dumps = list(data) or _last_exports(settings)
     report = publish(
-        load_store(dumps[-1:] if not data else dumps),
+        load_store(list(data) or [_last_build(settings)]),
         out_dir or settings.output_dir / "site",
         base_url=base_url or table.get("base_url"),
         config=config,
-        dumps=dumps,
+        dumps=list(data) or _last_exports(settings),
     )
     click.echo(
         f"published {report.papers} papers, {report.persons} persons, "
@@ -715,13 +713,12 @@ def publish_command(
 
 
 def _last_exports(settings: Settings) -> list[Path]:
-    """The last build's exports, N-Triples last (the fastest to load)."""
-    found = [
+    """The last build's exports (plain or gzipped), to ship as the site's dumps."""
+    graph = _last_build(settings)  # refuses when nothing was built
+    others = [
         settings.output_dir / name
-        for stem in ("graph.ttl", "graph.jsonld", "graph.nt")
+        for stem in ("graph.ttl", "graph.jsonld")
         for name in (stem, stem + ".gz")
         if (settings.output_dir / name).is_file()
     ]
-    if not found or plain_name(found[-1]) != "graph.nt":
-        return [*found, _last_build(settings)]
-    return found
+    return [*others, graph]
