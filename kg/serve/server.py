@@ -14,6 +14,7 @@ import socket
 import socketserver
 import tempfile
 from collections.abc import Callable, Mapping
+from functools import cached_property
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -201,7 +202,7 @@ class KgServer(ThreadingHTTPServer):
             ) from None
         try:
             self.page = query_page(query_timeout, base_iri)
-            self.void = describe_dataset(store, self.url)
+            self._store = store
             self.linked_data = LinkedData(store, base_iri)
             if location is None:
                 self._snapshot = tempfile.TemporaryDirectory(prefix="kg-serve-")
@@ -213,6 +214,12 @@ class KgServer(ThreadingHTTPServer):
         except BaseException:
             self.server_close()
             raise
+
+    @cached_property
+    def void(self) -> bytes:
+        """``/void.ttl``, made on first request: it reads the whole graph, which start-up
+        need not wait for."""
+        return describe_dataset(self._store, self.url)
 
     def server_bind(self) -> None:
         """Bind without HTTPServer's reverse DNS lookup of the host (slow on some networks)."""
