@@ -55,6 +55,9 @@ class Candidate:
     title: float = 0.0
     authors: float = 0.0
     evidence: str = ""
+    """Words for the reader of alignment.tsv."""
+    same_identifier: bool = False
+    """The paper and the item share a DOI or an arXiv ID."""
 
 
 @dataclass(frozen=True)
@@ -139,14 +142,20 @@ def score_work(
         evidence.append("same DOI")
     if paper.arxiv and paper.arxiv == work.arxiv:
         evidence.append("same arXiv ID")
-    if evidence:
+    same_identifier = bool(evidence)
+    if same_identifier:
         score = max(score, 0.95)
     if paper.year is not None and work.year is not None:
         score += 0.05 if abs(paper.year - work.year) <= 1 else -0.1
     if work.is_preprint:
         evidence.append("preprint")
     return Candidate(
-        work.qid, round(min(score, 1.0), 3), round(title, 3), round(authors, 3), ", ".join(evidence)
+        work.qid,
+        round(min(score, 1.0), 3),
+        round(title, 3),
+        round(authors, 3),
+        ", ".join(evidence),
+        same_identifier,
     )
 
 
@@ -200,13 +209,13 @@ def decide_paper(paper: LocalPaper, candidates: Iterable[Candidate]) -> Alignmen
         runner_up is None or (not _strong(runner_up) and runner_up.score <= best.score - CLEAR_LEAD)
     ):
         return Alignment(paper.iri, "paper", paper.title, "matched", best.qid, best.score, kept)
-    if best.score >= WORTH_REVIEW and (best.authors >= SOME_AUTHORS or "same" in best.evidence):
+    if best.score >= WORTH_REVIEW and (best.authors >= SOME_AUTHORS or best.same_identifier):
         return Alignment(paper.iri, "paper", paper.title, "review", None, best.score, kept)
     return Alignment(paper.iri, "paper", paper.title, "unmatched", None, None, kept)
 
 
 def _strong(candidate: Candidate) -> bool:
-    if "same DOI" in candidate.evidence or "same arXiv ID" in candidate.evidence:
+    if candidate.same_identifier:
         return candidate.title >= 0.8 or candidate.authors >= SURE_AUTHORS
     return candidate.title >= SURE_TITLE and candidate.authors >= SURE_AUTHORS
 
