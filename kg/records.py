@@ -1,13 +1,16 @@
 """Plain records that readers produce: no RDF, no identity decisions.
 
 Readers turn input files into these; ``kg.corpus`` merges them and ``kg.mapping`` turns the
-merged result into triples.
+merged result into triples. Every optional field is already normalised (see ``kg.fields``),
+so records from a BibTeX file, a CSL-JSON file and a text list compare as equals.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+from typing import Any
 
 
 @dataclass(frozen=True, order=True)
@@ -23,7 +26,11 @@ class SourceLocation:
 
 @dataclass(frozen=True)
 class PersonName:
-    """A name exactly as one source printed it (NFC), split into family and given parts."""
+    """A name exactly as one source printed it (NFC), split into family and given parts.
+
+    A corporate author ("{World Health Organization}" in BibTeX, ``literal`` in CSL-JSON)
+    is all ``family`` with an empty ``given``.
+    """
 
     family: str
     given: str
@@ -39,23 +46,88 @@ class PersonName:
         return f"{self.family}, {self.given}" if self.given else self.family
 
 
+class WorkType(StrEnum):
+    """What kind of work a record is; each maps to one schema.org class.
+
+    Sources with finer kinds fold into these (BibTeX ``@inproceedings`` is an article in a
+    book of proceedings; ``@mastersthesis`` a thesis with ``degree`` "Master's").
+    """
+
+    ARTICLE = "article"
+    CHAPTER = "chapter"
+    BOOK = "book"
+    THESIS = "thesis"
+    REPORT = "report"
+
+
+class VenueKind(StrEnum):
+    """A journal (or other periodical) or a book a work appears in (proceedings, a
+    collection)."""
+
+    PERIODICAL = "periodical"
+    BOOK = "book"
+
+
+@dataclass(frozen=True, order=True)
+class Venue:
+    """Where a work appeared: "Nature" (a periodical), "Proceedings of ACL 2023" (a book)."""
+
+    kind: VenueKind
+    name: str
+
+
 @dataclass(frozen=True)
 class PaperRecord:
-    """One paper as one list states it; ``abstract`` is already cleaned of LaTeX markup."""
+    """One work as one source states it.
+
+    ``abstract`` is already cleaned of LaTeX markup. Optional fields are normalised by the
+    reader with ``kg.fields``: ``date`` is ISO 8601 at the precision the source gives
+    ("2023", "2023-05" or "2023-05-17"), ``doi`` lower-case without resolver ("10.1/x"),
+    ``arxiv`` the bare identifier without version ("2301.01234", "hep-th/9901001"),
+    ``pages`` with "-" between first and last page.
+    """
 
     title: str
     authors: tuple[PersonName, ...]
     abstract: str | None
     source: SourceLocation
+    work_type: WorkType = WorkType.ARTICLE
+    date: str | None = None
+    doi: str | None = None
+    arxiv: str | None = None
+    venue: Venue | None = None
+    volume: str | None = None
+    issue: str | None = None
+    pages: str | None = None
+    keywords: tuple[str, ...] = ()
+    url: str | None = None
+    degree: str | None = None
+    """For a thesis: "PhD" or "Master's", as ``schema:inSupportOf`` states it."""
+    authors_truncated: bool = False
+    """The source printed "and others" / "et al." after ``authors``."""
+
+
+@dataclass(frozen=True, order=True)
+class SkippedEntry:
+    """An entry a reader could not take (with ``--keep-going``, the build goes on without
+    it); ``reason`` says what is wrong with it."""
+
+    source: SourceLocation
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.source}: {self.reason}"
 
 
 @dataclass(frozen=True)
 class PublicationList:
-    """One input list: its owner and its papers, in file order."""
+    """One input file: its owner (a text list's line 1; BibTeX and CSL-JSON files have
+    none), its works in file order, and the entries that could not be read."""
 
     file_name: str
-    owner: PersonName
+    owner: PersonName | None
     papers: tuple[PaperRecord, ...]
+    skipped: tuple[SkippedEntry, ...] = field(default=())
 
 
 def list_to_json(publication_list: PublicationList) -> str:
@@ -66,16 +138,27 @@ def list_to_json(publication_list: PublicationList) -> str:
 def list_from_json(text: str) -> PublicationList:
     """The list :func:`list_to_json` wrote."""
     data = json.loads(text)
+    owner = data["owner"]
     return PublicationList(
         file_name=data["file_name"],
-        owner=PersonName(**data["owner"]),
-        papers=tuple(
-            PaperRecord(
-                title=paper["title"],
-                authors=tuple(PersonName(**name) for name in paper["authors"]),
-                abstract=paper["abstract"],
-                source=SourceLocation(**paper["source"]),
-            )
-            for paper in data["papers"]
+        owner=PersonName(**owner) if owner is not None else None,
+        papers=tuple(_paper_from_json(paper) for paper in data["papers"]),
+        skipped=tuple(
+            SkippedEntry(SourceLocation(**entry["source"]), entry["reason"])
+            for entry in data["skipped"]
         ),
+    )
+
+
+def _paper_from_json(paper: dict[str, Any]) -> PaperRecord:
+    venue = paper["venue"]
+    return PaperRecord(
+        **{
+            **paper,
+            "authors": tuple(PersonName(**name) for name in paper["authors"]),
+            "source": SourceLocation(**paper["source"]),
+            "work_type": WorkType(paper["work_type"]),
+            "venue": Venue(VenueKind(venue["kind"]), venue["name"]) if venue else None,
+            "keywords": tuple(paper["keywords"]),
+        }
     )

@@ -1,0 +1,107 @@
+"""Normal forms of bibliographic field values, shared by every reader and writer.
+
+Two sources state the same DOI, date or page range in different ways
+("https://doi.org/10.18653/V1/2023.ACL-LONG.1", "doi:10.18653/v1/2023.acl-long.1"); records
+carry one form, so merging compares equals and writers start from one spelling.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+
+_DOI = re.compile(
+    r"^(?:doi:\s*|https?://(?:dx\.)?doi\.org/|(?:info:)?doi/)?(10\.\d{4,9}/\S+)$", re.IGNORECASE
+)
+_ARXIV_NEW = r"\d{4}\.\d{4,5}"
+_ARXIV_OLD = r"[a-z][a-z.-]*(?:\.[A-Z]{2})?/\d{7}"
+_ARXIV = re.compile(
+    rf"^(?:arxiv:\s*|https?://(?:www\.|export\.)?arxiv\.org/(?:abs|pdf)/)?"
+    rf"({_ARXIV_NEW}|{_ARXIV_OLD})(?:v\d+)?(?:\.pdf)?$",
+    re.IGNORECASE,
+)
+_ARXIV_DOI = re.compile(r"^10\.48550/arxiv\.(.+)$", re.IGNORECASE)
+_PAGE_RANGE = re.compile(r"\s*(?:-{1,3}|[‐‑‒–—−])\s*")
+
+MONTHS = (
+    "january february march april may june july august september october november december"
+).split()
+
+
+def normalise_doi(text: str) -> str:
+    """The DOI in ``text`` (bare, ``doi:`` or a resolver link), lower-case: DOIs are
+    case-insensitive and Crossref prints them in lower case."""
+    match = _DOI.match(text.strip())
+    if match is None:
+        raise ValueError(f"not a DOI: {text!r} (expected 10.<registrant>/<suffix>)")
+    return match.group(1).rstrip(".").lower()
+
+
+def normalise_arxiv(text: str) -> str:
+    """The arXiv identifier in ``text`` ("arXiv:2301.01234v2", an abs or pdf link, or the
+    arXiv DOI 10.48550/arXiv.2301.01234), without its version: the work, not a revision."""
+    cleaned = text.strip()
+    via_doi = _ARXIV_DOI.match(cleaned)
+    if via_doi is not None:
+        cleaned = via_doi.group(1)
+    match = _ARXIV.match(cleaned)
+    if match is None:
+        raise ValueError(f"not an arXiv identifier: {text!r}")
+    return match.group(1)
+
+
+def arxiv_from_doi(doi: str) -> str | None:
+    """The arXiv identifier of an arXiv DOI (DataCite's 10.48550/arXiv.…), else None."""
+    match = _ARXIV_DOI.match(doi)
+    return normalise_arxiv(match.group(1)) if match else None
+
+
+def doi_iri(doi: str) -> str:
+    """The resolver link of a normalised DOI, per the DOI Handbook's URL form."""
+    return f"https://doi.org/{doi}"
+
+
+def arxiv_iri(arxiv: str) -> str:
+    """The abstract page of an arXiv identifier."""
+    return f"https://arxiv.org/abs/{arxiv}"
+
+
+def iso_date(year: int, month: int | None = None, day: int | None = None) -> str:
+    """An ISO 8601 date at the precision given: "2023", "2023-05" or "2023-05-17".
+
+    Raises ``ValueError`` for a date that does not exist (a day without a month, 2023-02-30).
+    """
+    if not 1 <= year <= 9999:
+        raise ValueError(f"year {year} is out of range")
+    if month is None:
+        if day is not None:
+            raise ValueError("a day without a month")
+        return f"{year:04d}"
+    if not 1 <= month <= 12:
+        raise ValueError(f"month {month} is out of range")
+    if day is None:
+        return f"{year:04d}-{month:02d}"
+    return datetime.date(year, month, day).isoformat()
+
+
+def date_precision(date: str) -> int:
+    """How many parts an :func:`iso_date` has: 1 (year), 2 (month) or 3 (day)."""
+    return date.count("-") + 1
+
+
+def month_number(text: str) -> int:
+    """A month as BibTeX and people write it: "5", "05", "may", "May", "sep", "Sept."."""
+    cleaned = text.strip().rstrip(".").lower()
+    if cleaned.isdigit():
+        return int(cleaned)
+    for number, name in enumerate(MONTHS, start=1):
+        if len(cleaned) >= 3 and name.startswith(cleaned):
+            return number
+    raise ValueError(f"not a month: {text!r}")
+
+
+def normalise_pages(text: str) -> str:
+    """A page range with "-" between first and last ("123--130", "123–130" -> "123-130");
+    one page or an article number stays as it is."""
+    return _PAGE_RANGE.sub("-", text.strip())
+
