@@ -2,7 +2,7 @@
 builds split into shards (``kg build --shard I/N``).
 
 An entity is a list (with its source records, one per line), a paper (with its
-authorships and author list cells) or a person (with the papers it made); each triple of
+authorships and author list cells), a person (with the papers it made) or a venue; each triple of
 the graph belongs to exactly one, and so does each subject, whose IRI starts with the
 entity's. A validation batch holds its entities' triples plus the context that kg's shapes
 read from neighbouring entities: the types of linked persons, papers and lists, the lists
@@ -26,10 +26,11 @@ from itertools import islice
 
 import pyoxigraph as ox
 
-from kg.corpus import Corpus, ListInfo, Paper
+from kg.corpus import Corpus, ListInfo, Paper, VenueKey
 from kg.errors import ConfigError
 from kg.identity import PaperKey, PersonKey
 from kg.mapping import (
+    VENUE_CLASSES,
     CorpusIris,
     IriScheme,
     Triple,
@@ -37,8 +38,9 @@ from kg.mapping import (
     ntriples,
     paper_triples,
     person_triples,
+    venue_triples,
 )
-from kg.namespaces import OX_DCTERMS, OX_FOAF, OX_PROV, OX_RDF, OX_SCHEMA
+from kg.namespaces import OX_BIBO, OX_DCTERMS, OX_FOAF, OX_PROV, OX_RDF, OX_SCHEMA
 
 _TYPE = OX_RDF.type
 
@@ -142,7 +144,7 @@ def entities(
 ) -> Iterator[Entity]:
     """Every entity of the corpus's graph (or of one shard), in IRI order: lists (with their
     source records), papers (with their authorships and author list), persons (with the
-    papers they made). A shard maps only its own entities, so N shards share the mapping
+    papers they made), venues. A shard maps only its own entities, so N shards share the mapping
     work."""
 
     def mine(iri: str) -> bool:
@@ -170,9 +172,10 @@ def entities(
         if not mine(subject.value):
             continue
         context: list[Triple] = [
-            (named.papers[key], _TYPE, OX_SCHEMA.ScholarlyArticle) for key in info.papers
+            (named.papers[key], _TYPE, OX_BIBO.Document) for key in info.papers
         ]
-        context += person_types(info.owner)
+        if info.owner is not None:
+            context += person_types(info.owner)
         lines = sorted(lines_of_list[info.file_name])
         owned = (subject.value, *(iris.source_record(subject, line).value for line in lines))
         own = _unique(list_triples(info, lines, named))
@@ -186,11 +189,13 @@ def entities(
         for authorship in paper.authorships:
             context += person_types(authorship.person)
         for info in lists_of_paper[paper.key]:
-            context += _list_context(
-                named.lists[info.file_name], subject, named.persons[info.owner]
-            )
+            owner = named.persons[info.owner] if info.owner is not None else None
+            context += _list_context(named.lists[info.file_name], subject, owner)
         for source in paper.sources:
             context += _record_context(named.lists[source.file_name], source.line)
+        if paper.venue is not None:
+            venue = corpus.venues[paper.venue]
+            context.append((named.venues[venue.key], _TYPE, VENUE_CLASSES[venue.venue.kind]))
         owned = (
             subject.value,
             *(iris.authorship(subject, a.position).value for a in paper.authorships),
@@ -208,20 +213,39 @@ def entities(
         own = _unique(person_triples(person, made, named))
         yield Entity(subject.value, (subject.value,), own, list(_makers(subject, made, named)))
 
+    a_paper_in: dict[VenueKey, ox.NamedNode] = {}
+    for paper in corpus.papers:
+        if paper.venue is not None:
+            iri = named.papers[paper.key]
+            known = a_paper_in.get(paper.venue)
+            a_paper_in[paper.venue] = iri if known is None else min(known, iri, key=str)
+    for venue in sorted(corpus.venues.values(), key=lambda info: named.venues[info.key].value):
+        subject = named.venues[venue.key]
+        if not mine(subject.value):
+            continue
+        # The venue shapes find venues as objects of schema:isPartOf; one such link suffices.
+        context = [(a_paper_in[venue.key], OX_SCHEMA.isPartOf, subject)]
+        own = list(venue_triples(venue, named))
+        yield Entity(subject.value, (subject.value,), own, context)
+
 
 def _unique(triples: Iterable[Triple]) -> list[Triple]:
     """``triples`` without repeats (an abstract may cite one URL twice), in their order."""
     return list(dict.fromkeys(triples))
 
 
-def _list_context(list_iri: ox.NamedNode, paper: ox.NamedNode, owner: ox.NamedNode) -> list[Triple]:
+def _list_context(
+    list_iri: ox.NamedNode, paper: ox.NamedNode, owner: ox.NamedNode | None
+) -> list[Triple]:
     """What a paper's shapes read of a list that includes it."""
-    return [
+    context: list[Triple] = [
         (list_iri, _TYPE, OX_SCHEMA.Dataset),
-        (list_iri, _TYPE, OX_FOAF.PersonalProfileDocument),
         (list_iri, OX_SCHEMA.hasPart, paper),
-        (list_iri, OX_SCHEMA.about, owner),
     ]
+    if owner is not None:
+        context.append((list_iri, _TYPE, OX_FOAF.PersonalProfileDocument))
+        context.append((list_iri, OX_SCHEMA.about, owner))
+    return context
 
 
 def _record_context(list_iri: ox.NamedNode, line: int) -> list[Triple]:
@@ -235,4 +259,4 @@ def _makers(person: ox.NamedNode, made: list[Paper], iris: CorpusIris) -> Iterat
     for paper in made:
         paper_iri = iris.papers[paper.key]
         yield paper_iri, OX_FOAF.maker, person
-        yield paper_iri, _TYPE, OX_SCHEMA.ScholarlyArticle
+        yield paper_iri, _TYPE, OX_BIBO.Document

@@ -1,9 +1,16 @@
 """Merge publication lists into one corpus: one paper per paper, one person per person.
 
-A paper listed by several co-authors becomes one paper that remembers every list and line it
+A paper listed by several sources becomes one paper that remembers every list and line it
 came from; spellings of a name that differ only by accents, case, hyphens or spacing become
 one person who keeps every spelling. Every choice here (which spelling is the name, which
-slug an IRI gets) depends only on the set of inputs, never on their order.
+value of a field wins, which slug an IRI gets) depends only on the set of inputs, never on
+their order.
+
+Identity: a work with a DOI is its DOI, so two versions with different DOIs (a preprint and
+its published version) stay two works. A record without a DOI is its title and authors; it
+joins the one work with a DOI that has the same title and authors, and stays apart (and is
+reported) when two such works exist. Where sources disagree on a field, the richer value is
+kept and the disagreement is reported as a :class:`MergeNote`.
 """
 
 from __future__ import annotations
@@ -11,14 +18,26 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from itertools import pairwise
 from pathlib import PurePath
 from typing import TypeVar
 
 from kg.compression import plain_name
-from kg.identity import PaperKey, PersonKey, assign_slugs, paper_key, person_key, slug
-from kg.records import PaperRecord, PersonName, PublicationList, SourceLocation
+from kg.fields import date_precision
+from kg.identity import PaperKey, PersonKey, assign_slugs, fold, paper_key, person_key, slug
+from kg.records import (
+    PaperRecord,
+    PersonName,
+    PublicationList,
+    SourceLocation,
+    Venue,
+    VenueKind,
+    WorkType,
+)
 
 T = TypeVar("T")
+VenueKey = tuple[str, str]
+"""A venue's kind and folded name."""
 
 
 @dataclass(frozen=True)
@@ -39,6 +58,14 @@ class Authorship:
 
 
 @dataclass(frozen=True)
+class VenueInfo:
+    key: VenueKey
+    slug: str
+    venue: Venue
+    """The kind and the most trusted spelling of the name."""
+
+
+@dataclass(frozen=True)
 class Paper:
     key: PaperKey
     slug: str
@@ -47,14 +74,39 @@ class Paper:
     abstract: str | None
     authorships: tuple[Authorship, ...]
     sources: tuple[SourceLocation, ...]
+    work_type: WorkType = WorkType.ARTICLE
+    date: str | None = None
+    doi: str | None = None
+    arxiv: str | None = None
+    venue: VenueKey | None = None
+    volume: str | None = None
+    issue: str | None = None
+    pages: str | None = None
+    keywords: tuple[str, ...] = ()
+    url: str | None = None
+    degree: str | None = None
+    authors_truncated: bool = False
 
 
 @dataclass(frozen=True)
 class ListInfo:
     file_name: str
     slug: str
-    owner: PersonKey
+    owner: PersonKey | None
     papers: tuple[PaperKey, ...]
+
+
+@dataclass(frozen=True, order=True)
+class MergeNote:
+    """Sources that disagree about one work, and what the merge kept."""
+
+    sources: tuple[SourceLocation, ...]
+    title: str
+    message: str
+
+    def __str__(self) -> str:
+        where = ", ".join(map(str, self.sources))
+        return f"{where}: {self.title!r}: {self.message}"
 
 
 @dataclass(frozen=True)
@@ -62,6 +114,9 @@ class Corpus:
     persons: dict[PersonKey, Person]
     papers: tuple[Paper, ...]
     lists: tuple[ListInfo, ...]
+    venues: dict[VenueKey, VenueInfo] = field(default_factory=dict)
+    notes: tuple[MergeNote, ...] = ()
+    """Disagreements between sources, sorted; the build reports them as warnings."""
     _papers_by_key: dict[PaperKey, Paper] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -74,48 +129,113 @@ class Corpus:
         return self._papers_by_key[key]
 
 
+_FIELDS = ("work_type", "date", "arxiv", "venue", "volume", "issue", "pages", "url", "degree")
+"""Single-valued fields a source may state: where sources disagree, one value is kept."""
+
+
+@dataclass
+class _AuthorList:
+    """One way sources listed a work's authors (the same persons in the same order), with
+    every spelling printed at each position."""
+
+    persons: tuple[PersonKey, ...]
+    truncated: bool
+    spellings: list[Counter[PersonName]]
+    sources: set[SourceLocation] = field(default_factory=set)
+
+    @classmethod
+    def of(cls, persons: tuple[PersonKey, ...], truncated: bool) -> _AuthorList:
+        return cls(persons, truncated, [Counter() for _ in persons])
+
+    def printed(self, position: int) -> tuple[str, ...]:
+        return tuple(sorted({name.printed for name in self.spellings[position - 1]}))
+
+
 @dataclass
 class _PaperSightings:
     titles: Counter[str] = field(default_factory=Counter)
+    title_keys: set[PaperKey] = field(default_factory=set)
     abstracts: set[str] = field(default_factory=set)
-    printed: dict[int, set[str]] = field(default_factory=lambda: defaultdict(set))
-    persons: tuple[PersonKey, ...] = ()
+    author_lists: dict[tuple[PersonKey, ...], _AuthorList] = field(default_factory=dict)
     sources: set[SourceLocation] = field(default_factory=set)
+    values: dict[str, dict[object, set[SourceLocation]]] = field(default_factory=dict)
+    keywords: set[str] = field(default_factory=set)
+
+    def see(self, record: PaperRecord) -> None:
+        self.titles[record.title] += 1
+        self.title_keys.add(paper_key(record.title, record.authors))
+        if record.abstract:
+            self.abstracts.add(record.abstract)
+        persons = tuple(person_key(author) for author in record.authors)
+        authors = self.author_lists.get(persons)
+        if authors is None:
+            authors = self.author_lists[persons] = _AuthorList.of(persons, record.authors_truncated)
+        authors.truncated &= record.authors_truncated
+        for spellings, author in zip(authors.spellings, record.authors, strict=True):
+            spellings[author] += 1
+        authors.sources.add(record.source)
+        self.sources.add(record.source)
+        for name in _FIELDS:
+            value = getattr(record, name)
+            if value is not None:
+                self.values.setdefault(name, {}).setdefault(value, set()).add(record.source)
+        self.keywords.update(record.keywords)
+
+    def absorb(self, other: _PaperSightings) -> None:
+        """Take in the sightings of a record found to be the same work."""
+        self.titles.update(other.titles)
+        self.title_keys |= other.title_keys
+        self.abstracts |= other.abstracts
+        for persons, theirs in other.author_lists.items():
+            mine = self.author_lists.setdefault(persons, _AuthorList.of(persons, True))
+            mine.truncated &= theirs.truncated
+            for spellings, their_spellings in zip(mine.spellings, theirs.spellings, strict=True):
+                spellings.update(their_spellings)
+            mine.sources |= theirs.sources
+        self.sources |= other.sources
+        for name, values in other.values.items():
+            for value, sources in values.items():
+                self.values.setdefault(name, {}).setdefault(value, set()).update(sources)
+        self.keywords |= other.keywords
 
 
 class CorpusBuilder:
-    """Accumulates lists one at a time; ``finish`` resolves names and slugs."""
+    """Accumulates lists one at a time; ``finish`` resolves identities, names and slugs."""
 
     def __init__(self) -> None:
-        self._spellings: dict[PersonKey, Counter[PersonName]] = defaultdict(Counter)
+        self._owners: Counter[PersonName] = Counter()
         self._papers: dict[PaperKey, _PaperSightings] = defaultdict(_PaperSightings)
-        self._lists: list[tuple[str, PersonKey, set[PaperKey]]] = []
+        self._lists: list[tuple[str, PersonKey | None, set[PaperKey]]] = []
 
     def add(self, publication_list: PublicationList) -> None:
-        owner = self._see_person(publication_list.owner)
+        owner = publication_list.owner
+        if owner is not None:
+            self._owners[owner] += 1
         paper_keys = {self._see_paper(record) for record in publication_list.papers}
-        self._lists.append((publication_list.file_name, owner, paper_keys))
-
-    def _see_person(self, name: PersonName) -> PersonKey:
-        key = person_key(name)
-        self._spellings[key][name] += 1
-        return key
+        owner_key = person_key(owner) if owner is not None else None
+        self._lists.append((publication_list.file_name, owner_key, paper_keys))
 
     def _see_paper(self, record: PaperRecord) -> PaperKey:
-        key = paper_key(record.title, record.authors)
-        sightings = self._papers[key]
-        sightings.titles[record.title] += 1
-        if record.abstract:
-            sightings.abstracts.add(record.abstract)
-        sightings.persons = tuple(self._see_person(author) for author in record.authors)
-        for position, author in enumerate(record.authors, start=1):
-            sightings.printed[position].add(author.printed)
-        sightings.sources.add(record.source)
+        key = doi_key(record.doi) if record.doi else paper_key(record.title, record.authors)
+        self._papers[key].see(record)
         return key
 
     def finish(self) -> Corpus:
-        persons = _resolve_persons(self._spellings)
-        papers = _resolve_papers(self._papers)
+        merged_into, notes = _join_records_to_dois(self._papers)
+        for key, into in merged_into.items():
+            self._papers[into].absorb(self._papers.pop(key))
+        resolved = {key: _resolve_fields(sightings) for key, sightings in self._papers.items()}
+        spellings: dict[PersonKey, Counter[PersonName]] = defaultdict(Counter)
+        for owner, count in self._owners.items():
+            spellings[person_key(owner)][owner] += count
+        for fields in resolved.values():
+            for person, counts in zip(
+                fields.authors.persons, fields.authors.spellings, strict=True
+            ):
+                spellings[person].update(counts)
+        persons = _resolve_persons(spellings)
+        venues = _resolve_venues(fields.venue for fields in resolved.values())
+        papers = _resolve_papers(self._papers, resolved)
         paper_order = {paper.key: paper.slug for paper in papers}
         list_slugs = assign_slugs(
             {
@@ -130,14 +250,26 @@ class CorpusBuilder:
                         file_name=file_name,
                         slug=list_slugs[file_name],
                         owner=owner,
-                        papers=tuple(sorted(keys, key=paper_order.__getitem__)),
+                        papers=tuple(
+                            sorted(
+                                {merged_into.get(key, key) for key in keys},
+                                key=paper_order.__getitem__,
+                            )
+                        ),
                     )
                     for file_name, owner, keys in self._lists
                 ),
                 key=lambda info: info.slug,
             )
         )
-        return Corpus(persons=persons, papers=papers, lists=lists)
+        notes += [note for fields in resolved.values() for note in fields.notes]
+        return Corpus(persons, papers, lists, venues, tuple(sorted(notes)))
+
+
+def doi_key(doi: str) -> PaperKey:
+    """The identity of a work with a DOI. Folded titles hold only letters and digits, so
+    the ``doi:`` prefix never meets a title key."""
+    return (f"doi:{doi}", ())
 
 
 def build_corpus(lists: Iterable[PublicationList]) -> Corpus:
@@ -145,6 +277,117 @@ def build_corpus(lists: Iterable[PublicationList]) -> Corpus:
     for publication_list in lists:
         builder.add(publication_list)
     return builder.finish()
+
+
+def _join_records_to_dois(
+    papers: dict[PaperKey, _PaperSightings],
+) -> tuple[dict[PaperKey, PaperKey], list[MergeNote]]:
+    """Which works without a DOI are a work with one: the only DOI'd work with the same
+    title and authors. Where there are two (a preprint and its published version), the
+    record could be either, so it stays apart and is reported."""
+    with_doi: dict[PaperKey, set[PaperKey]] = defaultdict(set)
+    for key, sightings in papers.items():
+        if key[0].startswith("doi:"):
+            for title_key in sightings.title_keys:
+                with_doi[title_key].add(key)
+    merged_into: dict[PaperKey, PaperKey] = {}
+    notes = []
+    for key, sightings in papers.items():
+        candidates = with_doi.get(key, set()) if not key[0].startswith("doi:") else set()
+        if len(candidates) == 1:
+            merged_into[key] = next(iter(candidates))
+        elif candidates:
+            dois = ", ".join(sorted(candidate[0].removeprefix("doi:") for candidate in candidates))
+            notes.append(
+                MergeNote(
+                    tuple(sorted(sightings.sources)),
+                    _most_trusted(sightings.titles, str),
+                    f"kept apart: the same title and authors have several DOIs ({dois})",
+                )
+            )
+    return merged_into, notes
+
+
+@dataclass(frozen=True)
+class _ResolvedFields:
+    authors: _AuthorList
+    values: dict[str, object]
+    venue: Venue | None
+    notes: list[MergeNote]
+
+
+def _richness(authors: _AuthorList) -> tuple[object, ...]:
+    """Which author list to keep: complete before "and others", then more authors, then
+    fuller names (given names over initials), then the most sources, then a fixed order."""
+    letters = sum(len(family) + len(given) for family, given in authors.persons)
+    return (
+        authors.truncated,
+        -len(authors.persons),
+        -letters,
+        -len(authors.sources),
+        authors.persons,
+    )
+
+
+def _resolve_fields(sightings: _PaperSightings) -> _ResolvedFields:
+    title = _most_trusted(sightings.titles, str)
+    notes = []
+    lists = sorted(sightings.author_lists.values(), key=_richness)
+    if len(lists) > 1:
+        kept = "; ".join(
+            _most_trusted(names, lambda n: n.printed).printed for names in lists[0].spellings
+        )
+        notes.append(
+            MergeNote(
+                tuple(sorted(sightings.sources)),
+                title,
+                f"sources list different authors; kept {kept!r} "
+                f"(from {', '.join(map(str, sorted(lists[0].sources)))})",
+            )
+        )
+    values: dict[str, object] = {}
+    for name, seen in sightings.values.items():
+        chosen = _choose_date(seen) if name == "date" else _choose(seen)
+        values[name] = chosen
+        if _disagree(name, seen):
+            others = ", ".join(sorted(str(value) for value in seen if value != chosen))
+            notes.append(
+                MergeNote(
+                    tuple(sorted(source for sources in seen.values() for source in sources)),
+                    title,
+                    f"{name}: kept {_shown(chosen)}, other sources say {others}",
+                )
+            )
+    venue = values.get("venue")
+    return _ResolvedFields(lists[0], values, venue if isinstance(venue, Venue) else None, notes)
+
+
+def _shown(value: object) -> str:
+    return value.name if isinstance(value, Venue) else str(value)
+
+
+def _disagree(name: str, seen: dict[object, set[SourceLocation]]) -> bool:
+    """Whether the values of one field contradict each other; dates of different
+    precision that agree as far as both go ("2023" and "2023-05") do not."""
+    if name != "date":
+        return len(seen) > 1
+    dates = sorted(map(str, seen), key=len)
+    return any(not longer.startswith(shorter) for shorter, longer in pairwise(dates))
+
+
+def _choose(seen: dict[object, set[SourceLocation]]) -> object:
+    """The value most sources state, then the one sorting first as text."""
+    return min(seen, key=lambda value: (-len(seen[value]), str(value)))
+
+
+def _choose_date(seen: dict[object, set[SourceLocation]]) -> object:
+    """The most precise date among those most sources agree on (by year)."""
+    years: Counter[str] = Counter()
+    for value, sources in seen.items():
+        years[str(value)[:4]] += len(sources)
+    year = min(years, key=lambda y: (-years[y], y))
+    agreeing = [str(value) for value in seen if str(value).startswith(year)]
+    return max(agreeing, key=lambda date: (date_precision(date), date))
 
 
 def _diacritics(text: str) -> int:
@@ -178,19 +421,40 @@ def _resolve_persons(spellings: dict[PersonKey, Counter[PersonName]]) -> dict[Pe
     return {person.key: person for person in sorted(persons, key=lambda p: p.slug)}
 
 
-def _resolve_papers(sightings_by_key: dict[PaperKey, _PaperSightings]) -> tuple[Paper, ...]:
+def venue_key(venue: Venue) -> VenueKey:
+    return (venue.kind.value, fold(venue.name))
+
+
+def _resolve_venues(venues: Iterable[Venue | None]) -> dict[VenueKey, VenueInfo]:
+    names: dict[VenueKey, Counter[str]] = defaultdict(Counter)
+    for venue in venues:
+        if venue is not None:
+            names[venue_key(venue)][venue.name] += 1
+    slugs = assign_slugs({key: _preferred_slug(counts) for key, counts in names.items()})
+    infos = (
+        VenueInfo(key, slugs[key], Venue(VenueKind(key[0]), _most_trusted(counts, str)))
+        for key, counts in names.items()
+    )
+    return {info.key: info for info in sorted(infos, key=lambda info: info.slug)}
+
+
+def _resolve_papers(
+    sightings_by_key: dict[PaperKey, _PaperSightings],
+    resolved: dict[PaperKey, _ResolvedFields],
+) -> tuple[Paper, ...]:
     slugs = assign_slugs({key: _preferred_slug(s.titles) for key, s in sightings_by_key.items()})
     papers = []
     for key, sightings in sightings_by_key.items():
+        fields = resolved[key]
         titles = sightings.titles
         title = _most_trusted(titles, str)
         abstract = min(sightings.abstracts, key=lambda a: (-len(a), a), default=None)
+        authors = fields.authors
         authorships = tuple(
-            Authorship(
-                position=position, person=person, printed=tuple(sorted(sightings.printed[position]))
-            )
-            for position, person in enumerate(sightings.persons, start=1)
+            Authorship(position=position, person=person, printed=authors.printed(position))
+            for position, person in enumerate(authors.persons, start=1)
         )
+        values = fields.values
         papers.append(
             Paper(
                 key=key,
@@ -200,6 +464,22 @@ def _resolve_papers(sightings_by_key: dict[PaperKey, _PaperSightings]) -> tuple[
                 abstract=abstract,
                 authorships=authorships,
                 sources=tuple(sorted(sightings.sources)),
+                work_type=WorkType(str(values.get("work_type", WorkType.ARTICLE))),
+                date=_text(values.get("date")),
+                doi=key[0].removeprefix("doi:") if key[0].startswith("doi:") else None,
+                arxiv=_text(values.get("arxiv")),
+                venue=venue_key(fields.venue) if fields.venue is not None else None,
+                volume=_text(values.get("volume")),
+                issue=_text(values.get("issue")),
+                pages=_text(values.get("pages")),
+                keywords=tuple(sorted(sightings.keywords, key=lambda k: (k.casefold(), k))),
+                url=_text(values.get("url")),
+                degree=_text(values.get("degree")),
+                authors_truncated=authors.truncated,
             )
         )
     return tuple(sorted(papers, key=lambda paper: paper.slug))
+
+
+def _text(value: object) -> str | None:
+    return None if value is None else str(value)

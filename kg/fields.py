@@ -24,8 +24,19 @@ _ARXIV_DOI = re.compile(r"^10\.48550/arxiv\.(.+)$", re.IGNORECASE)
 _PAGE_RANGE = re.compile(r"\s*(?:-{1,3}|[‐‑‒–—−])\s*")
 
 MONTHS = (
-    "january february march april may june july august september october november december"
-).split()
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+)
 
 
 def normalise_doi(text: str) -> str:
@@ -104,4 +115,3 @@ def normalise_pages(text: str) -> str:
     """A page range with "-" between first and last ("123--130", "123–130" -> "123-130");
     one page or an article number stays as it is."""
     return _PAGE_RANGE.sub("-", text.strip())
-

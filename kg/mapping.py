@@ -18,8 +18,9 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
-from kg.corpus import Corpus, ListInfo, Paper, Person
+from kg.corpus import Corpus, ListInfo, Paper, Person, VenueInfo, VenueKey
 from kg.errors import ConfigError
+from kg.fields import arxiv_iri, date_precision, doi_iri
 from kg.identity import PaperKey, PersonKey
 from kg.namespaces import (
     OX_BIBO,
@@ -32,13 +33,28 @@ from kg.namespaces import (
     OX_SCHEMA,
     OX_XSD,
 )
-from kg.records import PersonName
+from kg.records import PersonName, VenueKind, WorkType
 from kg.text import find_urls
 
 Subject = ox.NamedNode | ox.BlankNode
 Triple = tuple[Subject, ox.NamedNode, ox.NamedNode | ox.BlankNode | ox.Literal]
 
 _INTEGER = OX_XSD.integer
+
+WORK_CLASSES = {
+    WorkType.ARTICLE: OX_SCHEMA.ScholarlyArticle,
+    WorkType.CHAPTER: OX_SCHEMA.Chapter,
+    WorkType.BOOK: OX_SCHEMA.Book,
+    WorkType.THESIS: OX_SCHEMA.Thesis,
+    WorkType.REPORT: OX_SCHEMA.Report,
+}
+"""The schema.org class of each kind of work. Every work is also a ``bibo:Document``, the
+one class that finds all of them (and no venue) whatever their kind."""
+
+VENUE_CLASSES = {VenueKind.PERIODICAL: OX_SCHEMA.Periodical, VenueKind.BOOK: OX_SCHEMA.Book}
+
+_DATE_TYPES = {1: OX_XSD.gYear, 2: OX_XSD.gYearMonth, 3: OX_XSD.date}
+"""The XML Schema type of a date at each precision: year, year and month, full date."""
 
 DEFAULT_BASE_IRI = "https://example.org/kg/"
 _BASE_IRI = re.compile(r"^https?://[^\s<>\"{}|^`\\#?]+/$")
@@ -58,8 +74,9 @@ class IriScheme:
             )
 
     def prefixes(self) -> dict[str, str]:
-        """``paper:``, ``person:`` and ``list:`` under the base, for readable Turtle and tables."""
-        return {kind: f"{self.base}{kind}/" for kind in ("list", "paper", "person")}
+        """``paper:``, ``person:``, ``list:`` and ``venue:`` under the base, for readable
+        Turtle and tables."""
+        return {kind: f"{self.base}{kind}/" for kind in ("list", "paper", "person", "venue")}
 
     def paper(self, paper: Paper) -> ox.NamedNode:
         return ox.NamedNode(f"{self.base}paper/{paper.slug}")
@@ -69,6 +86,9 @@ class IriScheme:
 
     def publication_list(self, info: ListInfo) -> ox.NamedNode:
         return ox.NamedNode(f"{self.base}list/{info.slug}")
+
+    def venue(self, info: VenueInfo) -> ox.NamedNode:
+        return ox.NamedNode(f"{self.base}venue/{info.slug}")
 
     @staticmethod
     def authorship(paper_iri: ox.NamedNode, position: int) -> ox.NamedNode:
@@ -89,6 +109,7 @@ class CorpusIris:
     """By file name."""
     papers: Mapping[PaperKey, ox.NamedNode]
     persons: Mapping[PersonKey, ox.NamedNode]
+    venues: Mapping[VenueKey, ox.NamedNode]
     same_as: Mapping[str, ox.NamedNode]
     """The same paper or person elsewhere (a Wikidata item), by local IRI."""
 
@@ -101,6 +122,7 @@ class CorpusIris:
             {info.file_name: scheme.publication_list(info) for info in corpus.lists},
             {paper.key: scheme.paper(paper) for paper in corpus.papers},
             {key: scheme.person(person) for key, person in corpus.persons.items()},
+            {key: scheme.venue(info) for key, info in corpus.venues.items()},
             {local: ox.NamedNode(remote) for local, remote in (same_as or {}).items()},
         )
 
@@ -108,12 +130,14 @@ class CorpusIris:
 def list_triples(info: ListInfo, lines: Iterable[int], iris: CorpusIris) -> Iterator[Triple]:
     """A list and the source records of its ``lines`` (one per paper it printed)."""
     subject = iris.lists[info.file_name]
-    owner = iris.persons[info.owner]
     yield subject, OX_RDF.type, OX_SCHEMA.Dataset
-    yield subject, OX_RDF.type, OX_FOAF.PersonalProfileDocument
+    if info.owner is not None:  # a text list; BibTeX and CSL-JSON files name no owner
+        owner = iris.persons[info.owner]
+        yield subject, OX_RDF.type, OX_FOAF.PersonalProfileDocument
     yield subject, OX_SCHEMA.name, ox.Literal(info.file_name)
-    yield subject, OX_SCHEMA.about, owner
-    yield subject, OX_FOAF.primaryTopic, owner
+    if info.owner is not None:
+        yield subject, OX_SCHEMA.about, owner
+        yield subject, OX_FOAF.primaryTopic, owner
     for key in info.papers:
         yield subject, OX_SCHEMA.hasPart, iris.papers[key]
     for line in lines:
@@ -127,7 +151,8 @@ def paper_triples(paper: Paper, iris: CorpusIris) -> Iterator[Triple]:
     """A paper's triples, then its author list cells', then its authorships': each subject's
     triples together, ``rdf:type`` first, so writers can group them as they come."""
     subject = iris.papers[paper.key]
-    yield subject, OX_RDF.type, OX_SCHEMA.ScholarlyArticle
+    yield subject, OX_RDF.type, OX_BIBO.Document
+    yield subject, OX_RDF.type, WORK_CLASSES[paper.work_type]
     yield subject, OX_SCHEMA.name, ox.Literal(paper.title)
     for title in paper.other_titles:
         yield subject, OX_SCHEMA.alternateName, ox.Literal(title)
@@ -135,6 +160,7 @@ def paper_triples(paper: Paper, iris: CorpusIris) -> Iterator[Triple]:
         yield subject, OX_SCHEMA.abstract, ox.Literal(paper.abstract)
         for url in find_urls(paper.abstract):
             yield subject, OX_RDFS.seeAlso, ox.NamedNode(url)
+    yield from _bibliographic_triples(subject, paper, iris)
     if subject.value in iris.same_as:
         yield subject, OX_SCHEMA.sameAs, iris.same_as[subject.value]
 
@@ -158,6 +184,45 @@ def paper_triples(paper: Paper, iris: CorpusIris) -> Iterator[Triple]:
         yield node, OX_SCHEMA.position, ox.Literal(str(authorship.position), datatype=_INTEGER)
         for printed in authorship.printed:
             yield node, OX_SCHEMA.name, ox.Literal(printed)
+
+
+def _bibliographic_triples(
+    subject: ox.NamedNode, paper: Paper, iris: CorpusIris
+) -> Iterator[Triple]:
+    """What BibTeX and CSL-JSON sources add: date, identifiers, venue and the rest."""
+    if paper.date is not None:
+        date_type = _DATE_TYPES[date_precision(paper.date)]
+        yield subject, OX_SCHEMA.datePublished, ox.Literal(paper.date, datatype=date_type)
+    if paper.doi is not None:
+        yield subject, OX_BIBO.doi, ox.Literal(paper.doi)
+        yield subject, OX_SCHEMA.identifier, ox.Literal(f"doi:{paper.doi}")
+        yield subject, OX_SCHEMA.sameAs, ox.NamedNode(doi_iri(paper.doi))
+    if paper.arxiv is not None:
+        yield subject, OX_SCHEMA.identifier, ox.Literal(f"arXiv:{paper.arxiv}")
+        yield subject, OX_RDFS.seeAlso, ox.NamedNode(arxiv_iri(paper.arxiv))
+    if paper.venue is not None:
+        yield subject, OX_SCHEMA.isPartOf, iris.venues[paper.venue]
+    if paper.volume is not None:
+        yield subject, OX_BIBO.volume, ox.Literal(paper.volume)
+    if paper.issue is not None:
+        yield subject, OX_BIBO.issue, ox.Literal(paper.issue)
+    if paper.pages is not None:
+        yield subject, OX_SCHEMA.pagination, ox.Literal(paper.pages)
+    for keyword in paper.keywords:
+        yield subject, OX_SCHEMA.keywords, ox.Literal(keyword)
+    if paper.url is not None:
+        yield subject, OX_SCHEMA.url, ox.NamedNode(paper.url)
+    if paper.degree is not None:
+        yield subject, OX_SCHEMA.inSupportOf, ox.Literal(paper.degree)
+    if paper.authors_truncated:
+        yield subject, OX_KG.authorListTruncated, ox.Literal("true", datatype=OX_XSD.boolean)
+
+
+def venue_triples(info: VenueInfo, iris: CorpusIris) -> Iterator[Triple]:
+    """A journal or book that works appear in: its class and its name."""
+    subject = iris.venues[info.key]
+    yield subject, OX_RDF.type, VENUE_CLASSES[info.venue.kind]
+    yield subject, OX_SCHEMA.name, ox.Literal(info.venue.name)
 
 
 def person_triples(person: Person, made: Iterable[Paper], iris: CorpusIris) -> Iterator[Triple]:

@@ -91,7 +91,9 @@ class PaperRecord:
     authors: tuple[PersonName, ...]
     abstract: str | None
     source: SourceLocation
-    work_type: WorkType = WorkType.ARTICLE
+    work_type: WorkType | None = None
+    """None when the source does not say (a text list): an article, unless another source
+    of the same work says otherwise."""
     date: str | None = None
     doi: str | None = None
     arxiv: str | None = None
@@ -157,7 +159,7 @@ def _paper_from_json(paper: dict[str, Any]) -> PaperRecord:
             **paper,
             "authors": tuple(PersonName(**name) for name in paper["authors"]),
             "source": SourceLocation(**paper["source"]),
-            "work_type": WorkType(paper["work_type"]),
+            "work_type": WorkType(paper["work_type"]) if paper["work_type"] else None,
             "venue": Venue(VenueKind(venue["kind"]), venue["name"]) if venue else None,
             "keywords": tuple(paper["keywords"]),
         }

@@ -51,7 +51,7 @@ def detect_base_iri(store: ox.Store) -> str | None:
     ``paper/`` (else persons' before ``person/``, lists' before ``list/``); None when the
     store holds none of them."""
     kinds = (
-        (OX_SCHEMA.ScholarlyArticle, "/paper/"),
+        (OX_BIBO.Document, "/paper/"),
         (OX_SCHEMA.Person, "/person/"),
         (OX_SCHEMA.Dataset, "/list/"),
     )

@@ -19,7 +19,7 @@ from urllib.parse import quote
 import pyoxigraph as ox
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from kg.namespaces import OX_SCHEMA
+from kg.namespaces import OX_BIBO, OX_SCHEMA
 from kg.site.network import Network
 from kg.site.settings import SiteSettings
 from kg.site.structured import paper_jsonld, person_jsonld, script_json
@@ -234,7 +234,7 @@ def _render(
 def _focus(store: ox.Store, iri: str) -> GraphView | None:
     """The part of the graph the page of ``iri`` shows: the paper with its authors and
     lists, or the person with their papers and co-authors."""
-    if has_type(store, iri, OX_SCHEMA.ScholarlyArticle):
+    if has_type(store, iri, OX_BIBO.Document):
         return read_view(store, papers=[iri])
     if has_type(store, iri, OX_SCHEMA.Person):
         return read_view(store, papers=papers_of(store, iri), persons=[iri])

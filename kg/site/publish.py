@@ -86,7 +86,7 @@ def publish(
     base = normalised_base_url(base_url) if base_url is not None else None
     view = read_view(store)
     if not view.papers:
-        raise InputError("nothing to publish: the graph has no paper (schema:ScholarlyArticle)")
+        raise InputError("nothing to publish: the graph has no paper (bibo:Document)")
     title = site_title(store, settings)
     shipped = _dumps(dumps)
     written: set[str] = set()

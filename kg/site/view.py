@@ -16,24 +16,24 @@ from itertools import combinations
 
 import pyoxigraph as ox
 
-from kg.namespaces import OX_RDF, OX_RDFS, OX_SCHEMA, sparql_prologue
+from kg.namespaces import OX_BIBO, OX_RDF, OX_RDFS, OX_SCHEMA, sparql_prologue
 
 SCHEMA_NS = "http://schema.org/"
 TYPE, NAME, ABSTRACT, SAME_AS = OX_RDF.type, OX_SCHEMA.name, OX_SCHEMA.abstract, OX_SCHEMA.sameAs
 GIVEN_NAME, FAMILY_NAME = OX_SCHEMA.givenName, OX_SCHEMA.familyName
 ALTERNATE_NAME, SEE_ALSO = OX_SCHEMA.alternateName, OX_RDFS.seeAlso
-_PAPER, _PERSON = OX_SCHEMA.ScholarlyArticle.value, OX_SCHEMA.Person.value
+_PAPER, _PERSON = OX_BIBO.Document.value, OX_SCHEMA.Person.value
 _SHOWN = (TYPE, NAME, ABSTRACT, GIVEN_NAME, FAMILY_NAME, ALTERNATE_NAME, SAME_AS, SEE_ALSO)
 
 Value = ox.NamedNode | ox.Literal
 _Bound = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
 
 # ``#VALUES`` is replaced by a VALUES block when only part of the graph is read.
-_PAPERS = "SELECT ?paper WHERE { #VALUES ?paper a schema:ScholarlyArticle FILTER isIRI(?paper) }"
+_PAPERS = "SELECT ?paper WHERE { #VALUES ?paper a bibo:Document FILTER isIRI(?paper) }"
 _AUTHORS = """
 SELECT ?paper ?person (MIN(?pos) AS ?position) WHERE {
   #VALUES
-  ?paper a schema:ScholarlyArticle ; schema:author ?person .
+  ?paper a bibo:Document ; schema:author ?person .
   FILTER isIRI(?person)
   OPTIONAL { ?paper prov:qualifiedAttribution ?a . ?a prov:agent ?person ; schema:position ?pos }
 } GROUP BY ?paper ?person
@@ -41,7 +41,7 @@ SELECT ?paper ?person (MIN(?pos) AS ?position) WHERE {
 _SOURCES = """
 SELECT ?paper ?list ?line WHERE {
   #VALUES
-  ?paper a schema:ScholarlyArticle ; prov:wasDerivedFrom ?record .
+  ?paper a bibo:Document ; prov:wasDerivedFrom ?record .
   ?record dcterms:isPartOf ?list ; kg:line ?line .
 }
 """
@@ -60,7 +60,7 @@ _VALUES = (
     f"VALUES ?p {{ {' '.join(str(term) for term in _SHOWN)} }} }}"
 )
 _PAPERS_OF = (
-    "SELECT ?paper ?person WHERE { ?paper a schema:ScholarlyArticle ; schema:author ?person }"
+    "SELECT ?paper ?person WHERE { ?paper a bibo:Document ; schema:author ?person }"
 )
 _OWNER_NAMES = """
 SELECT ?owner (MIN(?name) AS ?label) WHERE {

@@ -21,7 +21,7 @@ _PAPERS = (
     _PREFIXES
     + """
 SELECT ?paper ?title ?position ?person WHERE {
-  ?paper a schema:ScholarlyArticle ; schema:name ?title .
+  ?paper a bibo:Document ; schema:name ?title .
   OPTIONAL {
     ?paper prov:qualifiedAttribution ?authorship .
     ?authorship schema:position ?position ; prov:agent ?person .
