@@ -186,6 +186,11 @@ def main(ctx: click.Context, config: Path | None) -> None:
     type=click.Path(path_type=Path, dir_okay=False),
     help="alignment.tsv from `kg align wikidata`: its matched rows become schema:sameAs links.",
 )
+@click.option(
+    "--keep-going",
+    is_flag=True,
+    help="Leave out malformed BibTeX or CSL-JSON entries (each is reported) instead of stopping.",
+)
 @click.pass_context
 @reports_errors
 def build_command(
@@ -200,9 +205,11 @@ def build_command(
     cache_dir: Path | None,
     no_cache: bool,
     alignment: Path | None,
+    keep_going: bool,
 ) -> None:
-    """Build the graph from INPUT lists (.txt files or folders; default: the bundled sample),
-    validate it and write the exports. Nothing is written when the graph has violations."""
+    """Build the graph from INPUT lists (.txt, .bib and CSL-JSON .json files, or folders of
+    them; default: the bundled sample), validate it and write the exports. Nothing is
+    written when the graph has violations or an entry is malformed (see --keep-going)."""
     part = Shard.parse(shard) if shard is not None else None
     settings = _settings(ctx).overridden(
         base_iri=base_iri, output_dir=out_dir, extra_shapes=extra_shapes, alignment=alignment
@@ -220,16 +227,23 @@ def build_command(
             shard=part,
             cache_dir=None if no_cache else cache_dir or settings.output_dir / CACHE_FOLDER,
             same_as=same_as,
+            keep_going=keep_going,
         )
+    corpus = result.corpus
+    for entry in corpus.skipped:
+        click.echo(f"skipped {entry}", err=True)
+    for note in corpus.notes:
+        click.echo(f"merged {note}", err=True)
     if result.report.warnings:
         click.echo(format_report(result.report, "text", limit=WARNINGS_SHOWN), err=True, nl=False)
         if len(result.report.warnings) > WARNINGS_SHOWN and part is None:
             click.echo(f"(`kg validate {result.written[-1]}` lists every warning)", err=True)
-    corpus = result.corpus
     click.echo(
         f"{len(corpus.papers)} papers, {len(corpus.persons)} persons from "
         f"{len(corpus.lists)} list(s); {result.triples} triples; "
         f"{len(result.report.warnings)} warning(s)"
+        + (f"; {len(corpus.skipped)} entries skipped" if corpus.skipped else "")
+        + (f"; {len(corpus.notes)} merge note(s)" if corpus.notes else "")
         + (f" in shard {part.index}/{part.count}" if part is not None else "")
     )
     if result.lists_reused:

@@ -29,6 +29,7 @@ from kg.records import (
     PaperRecord,
     PersonName,
     PublicationList,
+    SkippedEntry,
     SourceLocation,
     Venue,
     VenueKind,
@@ -117,6 +118,9 @@ class Corpus:
     venues: dict[VenueKey, VenueInfo] = field(default_factory=dict)
     notes: tuple[MergeNote, ...] = ()
     """Disagreements between sources, sorted; the build reports them as warnings."""
+    skipped: tuple[SkippedEntry, ...] = ()
+    """Entries the readers could not take, sorted; the build refuses them unless told to
+    keep going."""
     _papers_by_key: dict[PaperKey, Paper] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -206,6 +210,7 @@ class CorpusBuilder:
         self._owners: Counter[PersonName] = Counter()
         self._papers: dict[PaperKey, _PaperSightings] = defaultdict(_PaperSightings)
         self._lists: list[tuple[str, PersonKey | None, set[PaperKey]]] = []
+        self._skipped: list[SkippedEntry] = []
 
     def add(self, publication_list: PublicationList) -> None:
         owner = publication_list.owner
@@ -214,6 +219,7 @@ class CorpusBuilder:
         paper_keys = {self._see_paper(record) for record in publication_list.papers}
         owner_key = person_key(owner) if owner is not None else None
         self._lists.append((publication_list.file_name, owner_key, paper_keys))
+        self._skipped += publication_list.skipped
 
     def _see_paper(self, record: PaperRecord) -> PaperKey:
         key = doi_key(record.doi) if record.doi else paper_key(record.title, record.authors)
@@ -263,7 +269,9 @@ class CorpusBuilder:
             )
         )
         notes += [note for fields in resolved.values() for note in fields.notes]
-        return Corpus(persons, papers, lists, venues, tuple(sorted(notes)))
+        return Corpus(
+            persons, papers, lists, venues, tuple(sorted(notes)), tuple(sorted(self._skipped))
+        )
 
 
 def doi_key(doi: str) -> PaperKey:

@@ -12,7 +12,7 @@ from kg.batches import Entity, Shard, entities
 from kg.cachefile import CacheFile
 from kg.compression import plain_name
 from kg.corpus import Corpus, build_corpus
-from kg.errors import ValidationFailed
+from kg.errors import InputError, ValidationFailed
 from kg.export import ExportFiles, previous_ntriples
 from kg.graph import entities_graph
 from kg.incremental import ValidationCache, validate_entities
@@ -47,12 +47,27 @@ class BuildResult:
 
 
 def load_corpus(
-    inputs: Sequence[Path], progress: ProgressCallback = silent, cache: CacheFile | None = None
+    inputs: Sequence[Path],
+    progress: ProgressCallback = silent,
+    cache: CacheFile | None = None,
+    keep_going: bool = False,
 ) -> Corpus:
     """Read and merge the lists named by ``inputs`` (the bundled sample when empty); with a
-    ``cache``, files read by the last build are not read again."""
+    ``cache``, files read by the last build are not read again.
+
+    Entries a reader could not take stop the build, all named at once so one run shows
+    every fix to make; with ``keep_going`` the corpus is built without them and lists them
+    in ``Corpus.skipped``.
+    """
     files = discover_inputs(inputs or [sample_list()])
-    return build_corpus(_reporting(read_inputs(files, cache=cache), len(files), progress))
+    corpus = build_corpus(_reporting(read_inputs(files, cache=cache), len(files), progress))
+    if corpus.skipped and not keep_going:
+        raise InputError(
+            f"{len(corpus.skipped)} malformed entr{'y' if len(corpus.skipped) == 1 else 'ies'}"
+            " (fix them, or pass --keep-going to build without them):\n"
+            + "\n".join(f"  {entry}" for entry in corpus.skipped)
+        )
+    return corpus
 
 
 def _reporting(
@@ -106,6 +121,7 @@ def build(
     shard: Shard | None = None,
     cache_dir: Path | None = None,
     same_as: Mapping[str, str] | None = None,
+    keep_going: bool = False,
 ) -> BuildResult:
     """Build, validate and export (and fill an on-disk store when ``store`` is given);
     raises ``ValidationFailed``, writing nothing, on violations.
@@ -123,9 +139,12 @@ def build(
 
     ``same_as`` links papers and persons (by IRI) to the same entity elsewhere, e.g. the
     Wikidata items of an accepted alignment; links to IRIs the graph lacks are ignored.
+
+    With ``keep_going``, malformed entries are left out (``corpus.skipped`` lists them)
+    instead of stopping the build.
     """
     lists_cache = CacheFile(cache_dir / LISTS_CACHE_FILE) if cache_dir is not None else None
-    corpus = load_corpus(inputs, progress, lists_cache)
+    corpus = load_corpus(inputs, progress, lists_cache, keep_going)
     cache = ValidationCache(cache_dir) if cache_dir is not None and not extra_shapes else None
     validated, reused = None, 0
     with ExportFiles(out_dir, iris, compress) as files:

@@ -132,6 +132,11 @@ class PublicationList:
     skipped: tuple[SkippedEntry, ...] = field(default=())
 
 
+RECORDS_FORMAT = 2
+"""Bumped whenever the records change shape, so a build cache of lists read by an older kg
+is read again instead of misread."""
+
+
 def list_to_json(publication_list: PublicationList) -> str:
     """``publication_list`` as JSON, for the build cache of lists already read."""
     return json.dumps(asdict(publication_list), ensure_ascii=False)

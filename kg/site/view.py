@@ -59,9 +59,7 @@ _VALUES = (
     "SELECT ?s ?p ?o WHERE { #VALUES ?s ?p ?o FILTER(isIRI(?s) && !isBlank(?o)) "
     f"VALUES ?p {{ {' '.join(str(term) for term in _SHOWN)} }} }}"
 )
-_PAPERS_OF = (
-    "SELECT ?paper ?person WHERE { ?paper a bibo:Document ; schema:author ?person }"
-)
+_PAPERS_OF = "SELECT ?paper ?person WHERE { ?paper a bibo:Document ; schema:author ?person }"
 _OWNER_NAMES = """
 SELECT ?owner (MIN(?name) AS ?label) WHERE {
   ?list a schema:Dataset ; schema:about ?owner . FILTER isIRI(?owner)

@@ -12,7 +12,7 @@ from kg import __version__
 from kg.cachefile import CacheFile
 from kg.compression import plain_suffix
 from kg.errors import InputError
-from kg.records import PublicationList, list_from_json, list_to_json
+from kg.records import RECORDS_FORMAT, PublicationList, list_from_json, list_to_json
 from kg.sources.textlist import read_text_list
 
 READERS = {".txt": read_text_list}
@@ -91,8 +91,9 @@ def _read_all(files: Sequence[Path], workers: int | None) -> Iterator[Publicatio
 
 
 def _cache_key(file: Path) -> str:
-    """What a list read from ``file`` depends on: kg's version, the name and the bytes."""
-    digest = hashlib.sha256(f"kg {__version__}\0{file.name}\0".encode())
+    """What a list read from ``file`` depends on: kg's version and records format, the name
+    and the bytes."""
+    digest = hashlib.sha256(f"kg {__version__} {RECORDS_FORMAT}\0{file.name}\0".encode())
     digest.update(file.read_bytes())
     return digest.hexdigest()
 

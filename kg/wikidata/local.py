@@ -51,7 +51,10 @@ SELECT ?entity ?value WHERE {
 _DATES = _PREFIXES + "SELECT ?paper ?date WHERE { ?paper schema:datePublished ?date }"
 
 _DOI = re.compile(r"(?:doi:|https?://(?:dx\.)?doi\.org/)?(10\.\d{4,9}/\S+)", re.IGNORECASE)
-_ARXIV = re.compile(r"(?:arxiv:|https?://arxiv\.org/abs/)(\d{4}\.\d{4,5})(?:v\d+)?", re.IGNORECASE)
+_ARXIV = re.compile(
+    r"(?:arxiv:|https?://arxiv\.org/abs/)(\d{4}\.\d{4,5}|[a-z][a-z.-]*/\d{7})(?:v\d+)?",
+    re.IGNORECASE,
+)
 _ORCID = re.compile(r"(?:https?://orcid\.org/)?(\d{4}-\d{4}-\d{4}-\d{3}[\dX])")
 _YEAR = re.compile(r"^(\d{4})")
 
