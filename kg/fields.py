@@ -21,6 +21,14 @@ _ARXIV = re.compile(
     re.IGNORECASE,
 )
 _ARXIV_DOI = re.compile(r"^10\.48550/arxiv\.(.+)$", re.IGNORECASE)
+# Preprint servers and repositories are where a work is posted, not a periodical; dblp
+# calls arXiv "CoRR" and Google Scholar writes "arXiv preprint arXiv:2301.01234".
+_REPOSITORY = re.compile(
+    r"rxiv|\bcorr\b|\b(?:ssrn|zenodo|hal|research square|preprints?|repository)\b",
+    re.IGNORECASE,
+)
+_SCHOLAR_ARXIV = re.compile(r"arxiv preprint\s+(?:arxiv:)?\s*(\S+)", re.IGNORECASE)
+_CORR_VOLUME = re.compile(r"abs/(\S+)", re.IGNORECASE)
 _PAGE_RANGE = re.compile(r"\s*(?:-{1,3}|[‐‑‒–—−])\s*")
 
 MONTHS = (
@@ -65,6 +73,25 @@ def arxiv_from_doi(doi: str) -> str | None:
     """The arXiv identifier of an arXiv DOI (DataCite's 10.48550/arXiv.…), else None."""
     match = _ARXIV_DOI.match(doi)
     return normalise_arxiv(match.group(1)) if match else None
+
+
+def is_repository(venue: str) -> bool:
+    """Whether a "journal" is a preprint server or repository (arXiv, dblp's CoRR, SSRN,
+    Zenodo…): where a work is posted, so not its venue."""
+    return _REPOSITORY.search(venue) is not None
+
+
+def arxiv_in_venue(venue: str | None, volume: str | None) -> str | None:
+    """The arXiv identifier that exporters hide in the venue: Google Scholar's journal
+    "arXiv preprint arXiv:2301.01234", dblp's journal "CoRR" with volume "abs/2301.01234".
+    Raises ``ValueError`` when what follows is not an arXiv identifier."""
+    scholar = _SCHOLAR_ARXIV.fullmatch(venue or "")
+    if scholar is not None:
+        return normalise_arxiv(scholar.group(1))
+    corr = _CORR_VOLUME.fullmatch(volume or "")
+    if corr is not None and venue is not None and is_repository(venue):
+        return normalise_arxiv(corr.group(1))
+    return None
 
 
 def doi_iri(doi: str) -> str:

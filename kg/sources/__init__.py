@@ -13,10 +13,13 @@ from kg.cachefile import CacheFile
 from kg.compression import plain_suffix
 from kg.errors import InputError
 from kg.records import RECORDS_FORMAT, PublicationList, list_from_json, list_to_json
+from kg.sources.bibtex import read_bibtex
+from kg.sources.csljson import read_csl_json
 from kg.sources.textlist import read_text_list
 
-READERS = {".txt": read_text_list}
-"""Reader by file type; each also reads its gzip-compressed form (``peyrard.txt.gz``)."""
+READERS = {".txt": read_text_list, ".bib": read_bibtex, ".json": read_csl_json}
+"""Reader by file type (CSL-JSON for ``.json``); each also reads its gzip-compressed form
+(``peyrard.txt.gz``)."""
 
 
 def discover_inputs(paths: Iterable[Path]) -> list[Path]:

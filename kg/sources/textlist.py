@@ -11,19 +11,18 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-from kg.compression import read_input
 from kg.errors import InputError
 from kg.records import PaperRecord, PersonName, PublicationList, SourceLocation
+from kg.sources.decoding import read_utf8
 from kg.text import latex_to_unicode, nfc
 
-_LINE_ENDINGS = ("\r\n", "\r")
 # Unicode category Cc: C0 controls (tab included), DEL and C1 controls.
 _CONTROL_CHARACTER = re.compile("[\x00-\x1f\x7f-\x9f]")
 
 
 def read_text_list(path: Path) -> PublicationList:
     """Read one list file; any defect raises ``InputError`` naming the file and line."""
-    lines = _decode_lines(read_input(path), path)
+    lines = _split_lines(read_utf8(path), path)
     return parse_text_list(lines, path)
 
 
@@ -45,20 +44,7 @@ def parse_text_list(lines: list[str], path: Path) -> PublicationList:
     return PublicationList(file_name=path.name, owner=owners[0], papers=papers)
 
 
-def _decode_lines(raw: bytes, path: Path) -> list[str]:
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = raw[: error.start].count(b"\n") + 1
-        column = error.start - (raw.rfind(b"\n", 0, error.start) + 1) + 1
-        raise InputError(
-            f"not valid UTF-8 (byte 0x{raw[error.start]:02x} at column {column}); "
-            "save the list as UTF-8",
-            path,
-            line,
-        ) from None
-    for ending in _LINE_ENDINGS:
-        text = text.replace(ending, "\n")
+def _split_lines(text: str, path: Path) -> list[str]:
     if text.endswith("\n"):
         text = text[:-1]  # the final newline ends the last line; it does not start a new one
     lines = [line.strip() for line in text.split("\n")]
