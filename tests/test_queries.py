@@ -53,10 +53,12 @@ CANNED = [
     "owner-coauthors",
     "papers-per-author",
     "papers-per-list",
+    "papers-per-year",
     "papers-without-abstract",
     "person-papers",
     "same-title-different-authors",
     "spellings",
+    "venues",
 ]
 
 PREFIXES = "PREFIX schema: <http://schema.org/>\n"
@@ -90,7 +92,11 @@ def run_canned(name: str, store: ox.Store, *params: str) -> QueryResult:
 def extra_store(example_graph_path: Path, turtle: str) -> ox.Store:
     store = load_store([example_graph_path])
     store.load(
-        ("@prefix schema: <http://schema.org/> .\n@prefix kgp: <" + BASE + "person/> .\n" + turtle),
+        (
+            "@prefix schema: <http://schema.org/> .\n"
+            "@prefix bibo: <http://purl.org/ontology/bibo/> .\n"
+            f"@prefix kgp: <{BASE}person/> .\n{turtle}"
+        ),
         format=ox.RdfFormat.TURTLE,
     )
     return store
@@ -175,6 +181,31 @@ EXPECTED: dict[str, tuple[tuple[str, ...], list[tuple[Any, ...]]]] = {
         ],
     ),
     "papers-without-abstract": (("title", "paper"), []),
+    "papers-per-year": (("year", "papers"), [(2024, 1), (2023, 1)]),
+    "venues": (
+        ("name", "kind", "papers", "firstYear", "lastYear", "venue"),
+        [
+            (
+                "Proceedings of the 17th ACM International Conference on Web Search and Data "
+                "Mining",
+                "book",
+                1,
+                2024,
+                2024,
+                "venue/proceedings-of-the-17th-acm-international-conference-on-web-search-and-"
+                "data-mining",
+            ),
+            (
+                "Proceedings of the Conference on Empirical Methods in Natural Language Processing",
+                "periodical",
+                1,
+                2023,
+                2023,
+                "venue/proceedings-of-the-conference-on-empirical-methods-in-natural-language-"
+                "processing",
+            ),
+        ],
+    ),
     "spellings": (
         ("name", "spelling", "source", "person"),
         [
@@ -258,7 +289,8 @@ def test_likely_duplicates(example_graph_path: Path) -> None:
 def test_papers_without_abstract(example_graph_path: Path) -> None:
     store = extra_store(
         example_graph_path,
-        '<https://example.org/kg/paper/x> a schema:ScholarlyArticle ; schema:name "No Abstract" .',
+        "<https://example.org/kg/paper/x> a bibo:Document, schema:ScholarlyArticle ;"
+        ' schema:name "No Abstract" .',
     )
     assert rows(run_canned("papers-without-abstract", store)) == [("No Abstract", "paper/x")]
 
@@ -273,9 +305,9 @@ def test_same_title_different_authors(example_graph_path: Path) -> None:
     lower = "Fly-swat or cannon? Cost-effective language model choice via meta-modeling"
     store = extra_store(
         example_graph_path,
-        "<https://example.org/kg/paper/fly-et-al> a schema:ScholarlyArticle ;"
+        "<https://example.org/kg/paper/fly-et-al> a bibo:Document, schema:ScholarlyArticle ;"
         f' schema:name "{lower}" .'
-        "\n<https://example.org/kg/paper/other> a schema:ScholarlyArticle ;"
+        "\n<https://example.org/kg/paper/other> a bibo:Document, schema:ScholarlyArticle ;"
         ' schema:name "Fly-Swat or Cannon" .',
     )
     assert rows(run_canned("same-title-different-authors", store)) == [
@@ -443,7 +475,7 @@ def test_hostile_strings_are_plain_values_locally(value: str, store: ox.Store) -
     assert bound == ox.Literal(value)
     result = run_local(ECHO, store, {"value": bound})
     assert rows(result) == [(value, len(value))]
-    assert len(store) == 99
+    assert len(store) == 122  # the example's triples, none added
 
 
 @pytest.mark.parametrize("value", HOSTILE)
@@ -451,7 +483,7 @@ def test_hostile_strings_are_plain_values_remotely(value: str, oxigraph_endpoint
     result = run_remote(ECHO, oxigraph_endpoint, {"value": ox.Literal(value)}, timeout=10)
     assert rows(result) == [(value, len(value))]
     count = run_remote("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", oxigraph_endpoint)
-    assert rows(count) == [(99,)]
+    assert rows(count) == [(122,)]
 
 
 def test_hostile_name_finds_nobody_in_a_canned_query(
@@ -559,7 +591,8 @@ def test_undeclared_prefix_is_a_query_error(store: ox.Store) -> None:
 
 FORMAT_QUERIES = {
     "authors": resolve_query("authors-as-printed").text,
-    "unbound": PREFIXES + "SELECT ?p ?abstract ?seeAlso WHERE { ?p a schema:ScholarlyArticle ;"
+    "unbound": PREFIXES
+    + "SELECT ?p ?abstract ?seeAlso WHERE { ?p a <http://purl.org/ontology/bibo/Document> ;"
     " schema:abstract ?abstract OPTIONAL { ?p <http://www.w3.org/2000/01/rdf-schema#seeAlso>"
     " ?seeAlso } } ORDER BY ?p",
     "blank": "SELECT ?paper ?list WHERE { ?paper <http://purl.org/ontology/bibo/authorList> ?list }"
@@ -819,3 +852,20 @@ def test_canned_query_dataclass_is_frozen() -> None:
     assert isinstance(query, CannedQuery)
     with pytest.raises(AttributeError):
         query.name = "x"  # type: ignore[misc]
+
+
+def test_papers_per_year_counts_undated_works_last(example_graph_path: Path) -> None:
+    store = extra_store(
+        example_graph_path,
+        "<https://example.org/kg/paper/undated> a bibo:Document, schema:Report ;"
+        ' schema:name "Undated" .\n'
+        "<https://example.org/kg/paper/old> a bibo:Document, schema:Thesis ;"
+        ' schema:name "Old" ;'
+        ' schema:datePublished "2019"^^<http://www.w3.org/2001/XMLSchema#gYear> .',
+    )
+    assert rows(run_canned("papers-per-year", store)) == [
+        (2024, 1),
+        (2023, 1),
+        (2019, 1),
+        (None, 1),
+    ]
