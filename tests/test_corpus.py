@@ -111,3 +111,158 @@ def test_errors_from_worker_processes_keep_file_and_line(tmp_path: Path) -> None
         list(read_inputs(discover_inputs(paths), workers=2))
     assert str(caught.value).startswith("list3.txt:3: ")
     assert caught.value.line == 3 and caught.value.path == tmp_path / "list3.txt"
+
+
+# --- works from several formats -------------------------------------------------------------
+
+OWNER_TXT = """Peyrard, Maxime
+Fly-Swat or Cannon? Cost-Effective Language Model Choice via Meta-Modeling
+Šakota, Marija, Peyrard, Maxime, West, Robert
+We match the performance of the largest available LM.
+Meta-Statistical Learning
+Peyrard, Maxime, Cho, Kyunghyun
+
+"""
+
+# The same FORC paper with its DOI and richer data; a preprint and the published version
+# of another paper, with two DOIs.
+REFS_BIB = r"""
+@inproceedings{sakota2024forc,
+  title = {Fly-Swat or Cannon? Cost-Effective Language Model Choice via Meta-Modeling},
+  author = {{\v{S}}akota, Marija and Peyrard, Maxime and West, Robert},
+  booktitle = {Proceedings of the 17th ACM International Conference on Web Search and Data Mining},
+  year = {2024},
+  month = mar,
+  pages = {606--615},
+  doi = {10.1145/3616855.3635825},
+  keywords = {language models, cost},
+}
+
+@misc{peyrard2025meta,
+  title = {Meta-Statistical Learning},
+  author = {Peyrard, Maxime and Cho, Kyunghyun},
+  year = {2025},
+  doi = {10.48550/arXiv.2502.12088},
+}
+
+@article{peyrard2025metajournal,
+  title = {Meta-Statistical Learning},
+  author = {Peyrard, Maxime and Cho, Kyunghyun},
+  journal = {Journal of Imaginary Results},
+  year = {2026},
+  doi = {10.5555/JIR.2026.1},
+}
+"""
+
+# The FORC paper once more, as a CSL-JSON export with a conflicting year.
+REFS_JSON = """[
+  {
+    "id": "forc",
+    "type": "paper-conference",
+    "title": "Fly-Swat or Cannon? Cost-effective language model choice via meta-modeling",
+    "author": [
+      {"family": "Šakota", "given": "Marija"},
+      {"family": "Peyrard", "given": "Maxime"},
+      {"family": "West", "given": "Robert"}
+    ],
+    "container-title":
+      "Proceedings of the 17th ACM International Conference on Web Search and Data Mining",
+    "issued": {"date-parts": [[2023, 12]]},
+    "DOI": "10.1145/3616855.3635825"
+  }
+]
+"""
+
+
+def mixed_inputs(tmp_path: Path) -> list[Path]:
+    files = {"peyrard.txt": OWNER_TXT, "refs.bib": REFS_BIB, "refs.json": REFS_JSON}
+    for name, text in files.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    return [tmp_path / name for name in files]
+
+
+def test_the_same_work_from_a_text_list_bibtex_and_csl_json_is_one_work(tmp_path: Path) -> None:
+    corpus = load_corpus(mixed_inputs(tmp_path))
+    forc = next(p for p in corpus.papers if p.slug.startswith("fly-swat"))
+    assert forc.doi == "10.1145/3616855.3635825"
+    assert [str(s) for s in forc.sources] == ["peyrard.txt:2", "refs.bib:2", "refs.json:2"]
+    # The richer data is kept: the BibTeX file's pages, keywords and venue.
+    assert forc.pages == "606-615"
+    assert forc.keywords == ("cost", "language models")
+    assert corpus.venues[forc.venue].venue.name.startswith("Proceedings of the 17th ACM")  # type: ignore[index]
+    # The text list's abstract survives the merge; other titles are kept.
+    assert forc.abstract == "We match the performance of the largest available LM."
+    assert forc.other_titles == (
+        "Fly-Swat or Cannon? Cost-effective language model choice via meta-modeling",
+    )
+    # The owner's list names the merged work.
+    peyrard = next(info for info in corpus.lists if info.file_name == "peyrard.txt")
+    assert forc.key in peyrard.papers
+
+
+def test_conflicting_values_are_reported_and_one_is_kept(tmp_path: Path) -> None:
+    corpus = load_corpus(mixed_inputs(tmp_path))
+    forc = next(p for p in corpus.papers if p.slug.startswith("fly-swat"))
+    notes = [str(note) for note in corpus.notes if note.title.startswith("Fly-Swat")]
+    # 2024-03 (BibTeX) and 2023-12 (CSL-JSON) disagree: a tie, broken by a fixed rule.
+    assert forc.date == "2023-12"
+    assert notes == [
+        "refs.bib:2, refs.json:2: 'Fly-Swat or Cannon? Cost-Effective Language Model Choice "
+        "via Meta-Modeling': date: kept 2023-12, other sources say 2024-03"
+    ]
+
+
+def test_dates_of_different_precision_that_agree_are_no_conflict(tmp_path: Path) -> None:
+    (tmp_path / "a.json").write_text(
+        '[{"id": "a", "type": "article-journal", "title": "T", "author": [{"family": "X"}],'
+        ' "issued": {"date-parts": [[2023]]}, "DOI": "10.1234/a"}]',
+        encoding="utf-8",
+    )
+    (tmp_path / "b.json").write_text(
+        '[{"id": "b", "type": "article-journal", "title": "T", "author": [{"family": "X"}],'
+        ' "issued": {"date-parts": [[2023, 5, 17]]}, "DOI": "10.1234/A"}]',
+        encoding="utf-8",
+    )
+    corpus = load_corpus([tmp_path])
+    (paper,) = corpus.papers
+    assert paper.date == "2023-05-17"
+    assert corpus.notes == ()
+
+
+def test_a_preprint_and_its_published_version_stay_two_and_the_undecidable_is_reported(
+    tmp_path: Path,
+) -> None:
+    corpus = load_corpus(mixed_inputs(tmp_path))
+    metas = sorted(
+        (p for p in corpus.papers if p.title == "Meta-Statistical Learning"),
+        key=lambda p: p.doi or "",
+    )
+    # Two DOI'd versions, and the text list's record that could be either stays apart.
+    assert [p.doi for p in metas] == [None, "10.48550/arxiv.2502.12088", "10.5555/jir.2026.1"]
+    assert metas[1].arxiv == "2502.12088"
+    assert any(
+        "kept apart: the same title and authors have several DOIs" in str(note)
+        and "peyrard.txt:5" in str(note)
+        for note in corpus.notes
+    )
+
+
+def test_a_bibtex_file_has_no_owner(tmp_path: Path) -> None:
+    corpus = load_corpus(mixed_inputs(tmp_path))
+    owners = {info.file_name: info.owner for info in corpus.lists}
+    assert owners == {
+        "peyrard.txt": ("peyrard", "maxime"),
+        "refs.bib": None,
+        "refs.json": None,
+    }
+
+
+def test_mixed_inputs_give_the_same_corpus_in_any_order(tmp_path: Path) -> None:
+    files = mixed_inputs(tmp_path)
+    lists = list(read_inputs(discover_inputs(files)))
+    iris = IriScheme()
+    graphs = {
+        corpus_graph(build_corpus(order), iris).serialize(format="nt", encoding="utf-8")
+        for order in itertools.permutations(lists)
+    }
+    assert len(graphs) == 1
