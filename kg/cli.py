@@ -32,8 +32,11 @@ from rich.progress import (
 
 from kg import __version__
 from kg.batches import Shard
+from kg.bibliography import FORMATS as BIBLIOGRAPHY_FORMATS
+from kg.bibliography import export_bibliography
 from kg.config import Settings, load_settings
 from kg.errors import ExitStatus, InputError, KgError, ValidationFailed
+from kg.export import replace_files
 from kg.pipeline import build
 from kg.progress import ProgressCallback
 from kg.push import default_update_url, push
@@ -233,7 +236,7 @@ def build_command(
     for entry in corpus.skipped:
         click.echo(f"skipped {entry}", err=True)
     for note in corpus.notes:
-        click.echo(f"merged {note}", err=True)
+        click.echo(f"note: {note}", err=True)
     if result.report.warnings:
         click.echo(format_report(result.report, "text", limit=WARNINGS_SHOWN), err=True, nl=False)
         if len(result.report.warnings) > WARNINGS_SHOWN and part is None:
@@ -736,3 +739,41 @@ def _last_exports(settings: Settings) -> list[Path]:
         if (settings.output_dir / name).is_file()
     ]
     return [*others, graph]
+
+
+@main.command("export", short_help="Write the graph's works as BibTeX or CSL-JSON.")
+@click.option(
+    "--to",
+    "format_name",
+    type=click.Choice(list(BIBLIOGRAPHY_FORMATS)),
+    required=True,
+    help="bibtex (for LaTeX with BibTeX or biber) or csl-json (for Zotero and pandoc).",
+)
+@click.option(
+    "--data",
+    type=click.Path(path_type=Path),
+    help="RDF file of the graph (default: the last build's graph.nt).",
+)
+@click.option(
+    "-o",
+    "--out",
+    "out_file",
+    type=click.Path(path_type=Path, dir_okay=False, allow_dash=True),
+    help="File to write, or - for standard output (default: OUT/works.bib or OUT/works.json).",
+)
+@click.pass_context
+@reports_errors
+def export_command(
+    ctx: click.Context, format_name: str, data: Path | None, out_file: Path | None
+) -> None:
+    """Write the graph's works, merged and de-duplicated, as a bibliography: one entry per
+    work, with the same cite keys in BibTeX and CSL-JSON. The file is replaced whole or
+    not at all."""
+    settings = _settings(ctx)
+    bibliography = export_bibliography(data or _last_build(settings), format_name)
+    if out_file == Path("-"):
+        click.echo(bibliography.text.encode("utf-8"), nl=False)  # bytes: UTF-8 whatever the locale
+        return
+    target = out_file or settings.output_dir / BIBLIOGRAPHY_FORMATS[format_name].file_name
+    replace_files({target: bibliography.text.encode("utf-8")})
+    click.echo(f"wrote {bibliography.works} works to {target}")

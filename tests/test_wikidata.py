@@ -28,7 +28,11 @@ from faults import Fault, FaultyProxy
 
 from kg.config import load_settings
 from kg.errors import ConfigError, EndpointError, InputError
+from kg.mapping import IriScheme
+from kg.pipeline import build
 from kg.rdfio import load_store
+from kg.resources import sample_list
+from kg.sources.textlist import read_text_list
 from kg.wikidata import (
     AlignReport,
     ResponseCache,
@@ -421,9 +425,10 @@ def test_a_broken_alignment_file_names_file_and_line(tmp_path: Path) -> None:
 
 TRICKY_TITLE = 'Quotes "inside", a back\\slash, a \\u0022 escape and\na new line'
 TRICKY_LOCAL = f"""
+@prefix bibo: <http://purl.org/ontology/bibo/> .
 @prefix schema: <http://schema.org/> .
 @prefix prov: <http://www.w3.org/ns/prov#> .
-<https://example.org/kg/paper/tricky> a schema:ScholarlyArticle ;
+<https://example.org/kg/paper/tricky> a bibo:Document, schema:ScholarlyArticle ;
     schema:name {ox.Literal(TRICKY_TITLE)} ;
     schema:identifier "https://doi.org/10.5555/abc.def" ;
     prov:qualifiedAttribution <https://example.org/kg/paper/tricky#author-1> ,
@@ -435,14 +440,14 @@ TRICKY_LOCAL = f"""
 <https://example.org/kg/person/ada-lovelace> a schema:Person ; schema:name "Ada Lovelace" ;
     schema:givenName "Ada" ; schema:familyName "Lovelace" ;
     schema:sameAs <https://orcid.org/0000-0002-1825-0097> .
-<https://example.org/kg/paper/notes> a schema:ScholarlyArticle ;
+<https://example.org/kg/paper/notes> a bibo:Document, schema:ScholarlyArticle ;
     schema:name "Notes on the Analytical Engine" ;
     prov:qualifiedAttribution <https://example.org/kg/paper/notes#author-1> .
 <https://example.org/kg/paper/notes#author-1> schema:position 1 ;
     prov:agent <https://example.org/kg/person/ada-lovelace> .
 <https://example.org/kg/person/bo-li> a schema:Person ; schema:name "Bo Li" ;
     schema:givenName "Bo" ; schema:familyName "Li" .
-<https://example.org/kg/paper/fresh> a schema:ScholarlyArticle ;
+<https://example.org/kg/paper/fresh> a bibo:Document, schema:ScholarlyArticle ;
     schema:name "A | pipe\\tand tab" ;
     schema:identifier "doi:10.5555/lower.case" ;
     prov:qualifiedAttribution <https://example.org/kg/paper/fresh#author-1> .
@@ -614,3 +619,32 @@ def test_the_alignment_file_can_come_from_kg_toml(tmp_path: Path) -> None:
 def test_a_retry_policy_that_could_not_work_is_refused(policy: dict[str, float]) -> None:
     with pytest.raises(ConfigError, match="retry policy"):
         RetryPolicy(**policy)  # type: ignore[arg-type]
+
+
+def test_a_doi_from_a_bibtex_file_is_used_before_the_title(
+    wikidata: Servers, tmp_path: Path
+) -> None:
+    """The sample's EuroBERT, listed again in a .bib with its DOI (in lower case, as Crossref
+    prints it): the two sources merge into one work, and the alignment finds its item by
+    the DOI, which Wikidata stores in upper case."""
+    eurobert = read_text_list(sample_list()).papers[0]
+    authors = " and ".join(name.printed for name in eurobert.authors)
+    (tmp_path / "refs.bib").write_text(
+        f"@article{{eurobert, title = {{{eurobert.title}}}, author = {{{authors}}},\n"
+        "  journal = {Journal of Fixtures}, year = 2025,\n"
+        "  doi = {https://doi.org/10.5555/kg-fixture.eurobert.2025}}\n",
+        encoding="utf-8",
+    )
+    built = build([sample_list(), tmp_path / "refs.bib"], tmp_path / "exports", IriScheme())
+    assert len(built.corpus.papers) == 10
+    report = align(
+        wikidata.scholarly,
+        wikidata.main,
+        tmp_path / "out",
+        None,
+        data=tmp_path / "exports" / "graph.nt",
+    )
+    rows = {row.iri: row for row in report.rows}
+    row = rows[next(iri for iri in rows if "/paper/eurobert" in iri)]
+    assert (row.status, row.qid) == ("matched", "Q990000001")
+    assert "same DOI" in row.candidates[0].evidence

@@ -197,12 +197,21 @@ def _author_agreement(
 
 
 def decide_paper(paper: LocalPaper, candidates: Iterable[Candidate]) -> Alignment:
-    """``matched`` for a clear, unique, strong winner; ``review`` for near ties and
-    plausible but weak candidates; ``unmatched`` otherwise."""
+    """``matched`` for the one strong candidate that shares the paper's DOI or arXiv ID, or
+    else a clear, unique, strong winner; ``review`` for near ties and plausible but weak
+    candidates; ``unmatched`` otherwise.
+
+    An identifier names one version of a work, so it settles what title and authors cannot:
+    a preprint and its published version look alike, but only one has the paper's DOI.
+    """
     ranked = sorted(candidates, key=lambda c: (-c.score, c.qid))
     kept = tuple(ranked[:CANDIDATES_KEPT])
     if not ranked:
         return Alignment(paper.iri, "paper", paper.title, "unmatched")
+    identified = [c for c in ranked if c.same_identifier and _strong(c)]
+    if len(identified) == 1:
+        (best,) = identified
+        return Alignment(paper.iri, "paper", paper.title, "matched", best.qid, best.score, kept)
     best = ranked[0]
     runner_up = ranked[1] if len(ranked) > 1 else None
     if _strong(best) and (
