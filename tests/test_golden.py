@@ -53,3 +53,21 @@ def test_readable_diff_names_the_changed_triples() -> None:
     diff = readable_diff(changed, expected)
     assert '"Another paper"' in diff.split("only in the golden graph:")[0]
     assert '"Another Paper"' in diff.split("only in the golden graph:")[1]
+
+
+EXPORTER_FILES = sorted(
+    path
+    for folder in ("bibtex", "csljson")
+    for path in (GOLDEN.parent / folder).iterdir()
+    if not path.name.startswith("malformed")
+)
+
+
+@pytest.mark.parametrize("source", EXPORTER_FILES, ids=lambda path: path.name)
+def test_exporter_file_graph(source: Path) -> None:
+    """Each file written the way an exporter writes it (Google Scholar, dblp, Better BibTeX,
+    ACL Anthology, arXiv/DataCite, Zotero, pandoc, Crossref) gives its reviewed graph."""
+    expected = Graph()
+    expected.parse(GOLDEN.parent / "golden-exporters" / f"{source.name}.ttl", format="turtle")
+    actual = corpus_graph(load_corpus([source]), IriScheme())
+    assert to_isomorphic(actual) == to_isomorphic(expected), readable_diff(actual, expected)
