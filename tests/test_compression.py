@@ -108,4 +108,4 @@ def test_query_defaults_to_the_compressed_last_build(tmp_path: Path) -> None:
         "query", "-q", "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", "--format", "csv", cwd=tmp_path
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.splitlines()[1] == "1148"
+    assert result.stdout.splitlines()[1] == "1158"

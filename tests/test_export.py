@@ -190,7 +190,11 @@ def test_a_url_cited_twice_is_one_triple(tmp_path: Path) -> None:
 def test_jsonld_has_inline_context_and_author_lists(sample: list[Entity]) -> None:
     document = json.loads(rendered("graph.jsonld", sample))
     assert document["@context"]["@vocab"] == "http://schema.org/"
-    papers = [node for node in document["@graph"] if node.get("@type") == "ScholarlyArticle"]
+    papers = [
+        node
+        for node in document["@graph"]
+        if node.get("@type") == ["ScholarlyArticle", "bibo:Document"]
+    ]
     assert len(papers) == 10
     eurobert = next(p for p in papers if p["name"].startswith("EuroBERT"))
     authors = eurobert["bibo:authorList"]["@list"]

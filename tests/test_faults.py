@@ -19,7 +19,7 @@ _NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 _NO_PROXY.addheaders = []
 
 AGENT = "kg-tests/0.1 (https://example.org/kg; kg@example.org)"
-SELECT = "SELECT (COUNT(*) AS ?n) WHERE { ?s a <http://schema.org/ScholarlyArticle> }"
+SELECT = "SELECT (COUNT(*) AS ?n) WHERE { ?s a <http://purl.org/ontology/bibo/Document> }"
 JSON_RESULTS = "application/sparql-results+json"
 
 

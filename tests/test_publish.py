@@ -35,6 +35,7 @@ SAMPLE = REPO / "exports" / "graph.nt"
 DUMPS = [REPO / "exports" / name for name in ("graph.ttl", "graph.jsonld", "graph.nt")]
 TWO_LISTS = REPO / "tests" / "data" / "golden" / "two-lists.ttl"
 SCHEMA = "http://schema.org/"
+BIBO = "http://purl.org/ontology/bibo/"
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 VOID = "http://rdfs.org/ns/void#"
 DCTERMS = "http://purl.org/dc/terms/"
@@ -53,7 +54,7 @@ HOSTILE = r"""
 @prefix schema: <http://schema.org/> .
 @prefix prov: <http://www.w3.org/ns/prov#> .
 @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
-<https://example.org/kg/paper/evil> a schema:ScholarlyArticle ;
+<https://example.org/kg/paper/evil> a schema:ScholarlyArticle, <http://purl.org/ontology/bibo/Document> ;
     schema:name "</script><script>alert(1)</script> & <!-- \"x\"" ;
     schema:abstract "Line one\u2028line two </SCRIPT > <!-- the end -->"@en ;
     schema:author <https://example.org/kg/person/ada-lovelace>,
@@ -72,7 +73,8 @@ HOSTILE = r"""
     schema:name "Bob & \"Co\" \u2029" ;
     schema:familyName "Co"^^<http://www.w3.org/2001/XMLSchema#token> ;
     schema:alternateName <https://example.org/names/bob>, "Bobby" .
-<https://example.org/elsewhere/paper?id=7> a schema:ScholarlyArticle ;
+<https://example.org/elsewhere/paper?id=7> a schema:ScholarlyArticle,
+        <http://purl.org/ontology/bibo/Document> ;
     schema:name "A paper whose IRI is no file name" ;
     schema:author <https://example.org/kg/person/bob> .
 """
@@ -542,8 +544,8 @@ def test_any_graph_gets_pages_holding_exactly_its_triples(
 def test_two_entities_that_would_share_a_page_are_refused(tmp_path: Path) -> None:
     store = ox.Store()
     store.load(
-        f"""<https://a.example/paper/x> a <{SCHEMA}ScholarlyArticle> ; <{SCHEMA}name> "A" .
-        <https://b.example/paper/X> a <{SCHEMA}ScholarlyArticle> ; <{SCHEMA}name> "B" .""",
+        f"""<https://a.example/paper/x> a <{BIBO}Document> ; <{SCHEMA}name> "A" .
+        <https://b.example/paper/X> a <{BIBO}Document> ; <{SCHEMA}name> "B" .""",
         format=ox.RdfFormat.TURTLE,
     )
     with pytest.raises(ExportError, match="would both be paper/"):
@@ -749,7 +751,10 @@ def test_a_default_title_names_at_most_three_owners(tmp_path: Path) -> None:
             f"  schema:hasPart <https://example.org/kg/paper/x> .\n"
             f'<https://example.org/kg/person/p{n}> a schema:Person ; schema:name "Ann {family}" .\n'
         )
-    turtle += '<https://example.org/kg/paper/x> a schema:ScholarlyArticle ; schema:name "X" .\n'
+    turtle += (
+        "<https://example.org/kg/paper/x> a schema:ScholarlyArticle,"
+        ' <http://purl.org/ontology/bibo/Document> ; schema:name "X" .\n'
+    )
     graph = tmp_path / "graph.ttl"
     graph.write_text(turtle, encoding="utf-8")
     out = tmp_path / "site"

@@ -62,12 +62,12 @@ def test_queries_on_the_store_match_queries_on_the_exports(built: Path, name: st
 def test_rebuild_replaces_and_failed_build_keeps_the_store(tmp_path: Path) -> None:
     assert kg("build", "--store", "store", cwd=tmp_path).returncode == 0
     assert kg("build", "--store", "store", cwd=tmp_path).returncode == 0
-    assert len(store_graph(tmp_path / "store")) == 1148
+    assert len(store_graph(tmp_path / "store")) == 1158
     assert sorted(p.name for p in tmp_path.iterdir()) == ["exports", "store"]
     (tmp_path / "bad.txt").write_text("Doe, Jane\nA Title\n", encoding="utf-8")
     failed = kg("build", "bad.txt", "--store", "store", cwd=tmp_path)
     assert failed.returncode == 2
-    assert len(store_graph(tmp_path / "store")) == 1148
+    assert len(store_graph(tmp_path / "store")) == 1158
 
 
 def test_a_folder_that_is_not_a_store_is_never_replaced(tmp_path: Path) -> None:
@@ -87,7 +87,7 @@ def test_query_store_errors_exit_2(built: Path) -> None:
     assert both.returncode == 2 and "at most one of" in both.stderr
     update = kg("query", "-q", "CLEAR ALL", "--store", "store", cwd=built)
     assert update.returncode == 2 and "Traceback" not in update.stderr
-    assert len(store_graph(built / "store")) == 1148
+    assert len(store_graph(built / "store")) == 1158
 
 
 # Incremental store updates: a rebuild applies only the difference.
@@ -185,6 +185,6 @@ def test_a_gzipped_rebuild_updates_the_store_too(lists: Path, tmp_path: Path) ->
 
 def test_the_cli_says_how_the_store_changed(tmp_path: Path) -> None:
     first = kg("build", "--store", "store", cwd=tmp_path)
-    assert "stored the graph in store (1148 triples)" in first.stdout, first.stderr
+    assert "stored the graph in store (1158 triples)" in first.stdout, first.stderr
     second = kg("build", "--store", "store", cwd=tmp_path)
     assert "updated the store in store: 0 triples added, 0 removed" in second.stdout
