@@ -43,7 +43,7 @@ from kg.wikidata import (
     read_links,
 )
 from kg.wikidata.alignment_file import format_alignment, read_alignment
-from kg.wikidata.local import LocalAuthor, LocalPaper, LocalPerson
+from kg.wikidata.local import LocalAuthor, LocalPaper, LocalPerson, read_local_graph
 from kg.wikidata.lookup import _packed
 from kg.wikidata.matching import Alignment, decide_person, title_variants
 from kg.wikidata.quickstatements import quick_string, quickstatements
@@ -511,7 +511,7 @@ def test_values_with_quotes_backslashes_and_newlines_are_escaped(tmp_path: Path)
 def test_quickstatements_values_never_break_a_line() -> None:
     assert quick_string('a\tb\nc|d "e"  f') == '"a b c d "e" f"'
     author = LocalAuthor(1, LocalPerson("https://example.org/kg/person/a", "A B", "A", "B"))
-    paper = LocalPaper("https://example.org/kg/paper/p", "T\u2028itle", (author,), 2024)
+    paper = LocalPaper("https://example.org/kg/paper/p", "T\u2028itle", (author,), "2024")
     unmatched = {paper.iri: Alignment(paper.iri, "paper", "T", "unmatched")}
     assert quickstatements([paper], unmatched, {}).text == (
         'CREATE\nLAST\tP31\tQ13442814\nLAST\tLen\t"T itle"\nLAST\tP1476\ten:"T itle"\n'
@@ -648,3 +648,34 @@ def test_a_doi_from_a_bibtex_file_is_used_before_the_title(
     row = rows[next(iri for iri in rows if "/paper/eurobert" in iri)]
     assert (row.status, row.qid) == ("matched", "Q990000001")
     assert "same DOI" in row.candidates[0].evidence
+
+
+@pytest.mark.parametrize(
+    ("date", "kind", "statements"),
+    [
+        ("2023", "ScholarlyArticle", ("P31\tQ13442814", "P577\t+2023-00-00T00:00:00Z/9")),
+        ("2023-05", "Thesis", ("P31\tQ1266946", "P577\t+2023-05-00T00:00:00Z/10")),
+        ("2023-05-17", "Chapter", ("P31\tQ1980247", "P577\t+2023-05-17T00:00:00Z/11")),
+        ("2001-12", "Book", ("P31\tQ571", "P577\t+2001-12-00T00:00:00Z/10")),
+        ("1999", "Report", ("P31\tQ10870555", "P577\t+1999-00-00T00:00:00Z/9")),
+    ],
+)
+def test_a_created_item_has_the_works_class_and_date_precision(
+    date: str, kind: str, statements: tuple[str, str]
+) -> None:
+    author = LocalAuthor(1, LocalPerson("https://example.org/kg/person/a", "A B", "A", "B"))
+    paper = LocalPaper("https://example.org/kg/paper/p", "T", (author,), date, kind=kind)
+    unmatched = {paper.iri: Alignment(paper.iri, "paper", "T", "unmatched")}
+    lines = quickstatements([paper], unmatched, {}).text.splitlines()
+    for statement in statements:
+        assert f"LAST\t{statement}" in lines
+
+
+def test_the_local_graph_reads_kind_date_and_identifiers_of_bibtex_works(tmp_path: Path) -> None:
+    built = build([FIXTURE.parent / "bibtex" / "edge-cases.bib"], tmp_path, IriScheme())
+    assert built.report.conforms
+    papers = {p.title: p for p in read_local_graph(load_store([tmp_path / "graph.nt"])).papers}
+    thesis = papers["Token Weights for Sparse Retrieval"]
+    assert (thesis.kind, thesis.date, thesis.year) == ("Thesis", "2020-05-17", 2020)
+    assert papers["The Collected Letters"].kind == "Book"
+    assert papers["Names in BibTeX: A Field Guide"].kind == "ScholarlyArticle"

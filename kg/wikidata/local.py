@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
-from kg.namespaces import sparql_prologue
+from kg.namespaces import SCHEMA, sparql_prologue
 
 _PREFIXES = sparql_prologue()
 _PAPERS = (
@@ -56,7 +56,12 @@ _ARXIV = re.compile(
     re.IGNORECASE,
 )
 _ORCID = re.compile(r"(?:https?://orcid\.org/)?(\d{4}-\d{4}-\d{4}-\d{3}[\dX])")
-_YEAR = re.compile(r"^(\d{4})")
+_DATE = re.compile(r"^\d{4}(?:-\d{2}(?:-\d{2})?)?$")
+_KINDS = (
+    _PREFIXES
+    + "SELECT ?paper ?kind WHERE { ?paper a bibo:Document, ?kind "
+    + "VALUES ?kind { schema:Chapter schema:Book schema:Thesis schema:Report } }"
+)
 
 
 @dataclass(frozen=True)
@@ -87,9 +92,16 @@ class LocalPaper:
     iri: str
     title: str
     authors: tuple[LocalAuthor, ...]
-    year: int | None = None
+    date: str | None = None
+    """ISO 8601 at the precision the sources gave: "2023", "2023-05" or "2023-05-17"."""
     doi: str | None = None
     arxiv: str | None = None
+    kind: str = "ScholarlyArticle"
+    """The work's schema.org class: ScholarlyArticle, Chapter, Book, Thesis or Report."""
+
+    @property
+    def year(self) -> int | None:
+        return int(self.date[:4]) if self.date else None
 
 
 @dataclass(frozen=True)
@@ -120,10 +132,14 @@ def read_local_graph(store: ox.Store) -> LocalGraph:
             tuple(sorted(spellings.get(iri, ()))),
             _first_match(_ORCID, identifiers.get(iri, ())),
         )
-    years = {
-        row["paper"].value: int(found.group(1))
+    dates = {
+        row["paper"].value: row["date"].value
         for row in store.query(_DATES)  # type: ignore[union-attr]
-        if (found := _YEAR.match(row["date"].value))
+        if _DATE.match(row["date"].value)
+    }
+    kinds = {
+        row["paper"].value: row["kind"].value.removeprefix(str(SCHEMA))
+        for row in store.query(_KINDS)  # type: ignore[union-attr]
     }
     titles: dict[str, str] = {}
     authors: dict[str, dict[int, LocalPerson]] = defaultdict(dict)
@@ -137,9 +153,10 @@ def read_local_graph(store: ox.Store) -> LocalGraph:
             iri,
             titles[iri],
             tuple(LocalAuthor(n, person) for n, person in sorted(authors[iri].items())),
-            years.get(iri),
+            dates.get(iri),
             _doi(identifiers.get(iri, ())),
             _first_match(_ARXIV, identifiers.get(iri, ())),
+            kinds.get(iri, "ScholarlyArticle"),
         )
         for iri in sorted(titles)
     )

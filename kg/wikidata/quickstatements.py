@@ -1,8 +1,10 @@
 """QuickStatements V1 for what Wikidata lacks, never a duplicate.
 
-* An ``unmatched`` paper gets a ``CREATE`` block: P31 scholarly article, an English (or the
-  configured language's) label, the P1476 title, and every author in order, as P50 when the
-  person is matched, otherwise as a P2093 name string, each with its P1545 series ordinal.
+* An ``unmatched`` paper gets a ``CREATE`` block: P31 its class (scholarly article, chapter,
+  book, thesis, report), an English (or the configured language's) label, the P1476 title,
+  P577 the date at the precision the sources gave, DOI and arXiv ID, and every author in
+  order, as P50 when the person is matched, otherwise as a P2093 name string, each with its
+  P1545 series ordinal.
   Papers that matched or wait for review get none: creating them could duplicate an item.
 * A paper whose CREATE would name two authors by the same value is left out and reported:
   QuickStatements would merge the two into one statement.
@@ -25,6 +27,16 @@ from typing import Final
 from kg.wikidata.local import LocalPaper
 from kg.wikidata.lookup import SCHOLARLY_ARTICLE, Work
 from kg.wikidata.matching import Alignment, name_agrees
+
+_CLASSES: Final = {
+    "Chapter": "Q1980247",
+    "Book": "Q571",
+    "Thesis": "Q1266946",
+    "Report": "Q10870555",
+}
+"""Wikidata's class for each schema.org class of work other than ScholarlyArticle."""
+_PRECISIONS: Final = {1: 9, 2: 10, 3: 11}
+"""Wikidata's time precision for a date of 1 (year), 2 (month) or 3 (day) parts."""
 
 _BREAKS: Final = re.compile(r"[\t\n\r\v\f|\u0085\u2028\u2029]+")
 
@@ -85,14 +97,22 @@ def _repeated_value(block: Sequence[str]) -> str | None:
     return None
 
 
+def _quick_time(date: str) -> str:
+    """An ISO date at its precision as a QuickStatements time: "2023-05" is
+    ``+2023-05-00T00:00:00Z/10``, unknown parts zero, as Wikidata writes them."""
+    parts = [int(part) for part in date.split("-")]
+    year, month, day = (*parts, 0, 0)[:3]
+    return f"+{year:04d}-{month:02d}-{day:02d}T00:00:00Z/{_PRECISIONS[len(parts)]}"
+
+
 def _create(paper: LocalPaper, person_items: Mapping[str, str], language: str) -> Iterable[str]:
     title = quick_string(paper.title)
     yield "CREATE"
-    yield f"LAST\tP31\t{SCHOLARLY_ARTICLE}"
+    yield f"LAST\tP31\t{_CLASSES.get(paper.kind, SCHOLARLY_ARTICLE)}"
     yield f"LAST\tL{language}\t{title}"
     yield f"LAST\tP1476\t{language}:{title}"
-    if paper.year is not None:
-        yield f"LAST\tP577\t+{paper.year:04d}-00-00T00:00:00Z/9"
+    if paper.date is not None:
+        yield f"LAST\tP577\t{_quick_time(paper.date)}"
     if paper.doi:
         yield f"LAST\tP356\t{quick_string(paper.doi.upper())}"
     if paper.arxiv:
