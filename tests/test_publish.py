@@ -54,7 +54,8 @@ HOSTILE = r"""
 @prefix schema: <http://schema.org/> .
 @prefix prov: <http://www.w3.org/ns/prov#> .
 @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
-<https://example.org/kg/paper/evil> a schema:ScholarlyArticle, <http://purl.org/ontology/bibo/Document> ;
+<https://example.org/kg/paper/evil> a schema:ScholarlyArticle,
+        <http://purl.org/ontology/bibo/Document> ;
     schema:name "</script><script>alert(1)</script> & <!-- \"x\"" ;
     schema:abstract "Line one\u2028line two </SCRIPT > <!-- the end -->"@en ;
     schema:author <https://example.org/kg/person/ada-lovelace>,
