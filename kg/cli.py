@@ -751,8 +751,10 @@ def _last_exports(settings: Settings) -> list[Path]:
 )
 @click.option(
     "--data",
+    "data",
+    multiple=True,
     type=click.Path(path_type=Path),
-    help="RDF file of the graph (default: the last build's graph.nt).",
+    help="RDF file(s) of the graph (default: the last build's graph.nt).",
 )
 @click.option(
     "-o",
@@ -764,13 +766,13 @@ def _last_exports(settings: Settings) -> list[Path]:
 @click.pass_context
 @reports_errors
 def export_command(
-    ctx: click.Context, format_name: str, data: Path | None, out_file: Path | None
+    ctx: click.Context, format_name: str, data: tuple[Path, ...], out_file: Path | None
 ) -> None:
     """Write the graph's works, merged and de-duplicated, as a bibliography: one entry per
     work, with the same cite keys in BibTeX and CSL-JSON. The file is replaced whole or
     not at all."""
     settings = _settings(ctx)
-    bibliography = export_bibliography(data or _last_build(settings), format_name)
+    bibliography = export_bibliography(list(data) or [_last_build(settings)], format_name)
     if out_file == Path("-"):
         click.echo(bibliography.text.encode("utf-8"), nl=False)  # bytes: UTF-8 whatever the locale
         return
