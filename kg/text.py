@@ -13,7 +13,8 @@ from collections.abc import Iterator
 from functools import cache
 
 from linkify_it import LinkifyIt
-from pylatexenc.latex2text import LatexNodes2Text
+from pylatexenc.latex2text import LatexNodes2Text, MacroTextSpec
+from pylatexenc.latex2text import get_default_latex_context_db as get_text_context_db
 from pylatexenc.latexwalker import (
     LatexCharsNode,
     LatexCommentNode,
@@ -42,7 +43,13 @@ def nfc(text: str) -> str:
 
 @cache
 def _latex_to_text() -> LatexNodes2Text:
-    return LatexNodes2Text(math_mode="text", strict_latex_spaces=True)
+    """pylatexenc's converter, but ``\\textasciicircum`` is the caret "^" that BibTeX files
+    (and ``kg export``) mean by it, not the modifier letter U+02C6 pylatexenc gives."""
+    context = get_text_context_db()
+    context.add_context_category(
+        "kg-ascii", prepend=True, macros=[MacroTextSpec("textasciicircum", "^")]
+    )
+    return LatexNodes2Text(math_mode="text", strict_latex_spaces=True, latex_context=context)
 
 
 @cache

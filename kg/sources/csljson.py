@@ -162,9 +162,10 @@ def _paper(item: Item, source: SourceLocation) -> PaperRecord:
     doi, url = _doi_and_url(item)
     volume = _text(item, "volume", numbers=True)
     pages = _text(item, "page", numbers=True)
+    authors, truncated = _authors(item.get("author"))
     return PaperRecord(
         title=title,
-        authors=_authors(item.get("author")),
+        authors=authors,
         abstract=_rich_text(item, "abstract"),
         source=source,
         work_type=work_type,
@@ -178,6 +179,7 @@ def _paper(item: Item, source: SourceLocation) -> PaperRecord:
         keywords=_keywords(item),
         url=url,
         degree=_degree(item) if work_type is WorkType.THESIS else None,
+        authors_truncated=truncated,
     )
 
 
@@ -227,12 +229,17 @@ def _collapse(text: str) -> str:
     return " ".join(nfc(text).split())
 
 
-def _authors(value: object) -> tuple[PersonName, ...]:
+def _authors(value: object) -> tuple[tuple[PersonName, ...], bool]:
+    """The authors in order, and whether the list ended in ``{"literal": "others"}``: the
+    pandoc convention for "and others", which citeproc prints as "et al."."""
     if value is None or value == []:
         raise ValueError("no author")
     if not isinstance(value, list):
         raise ValueError(f"author should be an array of names, found {_kind(value)}")
-    return tuple(_person(entry, position) for position, entry in enumerate(value, start=1))
+    truncated = len(value) > 1 and value[-1] == {"literal": "others"}
+    names = value[:-1] if truncated else value
+    people = tuple(_person(entry, position) for position, entry in enumerate(names, start=1))
+    return people, truncated
 
 
 def _person(entry: object, position: int) -> PersonName:
