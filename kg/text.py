@@ -32,7 +32,9 @@ from pylatexenc.macrospec import LatexContextDb
 from kg.terms import iri_problem
 
 _UNESCAPED_PERCENT = re.compile(r"(?<!\\)%")
-_MARKUP_HINT = re.compile(r"[\\${]")
+# Markup needs a backslash (macros, environments, \( math) or a dollar (math); text with
+# neither has no markup (braces alone are kept as written), so it skips the parser.
+_MARKUP_HINT = re.compile(r"[\\$]")
 _URL_SCHEMES = frozenset({"http:", "https:", "ftp:"})
 
 

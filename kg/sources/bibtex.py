@@ -14,6 +14,7 @@ import logging
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from bibtexparser.entrypoint import parse_string
@@ -339,8 +340,10 @@ def _inherit(fields: Mapping[str, Field], parent: Entry) -> dict[str, Field]:
     return merged
 
 
+@lru_cache(maxsize=1 << 16)
 def _plain(value: str) -> str:
-    """LaTeX to Unicode; braces, which only protect case in BibTeX, and ties go too."""
+    """LaTeX to Unicode; braces, which only protect case in BibTeX, and ties go too.
+    Cached: the same names and venues come back in entry after entry."""
     protected = value.replace("\\{", _OPEN).replace("\\}", _CLOSE)
     text = latex_to_unicode(_TIE.sub(" ", protected))
     text = _UNESCAPED_BRACE.sub("", text).replace(_OPEN, "{").replace(_CLOSE, "}")
