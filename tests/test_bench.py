@@ -35,3 +35,22 @@ def test_benchmark_smoke_run() -> None:
     store_lines = [line for line in result.stdout.splitlines() if "on the store:" in line]
     assert len(store_lines) == 2
     assert all("(store load)" in line and "person-papers" in line for line in store_lines)
+
+
+def test_formats_benchmark_smoke_run() -> None:
+    """The same works from text lists, BibTeX and CSL-JSON, at 200 papers."""
+    result = subprocess.run(
+        [sys.executable, str(BENCH.parent / "formats.py"), "--papers", "200"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert [line.split(" from ")[1].split("|")[0].strip() for line in lines] == [
+        "text lists",
+        "bibtex",
+        "csl-json",
+    ]
+    assert "(x1.00 of text lists)" in lines[0]
