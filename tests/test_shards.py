@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -18,6 +19,8 @@ from kg.validation import validate, validate_batches
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 from corpus import write_corpus
 
+DATA = Path(__file__).resolve().parent / "data"
+
 
 def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
@@ -31,8 +34,13 @@ def lines(path: Path) -> list[str]:
 
 @pytest.fixture(scope="module")
 def corpus_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Text lists plus every exporter fixture, so venues, dates and lists without an owner
+    are split too."""
     folder = tmp_path_factory.mktemp("corpus")
     write_corpus(folder, 60, seed=3)
+    for fixture in [*DATA.glob("bibtex/*.bib"), *DATA.glob("csljson/*.json")]:
+        if not fixture.name.startswith("malformed"):
+            shutil.copy(fixture, folder / fixture.name)
     return folder
 
 
