@@ -11,10 +11,11 @@ from pathlib import Path
 import click
 import pytest
 from click.testing import CliRunner
-from rdflib import Graph
+from rdflib import Graph, URIRef
 
 from kg.cli import main
 from kg.resources import sample_list
+from kg.sources.bibtex import read_bibtex
 
 GOOD = "Peyrard, Maxime\nA Title\nPeyrard, Maxime, West, Robert\nAn abstract.\n"
 
@@ -328,3 +329,56 @@ def test_publish_settings_come_from_kg_toml(tmp_path: Path) -> None:
     (tmp_path / "kg.toml").write_text('[publish]\nlicence = "x"\n', encoding="utf-8")
     misspelt = run("publish", cwd=tmp_path)
     assert misspelt.returncode == 2 and "unknown [publish] setting(s) licence" in misspelt.stderr
+
+
+MALFORMED_BIB = Path(__file__).resolve().parent / "data" / "bibtex" / "malformed.bib"
+
+
+def test_malformed_entries_exit_2_naming_each_and_write_nothing(tmp_path: Path) -> None:
+    shutil.copy(MALFORMED_BIB, tmp_path / "refs.bib")
+    result = run("build", "refs.bib", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert "malformed entries (fix them, or pass --keep-going" in result.stderr
+    skipped = read_bibtex(MALFORMED_BIB).skipped
+    assert len(skipped) >= 3
+    for entry in skipped:
+        assert f"refs.bib:{entry.source.line}: {entry.reason}" in result.stderr
+    assert not (tmp_path / "exports").exists()
+
+
+def test_keep_going_builds_without_the_malformed_entries_and_says_which(tmp_path: Path) -> None:
+    shutil.copy(MALFORMED_BIB, tmp_path / "refs.bib")
+    result = run("build", "refs.bib", "--keep-going", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    bib = read_bibtex(MALFORMED_BIB)
+    for entry in bib.skipped:
+        assert f"skipped refs.bib:{entry.source.line}: {entry.reason}" in result.stderr
+    assert f"{len(bib.papers)} papers" in result.stdout
+    assert f"{len(bib.skipped)} entries skipped" in result.stdout
+    graph = Graph().parse(tmp_path / "exports" / "graph.nt", format="nt")
+    titles = {str(o) for o in graph.objects(None, URIRef("http://schema.org/name"))}
+    assert {paper.title for paper in bib.papers} <= titles
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "says"),
+    [
+        ("refs.json", '{"settings": true}', "refs.json"),
+        ("refs.json", "[{]", "refs.json:1"),
+        ("refs.bib", "just some text, no entries\n", "refs.bib: no entries"),
+        ("refs.bib", b"@misc{a, title={Caf\xe9}, author={X}}\n", "refs.bib:1: not valid UTF-8"),
+    ],
+)
+def test_a_file_that_is_not_bibtex_or_csl_json_exits_2(
+    tmp_path: Path, name: str, content: str | bytes, says: str
+) -> None:
+    path = tmp_path / name
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content, encoding="utf-8")
+    result = run("build", name, "--keep-going", cwd=tmp_path)
+    assert result.returncode == 2
+    assert says in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "exports").exists()
