@@ -11,7 +11,8 @@ import datetime
 import re
 
 _DOI = re.compile(
-    r"^(?:doi:\s*|https?://(?:dx\.)?doi\.org/|(?:info:)?doi/)?(10\.\d{4,9}/\S+)$", re.IGNORECASE
+    r"^(?:doi:\s*|(?:https?://)?(?:dx\.)?doi\.org/|(?:info:)?doi/)?(10\.\d{4,9}/\S+)$",
+    re.IGNORECASE,
 )
 _ARXIV_NEW = r"\d{4}\.\d{4,5}"
 _ARXIV_OLD = r"[a-z][a-z.-]*(?:\.[A-Z]{2})?/\d{7}"

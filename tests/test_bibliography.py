@@ -6,6 +6,7 @@ import json
 import random
 import subprocess
 import sys
+import unicodedata
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -14,10 +15,13 @@ import pytest
 from bibtexparser.entrypoint import parse_string
 from bibtexparser.middlewares.names import split_multiple_persons_names
 from bibtexparser.model import Entry
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from pylatexenc.latex2text import LatexNodes2Text
 
 from kg.bibliography import cite_keys, latex_escape, read_works, to_bibtex, to_csl_json
 from kg.corpus import build_corpus
+from kg.fields import is_repository
 from kg.graph import corpus_graph
 from kg.mapping import IriScheme
 from kg.rdfio import load_store
@@ -417,3 +421,111 @@ def test_kg_export_refuses_bad_input_with_exit_2(
     assert message in result.stderr and "Traceback" not in result.stderr
     assert result.stdout == ""
     assert sorted(path.name for path in tmp_path.iterdir()) == ["a-file", "broken.nt", "graph.nt"]
+
+
+# --- property-based round trips ---------------------------------------------------------------
+
+# Printable text without separators or control characters; words join with single spaces,
+# as both readers collapse whitespace.
+_chars = st.characters(
+    blacklist_categories=("Cc", "Cs", "Zl", "Zp", "Zs", "Co", "Cn"), blacklist_characters="\u0085"
+)
+_word = st.text(_chars, min_size=1, max_size=10).map(lambda w: unicodedata.normalize("NFC", w))
+_tricky = st.sampled_from(
+    [
+        "{",
+        "}",
+        "\\",
+        "$",
+        "%",
+        "&",
+        "#",
+        "_",
+        "^",
+        "~",
+        "and",
+        "others",
+        "\\emph{x}",
+        "{\\'e}",
+        "Šakota",
+        "Łukasz",
+        "straße",
+        "α",
+        "Привет",
+        "中文",
+        "“q”",
+        "--",
+        "@",
+        ",",
+        '"',
+    ]
+)
+_text = st.lists(st.one_of(_word, _tricky), min_size=1, max_size=8).map(" ".join)
+_name_part = st.text(
+    st.characters(whitelist_categories=("Lu", "Ll", "Lo"), blacklist_characters="\u0130"),
+    min_size=1,
+    max_size=8,
+).map(lambda w: unicodedata.normalize("NFC", w))
+
+
+def _not_a_server(name: str) -> bool:
+    return not is_repository(name)
+
+
+def _no_separator(word: str) -> bool:
+    return "," not in word and ";" not in word
+
+
+@st.composite
+def _records(draw: st.DrawFn) -> PaperRecord:
+    authors = draw(
+        st.lists(
+            st.builds(PersonName, _name_part, st.one_of(st.just(""), _name_part)),
+            min_size=1,
+            max_size=4,
+            unique_by=lambda name: (name.family.casefold(), name.given.casefold()),
+        )
+    )
+    return PaperRecord(
+        title=draw(_text),
+        authors=tuple(authors),
+        abstract=draw(st.one_of(st.none(), _text)),
+        source=SOURCE,
+        work_type=WorkType.ARTICLE,
+        # A "journal" named like a preprint server (arXiv, CoRR, …) is read as none: a limit.
+        venue=draw(
+            st.one_of(
+                st.none(),
+                st.builds(
+                    Venue,
+                    st.just(VenueKind.PERIODICAL),
+                    _text.filter(lambda t: not is_repository(t)),
+                ),
+            )
+        ),
+        # Both formats join keywords with commas (BibTeX readers split on ";" too).
+        keywords=tuple(
+            sorted(set(draw(st.lists(_word.filter(_no_separator), max_size=3))), key=str.casefold)
+        ),
+    )
+
+
+@settings(
+    max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(record=_records())
+def test_any_title_names_abstract_venue_and_keywords_survive_both_formats(
+    tmp_path_factory: pytest.TempPathFactory, record: PaperRecord
+) -> None:
+    """Whatever characters a work's text holds, writing it as BibTeX or CSL-JSON and reading
+    that back gives the same work."""
+    folder = tmp_path_factory.mktemp("roundtrip")
+    works = works_of(graph_file(folder, [[record]]))
+    for write, read, name in (
+        (to_bibtex, read_bibtex, "w.bib"),
+        (to_csl_json, read_csl_json, "w.json"),
+    ):
+        (folder / name).write_text(write(works), encoding="utf-8")
+        back = read(folder / name)
+        assert not back.skipped, (name, back.skipped)
+        assert comparable(back.papers) == comparable(works), name
