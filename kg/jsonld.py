@@ -9,8 +9,9 @@ compaction with kg's context (``@vocab`` schema.org plus prefixes, no term defin
 - property names and ``@type`` values: a term of the vocabulary (``name``), else a compact
   IRI (``foaf:maker``), else the IRI;
 - IRIs as values: ``{"@id": IRI}``, the IRI written out;
-- plain strings as strings, canonical ``xsd:integer`` as numbers, language strings and
-  other literals as value objects;
+- plain strings as strings, canonical ``xsd:integer`` as numbers, canonical
+  ``xsd:boolean`` as ``true``/``false``, language strings and other literals as value
+  objects;
 - an author list as ``{"@list": [...]}``; a blank node that is not a well-formed list of
   its own entity stays a node object of its own;
 - one value as itself, several as an array sorted by their JSON text.
@@ -34,6 +35,7 @@ from kg.namespaces import OX_RDF, XSD
 
 _XSD_STRING = str(XSD.string)
 _XSD_INTEGER = str(XSD.integer)
+_XSD_BOOLEAN = str(XSD.boolean)
 _TYPE, _FIRST, _REST, _NIL = OX_RDF.type, OX_RDF.first, OX_RDF.rest, OX_RDF.nil
 _LAYOUT = orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS  # json.dumps(indent=2, sort_keys=True)
 _INT64 = 1 << 63  # orjson writes integers up to 64 bits
@@ -181,6 +183,8 @@ class _Compactor:
             return text
         if datatype == _XSD_INTEGER and _canonical_integer(text):
             return int(text)
+        if datatype == _XSD_BOOLEAN and text in ("true", "false"):
+            return text == "true"
         return {"@type": self.term(datatype), "@value": text}
 
     def term(self, iri: str) -> str:

@@ -99,14 +99,31 @@ def _canonical_order(value: Any) -> Any:
     return value
 
 
-@pytest.mark.parametrize("seed", [None, 0, 1])
-def test_jsonld_is_what_rdflib_compacts_byte_for_byte(tmp_path: Path, seed: int | None) -> None:
+FIXTURES = Path(__file__).resolve().parent / "data"
+EVERY_FORMAT = [
+    path
+    for path in [*FIXTURES.glob("bibtex/*.bib"), *FIXTURES.glob("csljson/*.json")]
+    if not path.name.startswith("malformed")
+]
+
+
+def test_exports_of_every_input_format_hold_exactly_their_graph() -> None:
+    """Dates, venues, identifiers and lists without an owner, in all three writers."""
+    assert_exports_hold_the_graph(list(entities(load_corpus(EVERY_FORMAT), IRIS)))
+
+
+@pytest.mark.parametrize("seed", [None, "formats", 0, 1])
+def test_jsonld_is_what_rdflib_compacts_byte_for_byte(
+    tmp_path: Path, seed: int | str | None
+) -> None:
     """rdflib's JSON-LD serializer (whole graph, auto-compacted with kg's context) is the
     reference: kg's per-entity writer gives the same document, sorted the same way."""
     if seed is None:
         selected = list(entities(load_corpus([]), IRIS))
+    elif seed == "formats":
+        selected = list(entities(load_corpus(EVERY_FORMAT), IRIS))
     else:
-        write_corpus(tmp_path, 30, seed=seed)
+        write_corpus(tmp_path, 30, seed=int(seed))
         selected = list(entities(load_corpus([tmp_path]), IRIS))
     graph = entities_graph(selected, IRIS)
     context = jsonld_context()
