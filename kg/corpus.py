@@ -137,7 +137,7 @@ _FIELDS = ("work_type", "date", "arxiv", "venue", "volume", "issue", "pages", "u
 """Single-valued fields a source may state: where sources disagree, one value is kept."""
 
 
-@dataclass
+@dataclass(slots=True)
 class _AuthorList:
     """One way sources listed a work's authors (the same persons in the same order), with
     every spelling printed at each position."""
@@ -155,7 +155,7 @@ class _AuthorList:
         return tuple(sorted({name.printed for name in self.spellings[position - 1]}))
 
 
-@dataclass
+@dataclass(slots=True)
 class _PaperSightings:
     titles: Counter[str] = field(default_factory=Counter)
     title_keys: set[PaperKey] = field(default_factory=set)
