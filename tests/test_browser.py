@@ -22,6 +22,10 @@ from playwright.sync_api import Browser, Page, sync_playwright
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE_GRAPH = REPO / "exports" / "graph.nt"
+RICH_INPUTS = [
+    REPO / "tests" / "data" / "bibtex" / "dblp.bib",
+    REPO / "tests" / "data" / "csljson" / "zotero.json",
+]
 CHROMIUM_FLAGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -102,6 +106,31 @@ def test_the_published_site_in_a_browser(
     page.get_by_role("link", name="Robert West").first.click()
     page.wait_for_load_state()
     assert "Grammar-Constrained Decoding" in page.inner_text("body")
+
+
+def test_a_paper_page_shows_its_venue_and_doi_link(
+    page: Page, tmp_path: Path, report_figure: Callable[[str], None]
+) -> None:
+    exports, site = tmp_path / "exports", tmp_path / "site"
+    result = kg("build", *map(str, RICH_INPUTS), "-o", str(exports))
+    assert result.returncode == 0, result.stderr
+    result = kg("publish", "--data", str(exports / "graph.nt"), "-o", str(site))
+    assert result.returncode == 0, result.stderr
+
+    page.goto((site / "paper" / "segmenting-speech-without-transcripts.html").as_uri())
+    venue = page.locator(".citation cite a")
+    assert venue.is_visible() and venue.inner_text() == "Trans. Assoc. Comput. Linguistics"
+    assert "10(3), 812–829, 2022" in page.inner_text(".citation")
+    doi = page.locator("a[href='https://doi.org/10.1162/tacl_a_00999']")
+    assert doi.count() == 1 and doi.is_visible() and doi.inner_text() == "10.1162/tacl_a_00999"
+    shot = tmp_path / "site-rich-paper.png"
+    page.screenshot(path=shot, full_page=True)
+    report_figure(f"screenshot of a paper page with its venue and DOI: {shot}")
+
+    venue.click()
+    page.wait_for_load_state()
+    assert page.inner_text("h1") == "Trans. Assoc. Comput. Linguistics"
+    assert page.locator("a[href$='paper/segmenting-speech-without-transcripts.html']").count() == 1
 
 
 @pytest.fixture

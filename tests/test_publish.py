@@ -2,7 +2,9 @@
 
 The embedded JSON-LD is read back the way a crawler reads it (html.parser finds the script
 element, pyld expands it with the pinned schema.org context, nothing fetched) and compared
-triple for triple with the graph.
+triple for triple with the graph. Besides the text-list sample, a rich graph built from the
+BibTeX and CSL-JSON exporter fixtures (kinds of work, dates, DOIs, arXiv IDs, venues,
+keywords) and a graph of bibliographies without any owner are published.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import re
 import shutil
 import subprocess
 import sys
+from collections import Counter
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
@@ -26,14 +29,25 @@ import pytest
 from pyld import jsonld
 
 from kg.errors import ConfigError, ExportError, InputError
+from kg.mapping import IriScheme
+from kg.pipeline import build
 from kg.rdfio import SCHEMA_ORG_CONTEXT_URLS, load_store
 from kg.resources import context_path
 from kg.site import PublishReport, SiteSettings, entity_jsonld, entity_page, publish
+from kg.site.network import MAX_PEOPLE
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE = REPO / "exports" / "graph.nt"
 DUMPS = [REPO / "exports" / name for name in ("graph.ttl", "graph.jsonld", "graph.nt")]
 TWO_LISTS = REPO / "tests" / "data" / "golden" / "two-lists.ttl"
+DATA = REPO / "tests" / "data"
+RICH_INPUTS = [
+    DATA / "bibtex" / "dblp.bib",
+    DATA / "bibtex" / "google-scholar.bib",
+    DATA / "csljson" / "zotero.json",
+    REPO / "kg" / "data" / "samples" / "peyrard.txt",
+]
+BIBLIOGRAPHIES = sorted(p for p in (DATA / "bibtex").glob("*.bib") if p.name != "malformed.bib")
 SCHEMA = "http://schema.org/"
 BIBO = "http://purl.org/ontology/bibo/"
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
@@ -41,12 +55,40 @@ VOID = "http://rdfs.org/ns/void#"
 DCTERMS = "http://purl.org/dc/terms/"
 FOAF = "http://xmlns.com/foaf/0.1/"
 DCAT = "http://www.w3.org/ns/dcat#"
+XSD = "http://www.w3.org/2001/XMLSchema#"
 KG = "https://example.org/kg/"
 OWNER = f"{KG}person/maxime-peyrard"
 
-PAPER_TERMS = ("name", "abstract", "author", "sameAs")
+PAPER_TERMS = (
+    "name",
+    "abstract",
+    "author",
+    "sameAs",
+    "datePublished",
+    "identifier",
+    "pagination",
+    "keywords",
+    "url",
+    "inSupportOf",
+    "isPartOf",
+)
 PERSON_TERMS = ("name", "givenName", "familyName", "alternateName", "sameAs")
 AUTHOR_TERMS = ("name", "givenName", "familyName", "sameAs")
+VENUE_TERMS = ("name",)
+# How schema.org's own context (https://schema.org/docs/jsonldcontext.jsonld) reads these
+# terms, beyond kg's pinned copy: a bare string would be an IRI or a schema:Date there.
+SCHEMA_ORG_COERCIONS = {
+    "isPartOf": {"@id": "schema:isPartOf", "@type": "@id"},
+    "datePublished": {"@id": "schema:datePublished", "@type": "Date"},
+    "Date": {"@id": "schema:Date"},
+}
+KIND_NAMES = {
+    "ScholarlyArticle": "Article",
+    "Chapter": "Chapter",
+    "Book": "Book",
+    "Thesis": "Thesis",
+    "Report": "Report",
+}
 
 TITLE = '</script><script>alert(1)</script> & <!-- "x"'
 ABSTRACT = "Line one\u2028line two </SCRIPT > <!-- the end -->"
@@ -78,7 +120,17 @@ HOSTILE = r"""
         <http://purl.org/ontology/bibo/Document> ;
     schema:name "A paper whose IRI is no file name" ;
     schema:author <https://example.org/kg/person/bob> .
+<https://example.org/kg/paper/evil> schema:isPartOf <https://example.org/kg/venue/evil> ;
+    schema:keywords "<img src=x onerror=alert(1)>", "R&D" ;
+    schema:datePublished "soon" ;
+    schema:url <javascript:alert(2)>, "not an IRI" ;
+    schema:pagination "1--<b>2</b>" ;
+    <http://purl.org/ontology/bibo/doi> "10.1000/<b>x</b>\"y#z" ;
+    <https://w3id.org/kg-tool/vocab#authorListTruncated> true .
+<https://example.org/kg/venue/evil> a schema:Periodical ;
+    schema:name "</script><b>Journal</b> of <!-- X --> & Y" .
 """
+VENUE_NAME = "</script><b>Journal</b> of <!-- X --> & Y"
 PUBLISHER = SiteSettings(publisher_name="A & B <lab>")
 
 
@@ -155,11 +207,16 @@ def pinned_loader(url: str, options: object = None) -> dict[str, Any]:
     return {"contextUrl": None, "documentUrl": url, "document": document}
 
 
-def extracted(document: Any) -> set[ox.Triple]:
+def coercing_loader(url: str, options: object = None) -> dict[str, Any]:
+    """The pinned context with schema.org's own coercions of ``isPartOf`` and dates."""
+    loaded = pinned_loader(url, options)
+    loaded["document"]["@context"].update(SCHEMA_ORG_COERCIONS)
+    return loaded
+
+
+def extracted(document: Any, loader: Any = pinned_loader) -> set[ox.Triple]:
     """The triples a JSON-LD processor reads from ``document``."""
-    nquads = jsonld.to_rdf(
-        document, {"format": "application/n-quads", "documentLoader": pinned_loader}
-    )
+    nquads = jsonld.to_rdf(document, {"format": "application/n-quads", "documentLoader": loader})
     return {quad.triple for quad in ox.parse(nquads, ox.RdfFormat.N_QUADS)}
 
 
@@ -179,18 +236,75 @@ def graph_triples(store: ox.Store, subject: str, terms: tuple[str, ...]) -> set[
 
 
 def expected_triples(store: ox.Store, iri: str, kind: str) -> set[ox.Triple]:
+    """What the page of ``iri`` claims: a person's names; a venue's types and name; a paper's
+    properties, with its authors' names and its venue's types and name."""
     if kind == "person":
         return graph_triples(store, iri, PERSON_TERMS)
+    if kind == "venue":
+        return graph_triples(store, iri, VENUE_TERMS)
     triples = graph_triples(store, iri, PAPER_TERMS)
-    author = ox.NamedNode(SCHEMA + "author")
-    for quad in store.quads_for_pattern(ox.NamedNode(iri), author, None):
-        triples |= graph_triples(store, quad.object.value, AUTHOR_TERMS)
+    for term, terms in (("author", AUTHOR_TERMS), ("isPartOf", VENUE_TERMS)):
+        for quad in store.quads_for_pattern(ox.NamedNode(iri), ox.NamedNode(SCHEMA + term), None):
+            if isinstance(quad.object, ox.NamedNode):
+                triples |= graph_triples(store, quad.object.value, terms)
     return triples
 
 
 def instances(store: ox.Store, kind: str) -> list[str]:
     rows = store.query(f"SELECT ?s WHERE {{ ?s a <{SCHEMA}{kind}> }}")
     return sorted(row["s"].value for row in rows)
+
+
+def works(store: ox.Store) -> list[str]:
+    rows = store.query(f"SELECT ?s WHERE {{ ?s a <{BIBO}Document> }}")
+    return sorted(row["s"].value for row in rows)
+
+
+def venues(store: ox.Store) -> dict[str, list[str]]:
+    """Each venue (what works are part of) and its works."""
+    held: dict[str, list[str]] = {}
+    for paper in works(store):
+        for quad in store.quads_for_pattern(
+            ox.NamedNode(paper), ox.NamedNode(SCHEMA + "isPartOf"), None
+        ):
+            held.setdefault(quad.object.value, []).append(paper)
+    return held
+
+
+def pages_of(store: ox.Store) -> list[tuple[str, str]]:
+    """Every page a site of ``store`` has, as (IRI, kind)."""
+    return [
+        *((iri, "paper") for iri in works(store)),
+        *((iri, "person") for iri in instances(store, "Person")),
+        *((iri, "venue") for iri in venues(store)),
+    ]
+
+
+def values(store: ox.Store, iri: str, prop: str) -> list[ox.NamedNode | ox.Literal]:
+    found = [q.object for q in store.quads_for_pattern(ox.NamedNode(iri), ox.NamedNode(prop), None)]
+    return sorted((o for o in found if isinstance(o, ox.NamedNode | ox.Literal)), key=str)
+
+
+def built(inputs: list[Path], folder: Path) -> ox.Store:
+    """The graph ``kg build`` makes of ``inputs`` (validated, written, read back)."""
+    build(inputs, folder, IriScheme())
+    return load_store([folder / "graph.nt"])
+
+
+def check_pages_embed_exactly_the_graph(store: ox.Store, site: Path) -> None:
+    """Every page's JSON-LD (embedded, beside it, and as Turtle) holds exactly the graph's
+    triples of what it claims, read with kg's pinned context and with schema.org's own."""
+    for iri, kind in pages_of(store):
+        path = page_of(site, iri, kind)
+        (embedded,) = Page(path.read_text(encoding="utf-8")).jsonld()
+        data = json.loads(embedded)
+        assert (data["@context"], data["@id"]) == ("https://schema.org", iri)
+        expected = expected_triples(store, iri, kind)
+        assert extracted(data) == expected, iri
+        assert extracted(data, coercing_loader) == expected, iri
+        assert json.loads(path.with_suffix(".jsonld").read_text(encoding="utf-8")) == data
+        turtle = path.with_suffix(".ttl").read_bytes()
+        assert {q.triple for q in ox.parse(turtle, ox.RdfFormat.TURTLE)} == expected, iri
 
 
 def authors_by_position(store: ox.Store, paper: str) -> list[str]:
@@ -254,6 +368,15 @@ def hostile_site(tmp_path_factory: pytest.TempPathFactory) -> tuple[ox.Store, Pa
     out = tmp_path_factory.mktemp("hostile") / "site"
     publish(store, out, config=PUBLISHER)
     return store, out
+
+
+@pytest.fixture(scope="module")
+def rich_site(tmp_path_factory: pytest.TempPathFactory) -> tuple[ox.Store, Path]:
+    """The graph of the exporter fixtures and the sample list, published."""
+    folder = tmp_path_factory.mktemp("rich")
+    store = built(RICH_INPUTS, folder / "exports")
+    publish(store, folder / "site")
+    return store, folder / "site"
 
 
 def copy_of(store: ox.Store) -> ox.Store:
@@ -463,6 +586,195 @@ def test_a_same_as_link_reaches_the_json_ld_and_the_page(
     assert triples == expected_triples(store, paper, "paper")
 
 
+# --- works: kinds, dates, identifiers, venues ----------------------------------------------
+
+
+def paper_page(site: Path, slug: str) -> Page:
+    return Page((site / "paper" / f"{slug}.html").read_text(encoding="utf-8"))
+
+
+def by_class(page: Page, tag: str, name: str) -> list[Element]:
+    return [e for e in page.find(tag) if name in e.attrs.get("class", "").split()]
+
+
+def test_every_page_of_a_rich_graph_embeds_exactly_the_graph_triples(
+    rich_site: tuple[ox.Store, Path],
+) -> None:
+    store, site = rich_site
+    check_pages_embed_exactly_the_graph(store, site)
+    kinds: set[str] = set()
+    for paper in works(store):
+        data = json.loads(page_of(site, paper, "paper").with_suffix(".jsonld").read_text("utf-8"))
+        (kind,) = [
+            t.value.removeprefix(SCHEMA)
+            for t in values(store, paper, RDF_TYPE.value)
+            if t.value.startswith(SCHEMA)
+        ]
+        assert data["@type"] == kind
+        kinds.add(kind)
+        for date in values(store, paper, SCHEMA + "datePublished"):
+            assert isinstance(date, ox.Literal)
+            assert data["datePublished"] == {"@value": date.value, "@type": date.datatype.value}
+        for venue in values(store, paper, SCHEMA + "isPartOf"):
+            (name,) = values(store, venue.value, SCHEMA + "name")
+            assert data["isPartOf"]["@id"] == venue.value
+            assert data["isPartOf"]["@type"] in ("Periodical", "Book")
+            assert data["isPartOf"]["name"] == name.value
+    assert {"ScholarlyArticle", "Chapter", "Thesis"} <= kinds
+    assert broken_links(site) == []
+
+
+def test_paper_pages_show_kind_date_citation_identifiers_keywords_and_links(
+    rich_site: tuple[ox.Store, Path],
+) -> None:
+    store, site = rich_site
+    truncated = 0
+    for paper in works(store):
+        page = Page(page_of(site, paper, "paper").read_text(encoding="utf-8"))
+        (kind,) = by_class(page, "p", "kind")
+        (schema_type,) = [
+            t.value.removeprefix(SCHEMA)
+            for t in values(store, paper, RDF_TYPE.value)
+            if t.value.startswith(SCHEMA)
+        ]
+        degrees = [d.value for d in values(store, paper, SCHEMA + "inSupportOf")]
+        expected_kind = KIND_NAMES[schema_type] + (f" ({degrees[0]})" if degrees else "")
+        assert kind.text == expected_kind, paper
+        citation = " ".join(e.text for e in by_class(page, "p", "citation"))
+        for date in values(store, paper, SCHEMA + "datePublished"):
+            assert date.value[:4] in citation, paper
+        for venue in values(store, paper, SCHEMA + "isPartOf"):
+            (name,) = values(store, venue.value, SCHEMA + "name")
+            (link,) = [e for e in page.find("a") if "cite" in e.ancestors]
+            assert (link.text, link.attrs["href"]) == (
+                name.value,
+                f"../venue/{venue.value.rsplit('/', 1)[1]}.html",
+            )
+        links = {e.attrs["href"]: e.text for e in page.find("a")}
+        for doi in values(store, paper, BIBO + "doi"):
+            assert links[f"https://doi.org/{doi.value}"] == doi.value
+            # The DOI's resolver link (schema:sameAs) is that link, not a second one.
+            assert page.urls().count(f"https://doi.org/{doi.value}") == 1
+        for identifier in values(store, paper, SCHEMA + "identifier"):
+            if identifier.value.startswith("arXiv:"):
+                arxiv = identifier.value.removeprefix("arXiv:")
+                assert links[f"https://arxiv.org/abs/{arxiv}"] == arxiv
+        shown = [e.text for e in by_class(page, "span", "keyword")]
+        assert shown == [k.value for k in values(store, paper, SCHEMA + "keywords")]
+        for url in values(store, paper, SCHEMA + "url"):
+            assert url.value in page.urls() or url.value.replace("http:", "https:") in page.urls()
+        (byline,) = by_class(page, "p", "byline")
+        cut = values(store, paper, "https://w3id.org/kg-tool/vocab#authorListTruncated")
+        assert byline.text.endswith(", et al.") == bool(cut), paper
+        truncated += bool(cut)
+    assert truncated == 1
+
+    def citation(slug: str) -> str:
+        (line,) = by_class(paper_page(site, slug), "p", "citation")
+        return line.text
+
+    # References as people print them, each date at the precision the source gave.
+    assert citation("segmenting-speech-without-transcripts") == (
+        "Trans. Assoc. Comput. Linguistics 10(3), 812\u2013829, 2022"
+    )
+    assert citation("measuring-co2-uptake-with-in-situ-sensors") == (
+        "Journal of Environmental Sensing 18(3), 211\u2013229, 14 March 2022"
+    )
+    assert citation("segmenting-agglutinative-verbs-without-supervision") == (
+        "Proceedings of the 12th Workshop on Computational Morphology, 45\u201353, July 2023"
+    )
+    assert citation("inflectbench-a-benchmark-for-paradigm-completion") == "2 May 2023"
+    index = Page((site / "index.html").read_text(encoding="utf-8"))
+    details = [e.text for e in by_class(index, "span", "details")]
+    assert "Thesis (PhD), 2018" in details
+    assert "Trans. Assoc. Comput. Linguistics, 2022" in details
+
+
+def test_venues_have_pages_listing_their_works(rich_site: tuple[ox.Store, Path]) -> None:
+    store, site = rich_site
+    held = venues(store)
+    assert len(held) == 8
+    assert sorted(p.name for p in (site / "venue").glob("*.html")) == sorted(
+        f"{venue.rsplit('/', 1)[1]}.html" for venue in held
+    )
+    for venue, papers in held.items():
+        page = Page(page_of(site, venue, "venue").read_text(encoding="utf-8"))
+        (name,) = values(store, venue, SCHEMA + "name")
+        assert page.find("h1")[0].text == name.value
+        (kind,) = values(store, venue, RDF_TYPE.value)
+        expected = {SCHEMA + "Periodical": "Journal", SCHEMA + "Book": "Book"}[kind.value]
+        assert by_class(page, "p", "kind")[0].text == expected
+        listed = [
+            e.attrs["href"]
+            for e in page.find("a")
+            if "li" in e.ancestors and e.attrs["href"].startswith("../paper/")
+        ]
+        assert sorted(listed) == sorted(f"../paper/{p.rsplit('/', 1)[1]}.html" for p in papers)
+        assert entity_page(store, venue, root="../") == page_of(site, venue, "venue").read_text(
+            encoding="utf-8"
+        )
+
+
+def test_a_rich_graph_gives_the_same_bytes_whatever_the_hash_seed(
+    rich_site: tuple[ox.Store, Path], tmp_path: Path
+) -> None:
+    _, site = rich_site
+    graph = site.parent / "exports" / "graph.nt"
+    script = (
+        "import sys; from pathlib import Path; from kg.rdfio import load_store; "
+        "from kg.site import publish; publish(load_store([Path(sys.argv[1])]), Path(sys.argv[2]))"
+    )
+    out = tmp_path / "site"
+    subprocess.run(
+        [sys.executable, "-c", script, str(graph), str(out)],
+        env={**os.environ, "PYTHONHASHSEED": "4242"},
+        check=True,
+        timeout=60,
+    )
+    assert snapshot(out) == snapshot(site)
+
+
+def test_bibliographies_without_an_owner_get_an_index_and_a_network(tmp_path: Path) -> None:
+    store = built(BIBLIOGRAPHIES, tmp_path / "exports")
+    assert not list(store.quads_for_pattern(None, ox.NamedNode(SCHEMA + "about"), None))
+    site = tmp_path / "site"
+    report = publish(store, site)
+    papers, persons = works(store), instances(store, "Person")
+    assert (report.papers, report.persons) == (len(papers), len(persons)) == (20, 16)
+    index = Page((site / "index.html").read_text(encoding="utf-8"))
+    assert index.problems == []
+    assert index.find("h1")[0].text == "Publications"
+    (byline,) = by_class(index, "p", "byline")
+    assert byline.text.startswith(f"From {len(BIBLIOGRAPHIES)} bibliographies: acl-anthology.bib")
+    links = {e.attrs["href"] for e in index.find("a")}
+    assert {f"paper/{p.rsplit('/', 1)[1]}.html" for p in papers} <= links
+    # The most prolific person is in the middle and everybody else around: those who wrote
+    # with them joined by a line, the others on the outer circle without one.
+    author = ox.NamedNode(SCHEMA + "author")
+    made = Counter(q.object.value for q in store.quads_for_pattern(None, author, None))
+    centre = min(persons, key=lambda person: (-made[person], person))
+    (name,) = values(store, centre, SCHEMA + "name")
+    (label,) = by_class(index, "text", "centre-label")
+    assert label.text == name.value
+    together = {
+        row["other"].value
+        for row in store.query(
+            f"SELECT DISTINCT ?other WHERE {{ ?p <{SCHEMA}author> <{centre}>, ?other . "
+            f"?other a <{SCHEMA}Person> FILTER(?other != <{centre}>) }}"
+        )
+    }
+    assert 0 < len(together) < len(persons) - 1 < MAX_PEOPLE
+    dots = [c for c in index.find("circle") if "svg" in c.ancestors]
+    assert len(dots) == len(persons)
+    assert len([e for e in index.find("path") if e.attrs.get("class") == "spoke"]) == len(together)
+    (caption,) = index.find("figcaption")
+    apart = len(persons) - 1 - len(together)
+    assert "No list names an owner" in caption.text
+    assert f"the {apart} people who never wrote with them" in caption.text
+    check_pages_embed_exactly_the_graph(store, site)
+    assert broken_links(site) == []
+
+
 # --- hostile text ---------------------------------------------------------------------------
 
 
@@ -504,8 +816,25 @@ def test_names_are_escaped_everywhere_and_only_web_links_are_clickable(
         assert not page.find("b"), path  # "Ada <b>Lovelace</b>" stays text
         assert not [u for u in page.urls() if u.strip().lower().startswith("javascript:")]
     evil = Page((site / "paper" / "evil.html").read_text(encoding="utf-8"))
-    assert [e.text for e in evil.find("code")] == ["javascript:alert(1)"]
+    assert [e.text for e in evil.find("code")] == ["javascript:alert(2)", "javascript:alert(1)"]
     assert "https://example.org/code" in evil.urls()
+    # The venue, keywords, pages and DOI are shown as the text they are, the DOI's link
+    # percent-encoded; the venue's own page is named by it.
+    (citation,) = [e for e in evil.find("p") if e.attrs.get("class") == "citation"]
+    assert citation.text == f"{VENUE_NAME}, 1--<b>2</b>, soon"
+    assert [e.text for e in evil.find("span") if e.attrs.get("class") == "keyword"] == [
+        "<img src=x onerror=alert(1)>",
+        "R&D",
+    ]
+    (doi,) = [e for e in evil.find("a") if e.attrs["href"].startswith("https://doi.org/")]
+    assert doi.text == '10.1000/<b>x</b>"y#z'
+    assert doi.attrs["href"] == "https://doi.org/10.1000/%3Cb%3Ex%3C/b%3E%22y%23z"
+    byline = next(e for e in evil.find("p") if e.attrs.get("class") == "byline")
+    assert byline.text.endswith(", et al.")
+    venue = Page((site / "venue" / "evil.html").read_text(encoding="utf-8"))
+    assert venue.find("h1")[0].text == VENUE_NAME
+    assert json.loads(venue.jsonld()[0])["name"] == VENUE_NAME
+    assert "../paper/evil.html" in venue.urls()
     index = Page((site / "index.html").read_text(encoding="utf-8"))
     assert any(e.text == "Ada <b>Lovelace</b>" for e in index.find("text"))
     assert broken_links(site) == []
@@ -517,9 +846,14 @@ def test_any_graph_gets_pages_holding_exactly_its_triples(
     store, site = hostile_site
     pages = [(iri, "paper") for iri in instances(store, "ScholarlyArticle")]
     pages += [(iri, "person") for iri in instances(store, "Person")]
+    pages += [(iri, "venue") for iri in instances(store, "Periodical")]
+    assert len(pages) == 5
     for iri, kind in pages:
         data = entity_jsonld(store, iri)
         assert data is not None and extracted(data) == expected_triples(store, iri, kind), iri
+        # Literals under terms schema.org's context coerces ("not an IRI" as url, "soon"
+        # as datePublished) stay literals there too.
+        assert extracted(data, coercing_loader) == expected_triples(store, iri, kind), iri
         html = entity_page(store, iri, root="../", config=PUBLISHER)
         assert html is not None and [json.loads(text) for text in Page(html).jsonld()] == [data]
     bob = entity_jsonld(store, f"{KG}person/bob")

@@ -1,6 +1,7 @@
 """kg.serve: the SPARQL 1.1 Protocol endpoint, linked data, the query page, time limits, load.
 
-Every test talks HTTP to a real server on loopback, holding the sample's exports/graph.nt.
+Every test talks HTTP to a real server on loopback, holding the sample's exports/graph.nt
+or (venues, DOIs, dates) the graph built from the BibTeX and CSL-JSON exporter fixtures.
 """
 
 from __future__ import annotations
@@ -38,14 +39,26 @@ from SPARQLWrapper import (
 )
 
 from kg.errors import ConfigError, InputError
+from kg.mapping import IriScheme
+from kg.pipeline import build
 from kg.queries import list_canned_queries, run_local
 from kg.rdfio import load_store
 from kg.results import format_result
 from kg.serve import KgServer, ServeError, detect_base_iri, make_server, negotiate, serve
+from kg.site import entity_page
 from kg.store import write_store
 
 REPO = Path(__file__).resolve().parent.parent
 GRAPH = REPO / "exports" / "graph.nt"
+DATA = REPO / "tests" / "data"
+RICH_INPUTS = [
+    DATA / "bibtex" / "dblp.bib",
+    DATA / "bibtex" / "google-scholar.bib",
+    DATA / "csljson" / "zotero.json",
+    REPO / "kg" / "data" / "samples" / "peyrard.txt",
+]
+RICH_PAPER = "paper/segmenting-speech-without-transcripts"
+VENUE = "venue/trans-assoc-comput-linguistics"
 BASE = "https://example.org/kg/"
 PAPER = "paper/fly-swat-or-cannon-cost-effective-language-model-choice-via-meta-modeling"
 PAPER_TITLE = "Fly-Swat or Cannon? Cost-Effective Language Model Choice via Meta-Modeling"
@@ -168,6 +181,20 @@ def server(store: ox.Store) -> Iterator[KgServer]:
 @pytest.fixture(scope="module")
 def endpoint(server: KgServer) -> str:
     return server.url + "sparql"
+
+
+@pytest.fixture(scope="module")
+def rich_store(tmp_path_factory: pytest.TempPathFactory) -> ox.Store:
+    """What ``kg build`` makes of the exporter fixtures and the sample list."""
+    out = tmp_path_factory.mktemp("rich")
+    build(RICH_INPUTS, out, IriScheme())
+    return load_store([out / "graph.nt"])
+
+
+@pytest.fixture(scope="module")
+def rich_server(rich_store: ox.Store) -> Iterator[KgServer]:
+    with running(make_server(rich_store, port=free_port(), workers=1)) as started:
+        yield started
 
 
 # --- SPARQL 1.1 Protocol through SPARQLWrapper ---------------------------------------------
@@ -699,18 +726,92 @@ class _Links(HTMLParser):
         self.hrefs += [value for name, value in attrs if name in ("href", "src") and value]
 
 
-@pytest.mark.parametrize("path", [PAPER, PERSON])
-def test_every_link_on_a_served_page_answers(server: KgServer, path: str) -> None:
+def local_links(server: KgServer, path: str) -> list[str]:
+    """The links of the HTML page at ``path`` that lead to this server, made absolute."""
     status, _, body = request(server.url + path, accept="text/html")
     assert status == 200
     links = _Links()
     links.feed(body.decode("utf-8"))
-    local = [urllib.parse.urljoin(server.url + path, href) for href in links.hrefs]
-    local = [url for url in local if url.startswith(server.url)]
+    absolute = [urllib.parse.urljoin(server.url + path, href) for href in links.hrefs]
+    return [url for url in absolute if url.startswith(server.url)]
+
+
+@pytest.mark.parametrize("path", [PAPER, PERSON])
+def test_every_link_on_a_served_page_answers(server: KgServer, path: str) -> None:
+    local = local_links(server, path)
     assert any(url.endswith("void.ttl") for url in local)
     assert len(local) >= 4
     for url in local:
         assert request(url)[0] == 200, url
+
+
+@pytest.mark.parametrize("path", [RICH_PAPER, VENUE, "person/felix-brandt"])
+def test_every_link_on_a_served_page_of_works_and_venues_answers(
+    rich_server: KgServer, path: str
+) -> None:
+    local = local_links(rich_server, path)
+    assert any("/venue/" in url for url in local)  # the venue page, or links to it
+    assert any("/paper/" in url for url in local)
+    for url in local:
+        assert request(url)[0] == 200, url
+
+
+@pytest.mark.parametrize("media_type", GRAPH_TYPES)
+def test_venues_are_answered_by_content_negotiation(
+    rich_server: KgServer, rich_store: ox.Store, media_type: str
+) -> None:
+    status, headers, body = request(rich_server.url + VENUE, accept=media_type)
+    assert (status, headers["Content-Type"]) == (200, f"{media_type}; charset=utf-8")
+    expected = {
+        q.triple for q in rich_store.quads_for_pattern(ox.NamedNode(BASE + VENUE), None, None)
+    }
+    assert set(parsed(body, media_type)) == expected
+    assert len(expected) == 2  # its type and its name
+
+
+def test_a_venue_page_is_the_sites_venue_page(rich_server: KgServer, rich_store: ox.Store) -> None:
+    for suffix in ("", ".html"):
+        status, headers, body = request(rich_server.url + VENUE + suffix, accept=BROWSER_ACCEPT)
+        assert (status, headers["Content-Type"]) == (200, "text/html; charset=utf-8")
+        page = body.decode("utf-8")
+        assert page == entity_page(rich_store, BASE + VENUE, root="../", served_base=BASE)
+        assert "<h1>Trans. Assoc. Comput. Linguistics</h1>" in page
+        assert f'href="../{RICH_PAPER}.html"' in page
+    status, _, body = request(rich_server.url + RICH_PAPER, accept=BROWSER_ACCEPT)
+    assert status == 200
+    assert f'<cite><a href="../{VENUE}.html">Trans. Assoc. Comput. Linguistics</a></cite>' in (
+        body.decode("utf-8")
+    )
+    assert request(rich_server.url + "venue/no-such-venue", accept=BROWSER_ACCEPT)[0] == 404
+
+
+def test_entities_the_server_does_not_answer_are_not_linked(tmp_path: Path) -> None:
+    """A venue (or author) whose IRI lies outside the base has no page here: its name is
+    shown, not linked; everything linked answers."""
+    paper = f"{BASE}paper/lonely"
+    store = ox.Store()
+    store.load(
+        f"""@prefix schema: <http://schema.org/> .
+        <{paper}> a <http://purl.org/ontology/bibo/Document>, schema:ScholarlyArticle ;
+            schema:name "A paper in a venue elsewhere" ;
+            schema:isPartOf <https://elsewhere.example/venue/far> ;
+            schema:author <{BASE}person/near>, <https://elsewhere.example/person/far> .
+        <https://elsewhere.example/venue/far> a schema:Periodical ; schema:name "Far Journal" .
+        <{BASE}person/near> a schema:Person ; schema:name "Near Person" .
+        <https://elsewhere.example/person/far> a schema:Person ; schema:name "Far Person" .
+        """.encode(),
+        format=ox.RdfFormat.TURTLE,
+    )
+    with running(make_server(store, port=free_port(), workers=1, base_iri=BASE)) as server:
+        status, _, body = request(server.url + "paper/lonely", accept=BROWSER_ACCEPT)
+        assert status == 200
+        page = body.decode("utf-8")
+        assert "<cite>Far Journal</cite>" in page and "Far Person" in page
+        assert 'href="../person/near.html"' in page
+        links = local_links(server, "paper/lonely")
+        assert not [url for url in links if "far" in url.rsplit("/", 1)[-1]]
+        for url in links:
+            assert request(url)[0] == 200, url
 
 
 def test_void_describes_the_served_dataset(server: KgServer) -> None:

@@ -1,10 +1,11 @@
 """Linked data: every entity IRI under the base IRI is served at its path.
 
-``{base}paper/x`` is answered at ``/paper/x`` as HTML, Turtle, JSON-LD or N-Triples,
-negotiated by ``Accept`` or chosen with ``?format=`` or a ``.ttl``/``.jsonld``/``.nt``
-suffix, so a link to an entity works in a browser and in an RDF client alike. Entities are
-described from the server's own copy of the graph, in the request thread: the server asks
-fixed, bounded questions about one entity, never a client's query, so no worker is needed.
+``{base}paper/x`` (likewise ``person/…``, ``venue/…``, ``list/…``) is answered at
+``/paper/x`` as HTML, Turtle, JSON-LD or N-Triples, negotiated by ``Accept`` or chosen with
+``?format=`` or a ``.ttl``/``.jsonld``/``.nt`` suffix, so a link to an entity works in a
+browser and in an RDF client alike. Entities are described from the server's own copy of the
+graph, in the request thread: the server asks fixed, bounded questions about one entity,
+never a client's query, so no worker is needed.
 """
 
 from __future__ import annotations
@@ -210,7 +211,8 @@ class LinkedData:
             return jsonld(triples)
         if fmt == "ntriples":
             return "".join(sorted(ntriples(triples).splitlines(keepends=True))).encode("utf-8")
-        page = entity_page(self._store, iri, root=root)  # papers and persons
+        # Papers, persons and venues get the site's pages, linking what this server answers.
+        page = entity_page(self._store, iri, root=root, served_base=self._base)
         if page is None:
             page = self._generic_page(iri, triples, root)
         return page.encode("utf-8")

@@ -3,8 +3,8 @@ the site's pages do not cover, and the not-found page.
 
 The templates (``templates/``, shipped in the wheel) are Jinja2 with autoescaping on; the
 only text inserted unescaped is JSON inside ``<script>``, which
-:func:`kg.site.structured.script_json` has made safe there. Papers and persons get the
-published site's own pages (:func:`kg.site.entity_page`), not these.
+:func:`kg.site.structured.script_json` has made safe there. Papers, persons and venues get
+the published site's own pages (:func:`kg.site.entity_page`), not these.
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """Publishing the graph: web pages with embedded JSON-LD, and a static site of them.
 
-- :func:`entity_jsonld`: the schema.org JSON-LD of one paper or person, authors in order;
-- :func:`entity_page`: the HTML page of one paper or person, embedding that JSON-LD;
+- :func:`entity_jsonld`: the schema.org JSON-LD of one paper, person or venue, authors in
+  order;
+- :func:`entity_page`: the HTML page of one paper, person or venue, embedding that JSON-LD;
 - :func:`publish`: the whole static site (index, pages, ``void.ttl``), written atomically;
 - :func:`describe_dataset`: the ``void.ttl`` of a graph served live (``kg serve``).
 """

@@ -2,9 +2,12 @@
 
 People would rather look than read: the list owner sits in the middle, the people they wrote
 most with (and the other list owners) on an inner ring, everyone else on an outer circle,
-grouped by the paper they share. A line's width is the number of papers together; faint
-curves join co-authors who wrote together without the owner. Plain geometry, no randomness,
-no JavaScript: the same graph always gives the same picture, byte for byte.
+grouped by the paper they share. When no list names an owner (bibliographies from BibTeX or
+CSL-JSON files), the most prolific person sits in the middle and everybody is drawn, those
+who never wrote with them last on the outer circle: the picture is then of the whole graph.
+A line's width is the number of papers together; faint curves join co-authors who wrote
+together without the owner. Plain geometry, no randomness, no JavaScript: the same graph
+always gives the same picture, byte for byte.
 """
 
 from __future__ import annotations
@@ -85,6 +88,11 @@ def layout(view: GraphView, centre: str) -> Network:
     together = dict(view.coauthors(centre))
     owners = [owner for owner in view.owners if owner != centre and view.is_person(owner)]
     ranked = [*owners, *(person for person in together if person not in owners)]
+    if not view.owners:
+        ranked += sorted(
+            (person for person in view.persons if person != centre and person not in together),
+            key=lambda person: (-len(view.papers_of(person)), view.node(person).label, person),
+        )
     shown = ranked[:MAX_PEOPLE]
     strong = [p for p in shown if p in owners or together.get(p, 0) >= 2][:_INNER_MAX]
     first_paper = _first_shared_paper(view, centre)

@@ -1,4 +1,4 @@
-"""The HTML pages of the site: one per paper, one per person, and the index.
+"""The HTML pages of the site: one per paper, person and venue, and the index.
 
 Jinja2 writes them with autoescaping on; the only text it inserts unescaped is the embedded
 JSON-LD, which :func:`kg.site.structured.script_json` has made safe for a ``<script>``
@@ -14,23 +14,37 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Final
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 import pyoxigraph as ox
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from kg.namespaces import OX_BIBO, OX_SCHEMA
+from kg.fields import MONTHS, arxiv_iri, doi_iri
+from kg.namespaces import OX_BIBO, OX_SCHEMA, OX_XSD
 from kg.site.network import Network
 from kg.site.settings import SiteSettings
-from kg.site.structured import paper_jsonld, person_jsonld, script_json
+from kg.site.structured import paper_jsonld, person_jsonld, script_json, venue_jsonld
 from kg.site.view import (
     ABSTRACT,
     ALTERNATE_NAME,
+    DATE_PUBLISHED,
+    DOI,
+    IDENTIFIER,
+    IN_SUPPORT_OF,
+    ISSUE,
+    KEYWORDS,
+    PAGINATION,
     SAME_AS,
     SEE_ALSO,
+    TRUNCATED,
+    TYPE,
+    URL,
+    VOLUME,
     GraphView,
+    Node,
     has_type,
     owner_names,
+    papers_in,
     papers_of,
     read_view,
 )
@@ -39,6 +53,22 @@ _SAFE_STEM = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]+)*")
 _MAX_STEM = 150
 _WIKIDATA_ITEM = re.compile(r"^https?://www\.wikidata\.org/entity/(Q[0-9]+)$")
 _WEB = re.compile(r"^https?://", re.IGNORECASE)
+_DOI_RESOLVER = "https://doi.org/"
+_ARXIV_ABS = "https://arxiv.org/abs/"
+_WORK_KINDS = {
+    OX_SCHEMA.ScholarlyArticle.value: "Article",
+    OX_SCHEMA.Chapter.value: "Chapter",
+    OX_SCHEMA.Book.value: "Book",
+    OX_SCHEMA.Thesis.value: "Thesis",
+    OX_SCHEMA.Report.value: "Report",
+}
+_VENUE_KINDS = {OX_SCHEMA.Periodical.value: "Journal", OX_SCHEMA.Book.value: "Book"}
+# The lexical forms of kg's dates (xsd:gYear, xsd:gYearMonth, xsd:date) and their parts.
+_DATE_FORMS = {
+    OX_XSD.gYear.value: re.compile(r"(?P<year>\d{4})"),
+    OX_XSD.gYearMonth.value: re.compile(r"(?P<year>\d{4})-(?P<month>\d{2})"),
+    OX_XSD.date.value: re.compile(r"(?P<year>\d{4})-(?P<month>\d{2})-(?P<day>\d{2})"),
+}
 
 _ENV = Environment(
     loader=PackageLoader("kg.site", "templates"),
@@ -61,8 +91,24 @@ class Link:
 
 @dataclass(frozen=True)
 class PaperItem:
+    """A paper in a list of papers: title, authors, and a few words on what and where."""
+
     title: Link
     authors: tuple[Link, ...]
+    truncated: bool
+    """The source listed only the first authors ("and others")."""
+    details: tuple[Link, ...]
+    """Kind (unless an article), venue (linked) and year, e.g. "Thesis (PhD), 2020"."""
+
+
+@dataclass(frozen=True)
+class Citation:
+    """Where and when a work appeared, the way a reference prints it:
+    ``Journal of X 10(3), 812–829, May 2022``; ``venues`` are links, ``rest`` the text after
+    them."""
+
+    venues: tuple[Link, ...]
+    rest: str
 
 
 @dataclass(frozen=True)
@@ -82,6 +128,9 @@ class Frame:
     title: str
     root: str
     base_url: str | None = None
+    served_base: str | None = None
+    """Set by ``kg serve``: every entity is answered at the path of its IRI under this base
+    IRI, so pages link there, and not at all to entities whose IRIs lie elsewhere."""
 
 
 def site_title(store: ox.Store, settings: SiteSettings) -> str:
@@ -93,12 +142,14 @@ def site_title(store: ox.Store, settings: SiteSettings) -> str:
 
 
 def page_path(view: GraphView, iri: str) -> str | None:
-    """Where the page of a paper or person lives in the site, e.g. ``paper/x.html``: the
-    IRI's last segment under a folder for its kind, like the IRI's path under the base."""
+    """Where the page of a paper, person or venue lives in the site, e.g. ``paper/x.html``:
+    the IRI's last segment under a folder for its kind, like the IRI's path under the base."""
     if iri in view.authors:
         return f"paper/{file_stem(iri)}.html"
     if view.is_person(iri):
         return f"person/{file_stem(iri)}.html"
+    if view.is_venue(iri):
+        return f"venue/{file_stem(iri)}.html"
     return None
 
 
@@ -112,8 +163,8 @@ def file_stem(iri: str) -> str:
 
 
 def entity_jsonld(store: ox.Store, iri: str) -> dict[str, Any] | None:
-    """The JSON-LD that the page of paper or person ``iri`` embeds; None for an IRI that
-    names neither."""
+    """The JSON-LD that the page of paper, person or venue ``iri`` embeds; None for an IRI
+    that names none of them."""
     focused = _focus(store, iri)
     if focused is None:
         return None
@@ -127,26 +178,32 @@ def entity_page(
     root: str,
     config: SiteSettings | None = None,
     base_url: str | None = None,
+    served_base: str | None = None,
 ) -> str | None:
-    """The HTML page of paper or person ``iri``, its links relative to ``root`` (the path
-    from the page to the site's root, e.g. ``"../"``); None for an IRI that names neither.
-    With ``base_url`` (where the site is served) the page names its canonical URL."""
+    """The HTML page of paper, person or venue ``iri``, its links relative to ``root`` (the
+    path from the page to the site's root, e.g. ``"../"``); None for an IRI that names none
+    of them. With ``base_url`` (where the site is served) the page names its canonical URL;
+    with ``served_base`` it links entities at their IRIs' paths (see :class:`Frame`)."""
     focused = _focus(store, iri)
     if focused is None:
         return None
-    frame = Frame(site_title(store, config or SiteSettings()), root, base_url)
+    frame = Frame(site_title(store, config or SiteSettings()), root, base_url, served_base)
     return render_entity(focused, iri, frame, entity_data(focused, iri))
 
 
 def entity_data(view: GraphView, iri: str) -> dict[str, Any]:
-    """The JSON-LD of a paper or person of ``view``."""
-    return paper_jsonld(view, iri) if iri in view.authors else person_jsonld(view, iri)
+    """The JSON-LD of a paper, person or venue of ``view``."""
+    if iri in view.authors:
+        return paper_jsonld(view, iri)
+    return venue_jsonld(view, iri) if view.is_venue(iri) else person_jsonld(view, iri)
 
 
 def render_entity(view: GraphView, iri: str, frame: Frame, data: dict[str, Any]) -> str:
-    """The page of a paper or person of ``view``, embedding ``data``."""
+    """The page of a paper, person or venue of ``view``, embedding ``data``."""
     if iri in view.authors:
         return paper_page(view, iri, frame, data)
+    if view.is_venue(iri):
+        return venue_page(view, iri, frame, data)
     return person_page(view, iri, frame, data)
 
 
@@ -156,6 +213,11 @@ def paper_page(view: GraphView, iri: str, frame: Frame, data: dict[str, Any]) ->
         (Link(view.node(item.iri).label), [_entity_link(view, o, frame) for o in item.owners])
         for item in view.lists_of(iri)
     ]
+    identifiers = node.texts(IDENTIFIER)
+    dois = sorted({*node.texts(DOI), *_prefixed(identifiers, "doi:")}, key=str.casefold)
+    arxiv = sorted(_prefixed(identifiers, "arxiv:"))
+    shown = {_DOI_RESOLVER + doi.casefold() for doi in dois}
+    shown |= {_ARXIV_ABS + arxiv_id for arxiv_id in arxiv}
     return _render(
         "paper.html.j2",
         view,
@@ -163,11 +225,36 @@ def paper_page(view: GraphView, iri: str, frame: Frame, data: dict[str, Any]) ->
         frame,
         data,
         title=node.label,
+        kind=_work_kind(node),
         authors=[_entity_link(view, author, frame) for author in view.authors[iri]],
+        truncated=_truncated(node),
+        citation=_citation(view, iri, frame),
+        dois=[Link(doi, doi_iri(doi)) for doi in dois],
+        arxiv=[Link(arxiv_id, arxiv_iri(arxiv_id)) for arxiv_id in arxiv],
+        identifiers=[
+            text for text in identifiers if not text.lower().startswith(("doi:", "arxiv:"))
+        ],
         abstracts=node.texts(ABSTRACT),
-        same_as=[_outbound(link) for link in node.iris(SAME_AS)],
-        see_also=[_outbound(link) for link in node.iris(SEE_ALSO)],
+        keywords=node.texts(KEYWORDS),
+        urls=[_outbound(link) for link in node.iris(URL) if _unquoted(link) not in shown],
+        same_as=[_outbound(link) for link in node.iris(SAME_AS) if _unquoted(link) not in shown],
+        see_also=[_outbound(link) for link in node.iris(SEE_ALSO) if _unquoted(link) not in shown],
         lists=lists,
+    )
+
+
+def venue_page(view: GraphView, iri: str, frame: Frame, data: dict[str, Any]) -> str:
+    node = view.node(iri)
+    kinds = [_VENUE_KINDS[kind] for kind in node.iris(TYPE) if kind in _VENUE_KINDS]
+    return _render(
+        "venue.html.j2",
+        view,
+        iri,
+        frame,
+        data,
+        name=node.label,
+        kind=kinds[0] if kinds else "Venue",
+        papers=[_paper_item(view, paper, frame, set(), iri) for paper in view.papers_in(iri)],
     )
 
 
@@ -201,7 +288,8 @@ def index_page(
         frame=frame,
         canonical=frame.base_url,
         owners=[_entity_link(view, owner, frame) for owner in view.owners],
-        lists=len(view.lists),
+        owned_lists=sum(1 for item in view.lists if item.owners),
+        bibliographies=[view.node(item.iri).label for item in view.lists if not item.owners],
         counts={
             "papers": len(view.papers),
             "people": len(view.persons),
@@ -219,8 +307,8 @@ def index_page(
 def _render(
     template: str, view: GraphView, iri: str, frame: Frame, data: dict[str, Any], **values: Any
 ) -> str:
-    path = page_path(view, iri) or ""
-    stem = path.removesuffix(".html")
+    path = _path_in(view, iri, frame) or ""
+    stem = quote(path.removesuffix(".html"))
     return _ENV.get_template(template).render(
         frame=frame,
         canonical=f"{frame.base_url}{quote(path)}" if frame.base_url else None,
@@ -233,18 +321,33 @@ def _render(
 
 def _focus(store: ox.Store, iri: str) -> GraphView | None:
     """The part of the graph the page of ``iri`` shows: the paper with its authors and
-    lists, or the person with their papers and co-authors."""
+    lists, the person with their papers and co-authors, or the venue with its papers."""
     if has_type(store, iri, OX_BIBO.Document):
         return read_view(store, papers=[iri])
     if has_type(store, iri, OX_SCHEMA.Person):
         return read_view(store, papers=papers_of(store, iri), persons=[iri])
+    held = papers_in(store, iri)
+    if held:
+        view = read_view(store, papers=held)
+        return view if view.is_venue(iri) else None
     return None
 
 
-def _paper_item(view: GraphView, paper: str, frame: Frame, stressed: set[str]) -> PaperItem:
+def _paper_item(
+    view: GraphView, paper: str, frame: Frame, stressed: set[str], venue: str | None = None
+) -> PaperItem:
+    """``paper`` in a list, its ``stressed`` authors in bold; on the page of ``venue`` the
+    details leave the venue out."""
+    node = view.node(paper)
+    kind = _work_kind(node)
+    details = [Link(kind)] if kind not in ("Article", "Paper") else []
+    details += [_entity_link(view, v, frame) for v in view.venues_of(paper) if v != venue]
+    details += [Link(_date_text(value, year_only=True)) for value in node.get(DATE_PUBLISHED)]
     return PaperItem(
-        Link(view.node(paper).label, _href(view, paper, frame)),
+        Link(node.label, _href(view, paper, frame)),
         tuple(_entity_link(view, a, frame, a in stressed) for a in view.authors[paper]),
+        _truncated(node),
+        tuple(details),
     )
 
 
@@ -253,8 +356,81 @@ def _entity_link(view: GraphView, iri: str, frame: Frame, strong: bool = False) 
 
 
 def _href(view: GraphView, iri: str, frame: Frame) -> str | None:
-    path = page_path(view, iri)
+    path = _path_in(view, iri, frame)
     return None if path is None else frame.root + quote(path)
+
+
+def _path_in(view: GraphView, iri: str, frame: Frame) -> str | None:
+    """Where the page of ``iri`` is, from the root: its file in a published site, or under
+    ``kg serve`` the path of its IRI (None for an IRI the server does not answer)."""
+    path = page_path(view, iri)
+    if path is None or frame.served_base is None:
+        return path
+    return f"{iri[len(frame.served_base) :]}.html" if iri.startswith(frame.served_base) else None
+
+
+def _work_kind(node: Node) -> str:
+    """What a reader calls the work: "Article", "Chapter", "Book", "Thesis (PhD)",
+    "Report"; "Paper" when the graph gives no kind kg knows."""
+    kinds = [_WORK_KINDS[kind] for kind in node.iris(TYPE) if kind in _WORK_KINDS]
+    if not kinds:
+        return "Paper"
+    degrees = node.texts(IN_SUPPORT_OF)
+    return f"{kinds[0]} ({', '.join(degrees)})" if kinds[0] == "Thesis" and degrees else kinds[0]
+
+
+def _truncated(node: Node) -> bool:
+    return any(value.value in ("true", "1") for value in node.get(TRUNCATED))
+
+
+def _citation(view: GraphView, paper: str, frame: Frame) -> Citation | None:
+    """The venue, volume(issue), pages and date of ``paper``; None when it has none."""
+    node = view.node(paper)
+    venues = tuple(_entity_link(view, venue, frame) for venue in view.venues_of(paper))
+    volume, issue = "/".join(node.texts(VOLUME)), "/".join(node.texts(ISSUE))
+    numbers = f"{volume}({issue})" if volume and issue else volume or (issue and f"no. {issue}")
+    pages = ", ".join(_page_range(text) for text in node.texts(PAGINATION))
+    dates = ", ".join(_date_text(value) for value in node.get(DATE_PUBLISHED))
+    tail = ", ".join(part for part in (pages, dates) if part)
+    if venues:
+        rest = (f" {numbers}" if numbers else "") + (f", {tail}" if tail else "")
+    else:
+        rest = ", ".join(part for part in (numbers, tail) if part)
+    return Citation(venues, rest) if venues or rest else None
+
+
+def _page_range(pages: str) -> str:
+    """A page range with the en dash of print ("812–829"); anything else ("e1234",
+    "S1-S-12") as it is."""
+    return pages.replace("-", "\u2013") if pages.count("-") == 1 else pages
+
+
+def _date_text(value: ox.NamedNode | ox.Literal, year_only: bool = False) -> str:
+    """A date at the precision it has: "2022", "May 2022", "17 May 2022" (or the year
+    alone); any other value as it is written."""
+    form = _DATE_FORMS.get(value.datatype.value) if isinstance(value, ox.Literal) else None
+    found = form.fullmatch(value.value) if form is not None else None
+    if found is None:
+        return value.value
+    parts = found.groupdict()
+    if year_only or "month" not in parts:
+        return parts["year"]
+    if not 1 <= int(parts["month"]) <= 12:
+        return value.value
+    month = MONTHS[int(parts["month"]) - 1].capitalize()
+    day = f"{int(parts['day'])} " if "day" in parts else ""
+    return f"{day}{month} {parts['year']}"
+
+
+def _prefixed(texts: Sequence[str], prefix: str) -> list[str]:
+    """The ``texts`` that start with ``prefix`` (any case), without it."""
+    return [text[len(prefix) :] for text in texts if text.lower().startswith(prefix)]
+
+
+def _unquoted(link: str) -> str:
+    """A DOI or arXiv link as :func:`paper_page` compares it with the identifiers shown."""
+    secure = unquote(re.sub(r"^http://", "https://", link, flags=re.IGNORECASE))
+    return secure.casefold() if secure.lower().startswith(_DOI_RESOLVER) else secure
 
 
 def _outbound(iri: str) -> Link:

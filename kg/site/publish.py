@@ -1,13 +1,13 @@
 """``publish``: the graph as a static web site, written all at once or not at all.
 
 The site holds an index (owners, papers, headline numbers, the co-author network), one page
-per paper and per person at ``paper/<slug>.html`` and ``person/<slug>.html`` (the paths of
-their IRIs under the base), each with its JSON-LD (``.jsonld``) and that JSON-LD's triples
-(``.ttl``) beside it, ``void.ttl``, and the graph's dumps when given. Every file is rendered
-beside its target and all are moved into place together (:class:`kg.export.StagedFiles`,
-one page in memory at a time), so a failure leaves the previous site as it was; files of the
-previous site that the new one no longer has (a renamed person) are removed afterwards, and
-only those: ``.kg-site`` lists what kg wrote.
+per paper, person and venue at ``paper/<slug>.html``, ``person/<slug>.html`` and
+``venue/<slug>.html`` (the paths of their IRIs under the base), each with its JSON-LD
+(``.jsonld``) and that JSON-LD's triples (``.ttl``) beside it, ``void.ttl``, and the graph's
+dumps when given. Every file is rendered beside its target and all are moved into place
+together (:class:`kg.export.StagedFiles`, one page in memory at a time), so a failure leaves
+the previous site as it was; files of the previous site that the new one no longer has (a
+renamed person) are removed afterwards, and only those: ``.kg-site`` lists what kg wrote.
 """
 
 from __future__ import annotations
@@ -134,9 +134,10 @@ def publish(
 
 
 def _write_entity_files(view: GraphView, frame: Frame, put: Callable[[str, bytes], None]) -> None:
-    """Each paper's and person's page, with its JSON-LD and that JSON-LD's Turtle beside it."""
+    """Each paper's, person's and venue's page, with its JSON-LD and that JSON-LD's Turtle
+    beside it."""
     owners: dict[str, str] = {}
-    for iri in (*view.papers, *view.persons):
+    for iri in (*view.papers, *view.persons, *view.venues):
         path = page_path(view, iri) or ""
         clash = owners.setdefault(path.casefold(), iri)  # one file on case-blind disks too
         if clash != iri:

@@ -5,7 +5,16 @@ know and ``author`` as an array in author order: schema.org's ``author`` is unor
 consumers show the array's order (design.md §3). Every value comes from the graph, so the
 JSON-LD expands to exactly the graph's triples for those subjects and properties; the tests
 check it with a JSON-LD processor. Only schema.org types are written (``foaf:Person`` is the
-graph's business, not a crawler's).
+graph's business, not a crawler's), so a work's ``@type`` is its kind (``ScholarlyArticle``,
+``Chapter``, ``Book``, ``Thesis``, ``Report``) and its venue's is ``Periodical`` or ``Book``.
+
+Literals keep their datatype: ``datePublished`` is ``{"@value": "2023-05", "@type":
+"…XMLSchema#gYearMonth"}``. Its value is the ISO 8601 date that Google's Article guidance
+asks for, at the precision the source gave; a bare string would expand to another triple
+(``xsd:string`` under kg's pinned context, ``schema:Date`` under schema.org's own, which
+coerces date properties), while a value object means the same under both. For the same
+reason a plain string under a term that schema.org's context makes an IRI (``sameAs``,
+``url``, ``isPartOf``) or a date is written as ``{"@value": …}``.
 """
 
 from __future__ import annotations
@@ -23,12 +32,19 @@ from kg.rdfio import resolve_jsonld_contexts
 from kg.site.view import (
     ABSTRACT,
     ALTERNATE_NAME,
+    DATE_PUBLISHED,
     FAMILY_NAME,
     GIVEN_NAME,
+    IDENTIFIER,
+    IN_SUPPORT_OF,
+    IS_PART_OF,
+    KEYWORDS,
     NAME,
+    PAGINATION,
     SAME_AS,
     SCHEMA_NS,
     TYPE,
+    URL,
     GraphView,
     Node,
 )
@@ -36,8 +52,20 @@ from kg.turtle import small_turtle
 
 CONTEXT = "https://schema.org"
 # schema.org's context reads these terms' string values as IRIs.
-_IRI_TERMS = frozenset({"sameAs"})
-_PAPER_TERMS = (NAME, ABSTRACT)
+_IRI_TERMS = frozenset({"sameAs", "url", "isPartOf"})
+# ...and these as schema:Date.
+_DATE_TERMS = frozenset({"datePublished"})
+_PAPER_TERMS = (
+    NAME,
+    ABSTRACT,
+    DATE_PUBLISHED,
+    IDENTIFIER,
+    PAGINATION,
+    KEYWORDS,
+    URL,
+    IN_SUPPORT_OF,
+)
+_VENUE_TERMS = (NAME,)
 _PERSON_TERMS = (NAME, GIVEN_NAME, FAMILY_NAME, ALTERNATE_NAME, SAME_AS)
 _AUTHOR_TERMS = (NAME, GIVEN_NAME, FAMILY_NAME, SAME_AS)
 _TERM = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
@@ -49,18 +77,34 @@ _SCRIPT_SAFE = str.maketrans(
 
 
 def paper_jsonld(view: GraphView, iri: str) -> dict[str, Any]:
-    """A paper: title, abstract, authors in author order (each with their names), sameAs."""
-    data = _node_object(view.node(iri), _PAPER_TERMS)
+    """A paper: title, abstract, date, identifiers, pages, keywords, URL, degree, the venue
+    it is part of (with its type and name), authors in author order (each with their
+    names), sameAs."""
+    node = view.node(iri)
+    data = _node_object(node, _PAPER_TERMS)
+    venues = [
+        _node_object(view.node(value.value), _VENUE_TERMS)
+        if isinstance(value, ox.NamedNode)
+        else _json_value("isPartOf", value)
+        for value in node.get(IS_PART_OF)
+    ]
+    if venues:
+        data["isPartOf"] = venues[0] if len(venues) == 1 else venues
     authors = [_node_object(view.node(author), _AUTHOR_TERMS) for author in view.authors[iri]]
     if authors:
         data["author"] = authors
-    data.update(_properties(view.node(iri), (SAME_AS,)))
+    data.update(_properties(node, (SAME_AS,)))
     return {"@context": CONTEXT, **data}
 
 
 def person_jsonld(view: GraphView, iri: str) -> dict[str, Any]:
     """A person: names, other spellings, sameAs."""
     return {"@context": CONTEXT, **_node_object(view.node(iri), _PERSON_TERMS)}
+
+
+def venue_jsonld(view: GraphView, iri: str) -> dict[str, Any]:
+    """A venue: its type (``Periodical``, ``Book``) and name."""
+    return {"@context": CONTEXT, **_node_object(view.node(iri), _VENUE_TERMS)}
 
 
 def script_json(data: dict[str, Any]) -> str:
@@ -123,5 +167,5 @@ def _json_value(term: str, value: ox.NamedNode | ox.Literal) -> Any:
     if value.language:
         return {"@value": value.value, "@language": value.language}
     if value.datatype == OX_XSD.string:
-        return value.value
+        return {"@value": value.value} if term in _IRI_TERMS | _DATE_TERMS else value.value
     return {"@value": value.value, "@type": value.datatype.value}

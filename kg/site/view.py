@@ -1,4 +1,5 @@
-"""The graph as the site shows it: papers with their authors in order, persons, lists.
+"""The graph as the site shows it: papers with their authors in order, persons, lists, and
+the venues (journals, books) the papers appear in.
 
 Publishing reads the graph, never the input files (design.md §2), through a handful of
 SPARQL queries: all of the graph for a whole site, or one paper or person and its
@@ -16,14 +17,42 @@ from itertools import combinations
 
 import pyoxigraph as ox
 
-from kg.namespaces import OX_BIBO, OX_RDF, OX_RDFS, OX_SCHEMA, sparql_prologue
+from kg.namespaces import OX_BIBO, OX_KG, OX_RDF, OX_RDFS, OX_SCHEMA, sparql_prologue
 
 SCHEMA_NS = "http://schema.org/"
 TYPE, NAME, ABSTRACT, SAME_AS = OX_RDF.type, OX_SCHEMA.name, OX_SCHEMA.abstract, OX_SCHEMA.sameAs
 GIVEN_NAME, FAMILY_NAME = OX_SCHEMA.givenName, OX_SCHEMA.familyName
 ALTERNATE_NAME, SEE_ALSO = OX_SCHEMA.alternateName, OX_RDFS.seeAlso
+DATE_PUBLISHED, IDENTIFIER, IS_PART_OF = (
+    OX_SCHEMA.datePublished,
+    OX_SCHEMA.identifier,
+    OX_SCHEMA.isPartOf,
+)
+PAGINATION, KEYWORDS, URL = OX_SCHEMA.pagination, OX_SCHEMA.keywords, OX_SCHEMA.url
+IN_SUPPORT_OF, TRUNCATED = OX_SCHEMA.inSupportOf, OX_KG.authorListTruncated
+DOI, VOLUME, ISSUE = OX_BIBO.doi, OX_BIBO.volume, OX_BIBO.issue
 _PAPER, _PERSON = OX_BIBO.Document.value, OX_SCHEMA.Person.value
-_SHOWN = (TYPE, NAME, ABSTRACT, GIVEN_NAME, FAMILY_NAME, ALTERNATE_NAME, SAME_AS, SEE_ALSO)
+_SHOWN = (
+    TYPE,
+    NAME,
+    ABSTRACT,
+    GIVEN_NAME,
+    FAMILY_NAME,
+    ALTERNATE_NAME,
+    SAME_AS,
+    SEE_ALSO,
+    DATE_PUBLISHED,
+    IDENTIFIER,
+    IS_PART_OF,
+    PAGINATION,
+    KEYWORDS,
+    URL,
+    IN_SUPPORT_OF,
+    TRUNCATED,
+    DOI,
+    VOLUME,
+    ISSUE,
+)
 
 Value = ox.NamedNode | ox.Literal
 _Bound = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
@@ -60,6 +89,7 @@ _VALUES = (
     f"VALUES ?p {{ {' '.join(str(term) for term in _SHOWN)} }} }}"
 )
 _PAPERS_OF = "SELECT ?paper ?person WHERE { ?paper a bibo:Document ; schema:author ?person }"
+_PAPERS_IN = "SELECT ?paper ?venue WHERE { ?paper a bibo:Document ; schema:isPartOf ?venue }"
 _OWNER_NAMES = """
 SELECT ?owner (MIN(?name) AS ?label) WHERE {
   ?list a schema:Dataset ; schema:about ?owner . FILTER isIRI(?owner)
@@ -111,6 +141,7 @@ class GraphView:
         persons: Iterable[str],
         authors: Mapping[str, tuple[str, ...]],
         lists: Sequence[PublicationList],
+        venues: Iterable[str],
     ) -> None:
         self.nodes = nodes
         self.papers = tuple(papers)
@@ -119,6 +150,9 @@ class GraphView:
         self.authors = authors
         """Each paper's authors (persons or not) in author order."""
         self.lists = tuple(lists)
+        self.venues = tuple(sorted(venues))
+        """What the papers are part of (``schema:isPartOf``) that the graph describes and
+        that is no work or person: the journals and books, each with a page."""
 
     def node(self, iri: str) -> Node:
         return self.nodes.get(iri) or Node(iri, {})
@@ -129,6 +163,29 @@ class GraphView:
 
     def is_person(self, iri: str) -> bool:
         return iri in self._person_set
+
+    @cached_property
+    def _venue_set(self) -> frozenset[str]:
+        return frozenset(self.venues)
+
+    def is_venue(self, iri: str) -> bool:
+        return iri in self._venue_set
+
+    def venues_of(self, paper: str) -> list[str]:
+        """The venues ``paper`` is part of, by IRI."""
+        return [iri for iri in self.node(paper).iris(IS_PART_OF) if self.is_venue(iri)]
+
+    @cached_property
+    def _papers_in(self) -> Mapping[str, tuple[str, ...]]:
+        held: dict[str, list[str]] = defaultdict(list)
+        for paper in self.papers:
+            for venue in self.venues_of(paper):
+                held[venue].append(paper)
+        return {venue: tuple(papers) for venue, papers in held.items()}
+
+    def papers_in(self, venue: str) -> tuple[str, ...]:
+        """The papers that are part of ``venue``, in reading order."""
+        return self._papers_in.get(venue, ())
 
     @cached_property
     def owners(self) -> tuple[str, ...]:
@@ -202,9 +259,28 @@ def read_view(
         people.update(row["person"].value for row in select(store, _PERSONS))
     subjects = None if papers is None else [*paper_iris, *people, *(i.iri for i in lists)]
     nodes = _read_nodes(store, subjects)
+    # What the papers are part of; a single page's subjects did not include them yet.
+    containers = {iri for paper in paper_iris for iri in nodes[paper].iris(IS_PART_OF)}
+    if papers is not None and containers - nodes.keys():
+        nodes.update(_read_nodes(store, sorted(containers - nodes.keys())))
     persons_found = [iri for iri in people if iri in nodes and nodes[iri].has_type(_PERSON)]
+    venues = [
+        iri
+        for iri in containers
+        if iri in nodes and not (nodes[iri].has_type(_PAPER) or nodes[iri].has_type(_PERSON))
+    ]
     order = _reading_order(store, paper_iris, focus, nodes)
-    return GraphView(nodes, order, persons_found, authors, lists)
+    return GraphView(nodes, order, persons_found, authors, lists, venues)
+
+
+def papers_in(store: ox.Store, venue: str) -> list[str]:
+    """The papers that are part of ``venue`` (any text: none when it is no IRI)."""
+    try:
+        node = ox.NamedNode(venue)
+    except ValueError:
+        return []
+    rows = select(store, _PAPERS_IN, substitutions={ox.Variable("venue"): node})
+    return sorted(row["paper"].value for row in rows if isinstance(row["paper"], ox.NamedNode))
 
 
 def papers_of(store: ox.Store, person: str) -> list[str]:
