@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 import re
+from urllib.parse import quote
 
 _DOI = re.compile(
     r"^(?:doi:\s*|(?:https?://)?(?:dx\.)?doi\.org/|(?:info:)?doi/)?(10\.\d{4,9}/\S+)$",
@@ -31,6 +32,9 @@ _REPOSITORY = re.compile(
 _SCHOLAR_ARXIV = re.compile(r"arxiv preprint\s+(?:arxiv:)?\s*(\S+)", re.IGNORECASE)
 _CORR_VOLUME = re.compile(r"abs/(\S+)", re.IGNORECASE)
 _PAGE_RANGE = re.compile(r"\s*(?:-{1,3}|[‐‑‒–—−])\s*")
+
+_PATH_SAFE = "/!$&'()*+,;=:@-._~"
+"""What RFC 3986 lets a URL path hold as it is (its ``pchar`` and ``/``)."""
 
 MONTHS = (
     "january",
@@ -96,8 +100,10 @@ def arxiv_in_venue(venue: str | None, volume: str | None) -> str | None:
 
 
 def doi_iri(doi: str) -> str:
-    """The resolver link of a normalised DOI, per the DOI Handbook's URL form."""
-    return f"https://doi.org/{doi}"
+    """The resolver link of a normalised DOI, per the DOI Handbook's URL form: characters
+    a URL path may not hold are percent-encoded (old Wiley DOIs hold ``<``, ``>`` and
+    ``#``: ``10.1002/(sici)1097-4571(199806)49:8<693::aid-asi4>3.0.co;2-0``)."""
+    return f"https://doi.org/{quote(doi, safe=_PATH_SAFE)}"
 
 
 def arxiv_iri(arxiv: str) -> str:
