@@ -96,6 +96,14 @@ def reports_errors(command: F) -> F:
     return cast(F, wrapper)
 
 
+def data_option(help_text: str) -> Callable[[F], F]:
+    """``--data FILE`` (repeatable): the RDF files a command reads instead of the last
+    build's exports."""
+    return click.option(
+        "--data", "data", multiple=True, type=click.Path(path_type=Path), help=help_text
+    )
+
+
 extra_shapes_option = click.option(
     "--shapes",
     "extra_shapes",
@@ -322,13 +330,7 @@ def _last_build(settings: Settings) -> Path:
 @main.command("query", short_help="Run a SPARQL query, locally or on an endpoint.")
 @click.argument("query_ref", required=False, metavar="NAME|FILE.rq")
 @click.option("-q", "--query", "query_text", help="A SPARQL query given inline.")
-@click.option(
-    "--data",
-    "data",
-    multiple=True,
-    type=click.Path(path_type=Path),
-    help="RDF file(s) to query (default: the last build's graph.nt).",
-)
+@data_option("RDF file(s) to query (default: the last build's graph.nt).")
 @click.option(
     "--param",
     "params",
@@ -496,13 +498,7 @@ def align_group() -> None:
 
 
 @align_group.command("wikidata", short_help="Find Wikidata items; write links and QuickStatements.")
-@click.option(
-    "--data",
-    "data",
-    multiple=True,
-    type=click.Path(path_type=Path),
-    help="RDF file(s) of the graph (default: the last build's graph.nt).",
-)
+@data_option("RDF file(s) of the graph (default: the last build's graph.nt).")
 @click.option(
     "--scholarly-endpoint",
     default=SCHOLARLY_ENDPOINT,
@@ -601,13 +597,7 @@ def _interrupt(_signal: int, _frame: object) -> None:
 
 
 @main.command("serve", short_help="Serve a SPARQL endpoint, linked data and a query page.")
-@click.option(
-    "--data",
-    "data",
-    multiple=True,
-    type=click.Path(path_type=Path),
-    help="RDF file(s) to serve (default: the last build's graph.nt).",
-)
+@data_option("RDF file(s) to serve (default: the last build's graph.nt).")
 @click.option(
     "--store",
     "store_dir",
@@ -672,13 +662,7 @@ def serve_command(
 
 
 @main.command("publish", short_help="Write a static site: pages with embedded JSON-LD.")
-@click.option(
-    "--data",
-    "data",
-    multiple=True,
-    type=click.Path(path_type=Path),
-    help="RDF file(s) of the graph (default: the last build's exports).",
-)
+@data_option("RDF file(s) of the graph (default: the last build's exports).")
 @click.option(
     "-o",
     "--out",
@@ -749,13 +733,7 @@ def _last_exports(settings: Settings) -> list[Path]:
     required=True,
     help="bibtex (for LaTeX with BibTeX or biber) or csl-json (for Zotero and pandoc).",
 )
-@click.option(
-    "--data",
-    "data",
-    multiple=True,
-    type=click.Path(path_type=Path),
-    help="RDF file(s) of the graph (default: the last build's graph.nt).",
-)
+@data_option("RDF file(s) of the graph (default: the last build's graph.nt).")
 @click.option(
     "-o",
     "--out",
