@@ -15,8 +15,9 @@ from collections.abc import Iterator, Mapping
 
 import pyoxigraph as ox
 
-from kg.namespaces import OX_SCHEMA, sparql_prologue
-from kg.records import PaperRecord, PersonName, SourceLocation, Venue, VenueKind, WorkType
+from kg.mapping import VENUE_CLASSES, WORK_CLASSES
+from kg.namespaces import sparql_prologue
+from kg.records import PaperRecord, PersonName, SourceLocation, Venue, WorkType
 
 _SINGLE = (
     "kind",
@@ -88,18 +89,8 @@ SELECT ?person ?family ?given WHERE {
 }"""
 )
 
-_WORK_TYPES = {
-    OX_SCHEMA.ScholarlyArticle.value: WorkType.ARTICLE,
-    OX_SCHEMA.Chapter.value: WorkType.CHAPTER,
-    OX_SCHEMA.Book.value: WorkType.BOOK,
-    OX_SCHEMA.Thesis.value: WorkType.THESIS,
-    OX_SCHEMA.Report.value: WorkType.REPORT,
-}
-"""The inverse of ``kg.mapping.WORK_CLASSES``."""
-_VENUE_KINDS = {
-    OX_SCHEMA.Periodical.value: VenueKind.PERIODICAL,
-    OX_SCHEMA.Book.value: VenueKind.BOOK,
-}
+_WORK_TYPES = {iri.value: work_type for work_type, iri in WORK_CLASSES.items()}
+_VENUE_KINDS = {iri.value: kind for kind, iri in VENUE_CLASSES.items()}
 _ISO_DATE = re.compile(r"\d{4}(?:-\d{2}(?:-\d{2})?)?")
 _ARXIV_PREFIX = "arXiv:"
 

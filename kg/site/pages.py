@@ -20,6 +20,7 @@ import pyoxigraph as ox
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from kg.fields import MONTHS, arxiv_iri, doi_iri
+from kg.mapping import WORK_CLASSES
 from kg.namespaces import OX_BIBO, OX_SCHEMA, OX_XSD
 from kg.site.network import Network
 from kg.site.settings import SiteSettings
@@ -55,13 +56,7 @@ _WIKIDATA_ITEM = re.compile(r"^https?://www\.wikidata\.org/entity/(Q[0-9]+)$")
 _WEB = re.compile(r"^https?://", re.IGNORECASE)
 _DOI_RESOLVER = "https://doi.org/"
 _ARXIV_ABS = "https://arxiv.org/abs/"
-_WORK_KINDS = {
-    OX_SCHEMA.ScholarlyArticle.value: "Article",
-    OX_SCHEMA.Chapter.value: "Chapter",
-    OX_SCHEMA.Book.value: "Book",
-    OX_SCHEMA.Thesis.value: "Thesis",
-    OX_SCHEMA.Report.value: "Report",
-}
+_WORK_KINDS = {iri.value: work_type.value.capitalize() for work_type, iri in WORK_CLASSES.items()}
 _VENUE_KINDS = {OX_SCHEMA.Periodical.value: "Journal", OX_SCHEMA.Book.value: "Book"}
 # The lexical forms of kg's dates (xsd:gYear, xsd:gYearMonth, xsd:date) and their parts.
 _DATE_FORMS = {
