@@ -11,6 +11,8 @@ import datetime
 import re
 from urllib.parse import quote
 
+from kg.terms import iri_problem
+
 _DOI = re.compile(
     r"^(?:doi:\s*|(?:https?://)?(?:dx\.)?doi\.org/|(?:info:)?doi/)?(10\.\d{4,9}/\S+)$",
     re.IGNORECASE,
@@ -33,6 +35,10 @@ _SCHOLAR_ARXIV = re.compile(r"arxiv preprint\s+(?:arxiv:)?\s*(\S+)", re.IGNORECA
 _CORR_VOLUME = re.compile(r"abs/(\S+)", re.IGNORECASE)
 _PAGE_RANGE = re.compile(r"\s*(?:-{1,3}|[‐‑‒–—−])\s*")
 
+_DOI_LINK = re.compile(r"https?://(?:dx\.)?doi\.org/", re.IGNORECASE)
+_WEB_URL = re.compile(r"https?://\S+", re.IGNORECASE)
+_PHD = re.compile(r"\bph\.?\s?d|\bdoctor", re.IGNORECASE)
+_MASTERS = re.compile(r"\bmaster|\bm\.?\s?sc\b|^ma\b|^mathesis$", re.IGNORECASE)
 _PATH_SAFE = "/!$&'()*+,;=:@-._~"
 """What RFC 3986 lets a URL path hold as it is (its ``pchar`` and ``/``)."""
 
@@ -97,6 +103,29 @@ def arxiv_in_venue(venue: str | None, volume: str | None) -> str | None:
     if corr is not None and venue is not None and is_repository(venue):
         return normalise_arxiv(corr.group(1))
     return None
+
+
+def doi_and_web_page(doi: str | None, url: str | None) -> tuple[str | None, str | None]:
+    """A work's DOI and web page from its (normalised) DOI and its URL field. A URL that is
+    only a DOI link gives the DOI when there is none and is no web page; a web page is kept
+    only as an http(s) URL that is a valid IRI, since it becomes one."""
+    if url is None:
+        return doi, None
+    if _DOI_LINK.match(url):
+        try:
+            return doi or normalise_doi(url), None
+        except ValueError:
+            pass
+    web = _WEB_URL.fullmatch(url) is not None and iri_problem(url) is None
+    return doi, url if web else None
+
+
+def degree(kind: str) -> str | None:
+    """ "PhD" or "Master's" from how a source names a thesis's kind ("PhD thesis", "Ph.D.
+    dissertation", biblatex's ``phdthesis``/``mathesis``, "MSc thesis"); else None."""
+    if _PHD.search(kind):
+        return "PhD"
+    return "Master's" if _MASTERS.search(kind) else None
 
 
 def doi_iri(doi: str) -> str:

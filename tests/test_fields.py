@@ -10,6 +10,8 @@ import pytest
 from kg.fields import (
     arxiv_from_doi,
     arxiv_in_venue,
+    degree,
+    doi_and_web_page,
     doi_iri,
     iso_date,
     month_number,
@@ -123,3 +125,29 @@ def test_a_month_that_is_not_one_is_refused() -> None:
 )
 def test_page_ranges(text: str, expected: str) -> None:
     assert normalise_pages(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("kind", "expected"),
+    [
+        ("PhD thesis", "PhD"),
+        ("Ph.D. dissertation", "PhD"),
+        ("phdthesis", "PhD"),
+        ("Doctoral thesis", "PhD"),
+        ("Master's thesis", "Master's"),
+        ("mathesis", "Master's"),
+        ("MSc thesis", "Master's"),
+        ("Habilitation", None),
+    ],
+)
+def test_degrees_as_sources_name_them(kind: str, expected: str | None) -> None:
+    assert degree(kind) == expected
+
+
+def test_a_doi_link_is_a_doi_and_only_web_iris_are_pages() -> None:
+    link = "https://doi.org/10.1234/ABC"
+    assert doi_and_web_page(None, link) == ("10.1234/abc", None)
+    assert doi_and_web_page("10.1234/x", link) == ("10.1234/x", None)
+    assert doi_and_web_page(None, "https://example.org/p") == (None, "https://example.org/p")
+    for not_a_page in ("ftp://example.org/p", "https://example.org/a b", "www.example.org"):
+        assert doi_and_web_page(None, not_a_page) == (None, None)

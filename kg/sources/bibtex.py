@@ -44,6 +44,8 @@ from kg.fields import (
     MONTHS,
     arxiv_from_doi,
     arxiv_in_venue,
+    degree,
+    doi_and_web_page,
     is_repository,
     iso_date,
     month_number,
@@ -62,7 +64,6 @@ from kg.records import (
     WorkType,
 )
 from kg.sources.decoding import read_utf8
-from kg.terms import iri_problem
 from kg.text import latex_to_unicode, nfc
 
 # bibtexparser logs each broken block as a warning; they come back as SkippedEntry, so
@@ -90,8 +91,6 @@ _WORK_TYPES = {
 }
 """Every other type (misc, unpublished, online, preprint, ...) is an article."""
 _DEGREES = {"phdthesis": "PhD", "mastersthesis": "Master's"}
-_PHD = re.compile(r"\bph\.?\s?d|\bdoctor", re.IGNORECASE)
-_MASTERS = re.compile(r"\bmaster|\bm\.?\s?sc\b|^ma\b|^mathesis$", re.IGNORECASE)
 
 _INHERITED = (
     ("booktitle",),
@@ -122,10 +121,6 @@ _YEAR = re.compile(r"\d{4}")
 _ISO_DATE = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?(?:/.*)?")
 """biblatex ``date``: "2023", "2023-05", "2023-05-17"; a range "a/b" is dated by its start."""
 _DAY = re.compile(r"\d{1,2}")
-# Preprint servers and repositories are where a work is posted, not a periodical;
-# dblp calls arXiv "CoRR" and Google Scholar writes "arXiv preprint arXiv:2301.01234".
-_DOI_LINK = re.compile(r"https?://(?:dx\.)?doi\.org/", re.IGNORECASE)
-_WEB_URL = re.compile(r"https?://\S+", re.IGNORECASE)
 _URL_COMMAND = re.compile(r"\\url\{([^{}]*)\}")
 _KEYWORD_SEPARATOR = re.compile(r"[,;]")
 
@@ -446,10 +441,7 @@ def _degree(entry: _EntryView) -> str | None:
     """``@phdthesis``, ``@mastersthesis``, or biblatex's ``@thesis`` with a ``type``."""
     if entry.entry_type != "thesis":
         return _DEGREES.get(entry.entry_type)
-    kind = entry.text("type") or ""
-    if _PHD.search(kind):
-        return "PhD"
-    return "Master's" if _MASTERS.search(kind) else None
+    return degree(entry.text("type") or "")
 
 
 def _date(entry: _EntryView) -> str | None:
@@ -494,16 +486,7 @@ def _doi_and_url(entry: _EntryView) -> tuple[str | None, str | None]:
     is missing). Only http(s) URLs that are valid IRIs are kept: they become IRIs."""
     doi_text = entry.verbatim("doi")
     doi = _normalised(normalise_doi, doi_text, "doi") if doi_text is not None else None
-    url = entry.verbatim("url") or _howpublished_url(entry)
-    if url is None:
-        return doi, None
-    if _DOI_LINK.match(url):
-        try:
-            return doi or normalise_doi(url), None
-        except ValueError:
-            pass
-    web = _WEB_URL.fullmatch(url) is not None and iri_problem(url) is None
-    return doi, url if web else None
+    return doi_and_web_page(doi, entry.verbatim("url") or _howpublished_url(entry))
 
 
 def _howpublished_url(entry: _EntryView) -> str | None:

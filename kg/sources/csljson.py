@@ -12,7 +12,6 @@ import re
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import TypeVar
-from urllib.parse import urlsplit
 
 from markupsafe import Markup
 
@@ -20,6 +19,8 @@ from kg.errors import InputError
 from kg.fields import (
     arxiv_from_doi,
     arxiv_in_venue,
+    degree,
+    doi_and_web_page,
     is_repository,
     iso_date,
     normalise_arxiv,
@@ -37,7 +38,6 @@ from kg.records import (
     WorkType,
 )
 from kg.sources.decoding import read_utf8
-from kg.terms import iri_problem
 from kg.text import nfc
 
 Item = Mapping[str, object]
@@ -64,9 +64,6 @@ _JSON_SPACE = re.compile(r"[ \t\n\r]*")
 _ISO_DATE = re.compile(r"(\d{4})(?:[-/](\d{1,2})(?:[-/](\d{1,2}))?)?")
 _SEASONS = range(21, 25)
 """CSL writes spring to winter as months 21 to 24: the date is then only a year."""
-_PHD = re.compile(r"\bph\.?\s?d\b|\bdoctor", re.IGNORECASE)
-_MASTERS = re.compile(r"\bmaster|\bm\.?\s?sc\b", re.IGNORECASE)
-_WEB_SCHEMES = frozenset({"http", "https"})
 
 # Rich text: CSL's <i>, <sup>, <span class="nocase"> in titles, JATS in Crossref abstracts.
 _ABSTRACT_HEADING = re.compile(r"^\s*<(?:jats:)?title>\s*abstract\s*</(?:jats:)?title>", re.I)
@@ -277,12 +274,7 @@ def _venue(name: str | None, kind: VenueKind | None) -> Venue | None:
 
 
 def _degree(item: Item) -> str | None:
-    genre = _text(item, "genre") or ""
-    if _PHD.search(genre):
-        return "PhD"
-    if _MASTERS.search(genre):
-        return "Master's"
-    return None
+    return degree(_text(item, "genre") or "")
 
 
 def _date(value: object) -> str | None:
@@ -342,15 +334,7 @@ def _doi_and_url(item: Item) -> tuple[str | None, str | None]:
     is missing). Only http(s) URLs that are valid IRIs are kept: they become IRIs."""
     doi_text = _text(item, "DOI")
     doi = _normalised(normalise_doi, doi_text, "DOI") if doi_text is not None else None
-    url = _text(item, "URL")
-    if url is None:
-        return doi, None
-    try:
-        linked = normalise_doi(url)
-    except ValueError:
-        web = urlsplit(url).scheme.lower() in _WEB_SCHEMES and iri_problem(url) is None
-        return doi, url if web else None
-    return doi or linked, None
+    return doi_and_web_page(doi, _text(item, "URL"))
 
 
 def _arxiv(
