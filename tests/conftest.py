@@ -17,6 +17,13 @@ from pathlib import Path
 import pytest
 
 DATA = Path(__file__).resolve().parent / "data"
+RICH_INPUTS = [
+    DATA / "bibtex" / "dblp.bib",
+    DATA / "bibtex" / "google-scholar.bib",
+    DATA / "csljson" / "zotero.json",
+    DATA.parent.parent / "kg" / "data" / "samples" / "peyrard.txt",
+]
+"""Inputs in every format, for a graph with dates, venues, identifiers and an owner."""
 EXAMPLE_GRAPH = DATA / "example.ttl"
 
 # Requests to the loopback servers the tests start must never go through a proxy.

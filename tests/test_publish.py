@@ -26,6 +26,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 import pyoxigraph as ox
 import pytest
+from conftest import RICH_INPUTS
 from pyld import jsonld
 
 from kg.errors import ConfigError, ExportError, InputError
@@ -41,12 +42,6 @@ SAMPLE = REPO / "exports" / "graph.nt"
 DUMPS = [REPO / "exports" / name for name in ("graph.ttl", "graph.jsonld", "graph.nt")]
 TWO_LISTS = REPO / "tests" / "data" / "golden" / "two-lists.ttl"
 DATA = REPO / "tests" / "data"
-RICH_INPUTS = [
-    DATA / "bibtex" / "dblp.bib",
-    DATA / "bibtex" / "google-scholar.bib",
-    DATA / "csljson" / "zotero.json",
-    REPO / "kg" / "data" / "samples" / "peyrard.txt",
-]
 BIBLIOGRAPHIES = sorted(p for p in (DATA / "bibtex").glob("*.bib") if p.name != "malformed.bib")
 SCHEMA = "http://schema.org/"
 BIBO = "http://purl.org/ontology/bibo/"

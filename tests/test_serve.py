@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
-from conftest import free_port
+from conftest import RICH_INPUTS, free_port
 from SPARQLWrapper import (
     CSV,
     GET,
@@ -51,12 +51,6 @@ from kg.store import write_store
 REPO = Path(__file__).resolve().parent.parent
 GRAPH = REPO / "exports" / "graph.nt"
 DATA = REPO / "tests" / "data"
-RICH_INPUTS = [
-    DATA / "bibtex" / "dblp.bib",
-    DATA / "bibtex" / "google-scholar.bib",
-    DATA / "csljson" / "zotero.json",
-    REPO / "kg" / "data" / "samples" / "peyrard.txt",
-]
 RICH_PAPER = "paper/segmenting-speech-without-transcripts"
 VENUE = "venue/trans-assoc-comput-linguistics"
 BASE = "https://example.org/kg/"
