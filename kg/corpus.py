@@ -340,6 +340,21 @@ def _richness(authors: _AuthorList) -> tuple[object, ...]:
 def _resolve_fields(sightings: _PaperSightings) -> _ResolvedFields:
     title = _most_trusted(sightings.titles, str)
     notes = []
+    # Titles that differ beyond case, accents and punctuation under one DOI: one source may
+    # give the wrong DOI.
+    by_fold: dict[str, str] = {}
+    for text in sorted(sightings.titles):
+        by_fold.setdefault(fold(text), text)
+    other_titles = [text for folded, text in sorted(by_fold.items()) if folded != fold(title)]
+    if other_titles:
+        notes.append(
+            MergeNote(
+                tuple(sorted(sightings.sources)),
+                title,
+                "sources give different titles for one DOI; other sources say "
+                + ", ".join(repr(t) for t in other_titles),
+            )
+        )
     lists = sorted(sightings.author_lists.values(), key=_richness)
     if len(lists) > 1:
         kept = "; ".join(

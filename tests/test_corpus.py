@@ -266,3 +266,22 @@ def test_mixed_inputs_give_the_same_corpus_in_any_order(tmp_path: Path) -> None:
         for order in itertools.permutations(lists)
     }
     assert len(graphs) == 1
+
+
+def test_two_titles_under_one_doi_are_reported(tmp_path: Path) -> None:
+    """One source probably gives the wrong DOI: the work keeps one title and says so."""
+    (tmp_path / "a.bib").write_text(
+        "@article{a, title = {Learning to Rank}, author = {Lee, Ann}, doi = {10.1234/x}}\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "b.bib").write_text(
+        "@article{b, title = {Ranking to Learn}, author = {Lee, Ann}, doi = {10.1234/X}}\n",
+        encoding="utf-8",
+    )
+    corpus = load_corpus([tmp_path])
+    (paper,) = corpus.papers
+    assert (paper.title, paper.other_titles) == ("Learning to Rank", ("Ranking to Learn",))
+    assert [str(note) for note in corpus.notes] == [
+        "a.bib:1, b.bib:1: 'Learning to Rank': sources give different titles for one DOI; "
+        "other sources say 'Ranking to Learn'"
+    ]
