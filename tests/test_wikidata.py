@@ -621,17 +621,20 @@ def test_a_retry_policy_that_could_not_work_is_refused(policy: dict[str, float])
         RetryPolicy(**policy)  # type: ignore[arg-type]
 
 
+@pytest.mark.parametrize("eprint", ["", "  eprint = {2503.99001}, archivePrefix = {arXiv},\n"])
 def test_a_doi_from_a_bibtex_file_is_used_before_the_title(
-    wikidata: Servers, tmp_path: Path
+    wikidata: Servers, tmp_path: Path, eprint: str
 ) -> None:
     """The sample's EuroBERT, listed again in a .bib with its DOI (in lower case, as Crossref
     prints it): the two sources merge into one work, and the alignment finds its item by
-    the DOI, which Wikidata stores in upper case."""
+    the DOI, which Wikidata stores in upper case. With the preprint's arXiv ID beside it,
+    the DOI still decides: the preprint item has that arXiv ID, but not the DOI."""
     eurobert = read_text_list(sample_list()).papers[0]
     authors = " and ".join(name.printed for name in eurobert.authors)
     (tmp_path / "refs.bib").write_text(
         f"@article{{eurobert, title = {{{eurobert.title}}}, author = {{{authors}}},\n"
         "  journal = {Journal of Fixtures}, year = 2025,\n"
+        f"{eprint}"
         "  doi = {https://doi.org/10.5555/kg-fixture.eurobert.2025}}\n",
         encoding="utf-8",
     )

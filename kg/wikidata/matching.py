@@ -58,6 +58,9 @@ class Candidate:
     """Words for the reader of alignment.tsv."""
     same_identifier: bool = False
     """The paper and the item share a DOI or an arXiv ID."""
+    same_doi: bool = False
+    """The paper and the item share a DOI: Wikidata often gives a published article its
+    preprint's arXiv ID too, but a DOI names one version."""
 
 
 @dataclass(frozen=True)
@@ -138,7 +141,8 @@ def score_work(
     authors = _author_agreement(paper.authors, work.authors, person_links, human_names)
     score = 0.55 * title + 0.45 * authors
     evidence = []
-    if paper.doi and paper.doi == work.doi:
+    same_doi = bool(paper.doi) and paper.doi == work.doi
+    if same_doi:
         evidence.append("same DOI")
     if paper.arxiv and paper.arxiv == work.arxiv:
         evidence.append("same arXiv ID")
@@ -156,6 +160,7 @@ def score_work(
         round(authors, 3),
         ", ".join(evidence),
         same_identifier,
+        same_doi,
     )
 
 
@@ -197,9 +202,9 @@ def _author_agreement(
 
 
 def decide_paper(paper: LocalPaper, candidates: Iterable[Candidate]) -> Alignment:
-    """``matched`` for the one strong candidate that shares the paper's DOI or arXiv ID, or
-    else a clear, unique, strong winner; ``review`` for near ties and plausible but weak
-    candidates; ``unmatched`` otherwise.
+    """``matched`` for the one strong candidate that shares the paper's DOI (else its DOI or
+    arXiv ID), or else a clear, unique, strong winner; ``review`` for near ties and
+    plausible but weak candidates; ``unmatched`` otherwise.
 
     An identifier names one version of a work, so it settles what title and authors cannot:
     a preprint and its published version look alike, but only one has the paper's DOI.
@@ -208,10 +213,13 @@ def decide_paper(paper: LocalPaper, candidates: Iterable[Candidate]) -> Alignmen
     kept = tuple(ranked[:CANDIDATES_KEPT])
     if not ranked:
         return Alignment(paper.iri, "paper", paper.title, "unmatched")
-    identified = [c for c in ranked if c.same_identifier and _strong(c)]
-    if len(identified) == 1:
-        (best,) = identified
-        return Alignment(paper.iri, "paper", paper.title, "matched", best.qid, best.score, kept)
+    for by_doi in (True, False):
+        identified = [
+            c for c in ranked if (c.same_doi if by_doi else c.same_identifier) and _strong(c)
+        ]
+        if len(identified) == 1:
+            (best,) = identified
+            return Alignment(paper.iri, "paper", paper.title, "matched", best.qid, best.score, kept)
     best = ranked[0]
     runner_up = ranked[1] if len(ranked) > 1 else None
     if _strong(best) and (
