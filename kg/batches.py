@@ -34,6 +34,7 @@ from kg.mapping import (
     CorpusIris,
     IriScheme,
     Triple,
+    agent_classes,
     list_triples,
     ntriples,
     paper_triples,
@@ -165,7 +166,8 @@ def entities(
 
     def person_types(key: PersonKey) -> list[Triple]:
         person = named.persons[key]
-        return [(person, _TYPE, OX_SCHEMA.Person), (person, _TYPE, OX_FOAF.Person)]
+        organization = corpus.persons[key].organization
+        return [(person, _TYPE, kind) for kind in agent_classes(organization)]
 
     for info in sorted(corpus.lists, key=lambda info: named.lists[info.file_name].value):
         subject = named.lists[info.file_name]

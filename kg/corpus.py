@@ -48,6 +48,8 @@ class Person:
     name: PersonName
     spellings: tuple[PersonName, ...]
     """Every printed spelling, the chosen ``name`` included, sorted."""
+    organization: bool = False
+    """Some source named it as an organisation (a braced BibTeX name, a CSL literal)."""
 
 
 @dataclass(frozen=True)
@@ -437,7 +439,8 @@ def _resolve_persons(spellings: dict[PersonKey, Counter[PersonName]]) -> dict[Pe
             key=key,
             slug=slugs[key],
             name=_most_trusted(counts, lambda name: name.printed),
-            spellings=tuple(sorted(counts, key=lambda n: (n.printed, n.display))),
+            spellings=tuple(sorted(counts, key=lambda n: (n.printed, n.display, n.organization))),
+            organization=any(name.organization for name in counts),
         )
         for key, counts in spellings.items()
     )

@@ -226,13 +226,17 @@ def venue_triples(info: VenueInfo, iris: CorpusIris) -> Iterator[Triple]:
 
 
 def person_triples(person: Person, made: Iterable[Paper], iris: CorpusIris) -> Iterator[Triple]:
-    """A person's names and the papers they ``made``: every triple whose subject is the
-    person, so each subject's triples come from one place (one block in Turtle, one node in
-    JSON-LD)."""
+    """A person's names (an organisation's name) and the papers they ``made``: every triple
+    whose subject is the person, so each subject's triples come from one place (one block
+    in Turtle, one node in JSON-LD)."""
     subject = iris.persons[person.key]
-    yield subject, OX_RDF.type, OX_SCHEMA.Person
-    yield subject, OX_RDF.type, OX_FOAF.Person
-    yield from _name_triples(subject, person.name)
+    for kind in agent_classes(person.organization):
+        yield subject, OX_RDF.type, kind
+    if person.organization:
+        yield subject, OX_SCHEMA.name, ox.Literal(person.name.display)
+        yield subject, OX_FOAF.name, ox.Literal(person.name.display)
+    else:
+        yield from _name_triples(subject, person.name)
     for spelling in person.spellings:
         if spelling.display != person.name.display:
             yield subject, OX_SCHEMA.alternateName, ox.Literal(spelling.display)
@@ -240,6 +244,13 @@ def person_triples(person: Person, made: Iterable[Paper], iris: CorpusIris) -> I
         yield subject, OX_SCHEMA.sameAs, iris.same_as[subject.value]
     for paper in made:
         yield subject, OX_FOAF.made, iris.papers[paper.key]
+
+
+def agent_classes(organization: bool) -> tuple[ox.NamedNode, ox.NamedNode]:
+    """An author's classes: a person, or an organisation (a consortium, an agency)."""
+    if organization:
+        return OX_SCHEMA.Organization, OX_FOAF.Organization
+    return OX_SCHEMA.Person, OX_FOAF.Person
 
 
 def _name_triples(subject: ox.NamedNode, name: PersonName) -> Iterator[Triple]:

@@ -28,12 +28,13 @@ class SourceLocation:
 class PersonName:
     """A name exactly as one source printed it (NFC), split into family and given parts.
 
-    A corporate author ("{World Health Organization}" in BibTeX, ``literal`` in CSL-JSON)
-    is all ``family`` with an empty ``given``.
+    An organisation ("{World Health Organization}" in BibTeX, a ``literal`` name in
+    CSL-JSON) is all ``family`` with an empty ``given`` and ``organization`` set.
     """
 
     family: str
     given: str
+    organization: bool = False
 
     @property
     def display(self) -> str:
@@ -132,7 +133,7 @@ class PublicationList:
     skipped: tuple[SkippedEntry, ...] = field(default=())
 
 
-RECORDS_FORMAT = 2
+RECORDS_FORMAT = 3
 """Bumped whenever the records change shape, so a build cache of lists read by an older kg
 is read again instead of misread."""
 

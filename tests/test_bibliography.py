@@ -42,7 +42,7 @@ SOURCE = SourceLocation("works.bib", 1)
 PEYRARD = PersonName("Peyrard", "Maxime")
 SAKOTA = PersonName("Šakota", "Marija")
 WEST = PersonName("West", "Robert")
-WHO = PersonName("World Health Organization", "")
+WHO = PersonName("World Health Organization", "", organization=True)
 SPECIALS = "50% of {braces} & $5 for a_b #1 ~ x^2 \\emph"
 
 WORKS = (

@@ -234,7 +234,7 @@ def test_edge_cases_names_macros_and_unbraced_numbers() -> None:
         PersonName("Zola", "Émile"),
         PersonName("van Beethoven", "Ludwig"),
         PersonName("de la Fontaine Jr.", "Jean"),
-        PersonName("World Health Organization", ""),
+        PersonName("World Health Organization", "", organization=True),
     )
     assert paper.venue == Venue(
         VenueKind.PERIODICAL, "Transactions of the Association for Computational Linguistics"
@@ -278,7 +278,7 @@ def test_edge_cases_book_and_biblatex_thesis() -> None:
         ("Maja Lindqvist", PersonName("Lindqvist", "Maja")),
         ("von Neumann, Jr, John", PersonName("von Neumann Jr", "John")),
         ("Ludwig van Beethoven", PersonName("van Beethoven", "Ludwig")),
-        ("{Braced Corporate Name}", PersonName("Braced Corporate Name", "")),
+        ("{Braced Corporate Name}", PersonName("Braced Corporate Name", "", organization=True)),
         ("R{\\\"u}ckl{\\'e}, Andreas", PersonName("Rücklé", "Andreas")),
         ("{\\v{S}}akota, Marija", PersonName("Šakota", "Marija")),
         ("{\\'E}mile Zola", PersonName("Zola", "Émile")),

@@ -109,7 +109,7 @@ def test_zotero_conference_paper_and_literal_author() -> None:
     assert paper.date == "2023-07"
     assert paper.authors == (
         PersonName("Tamm", "Liis"),
-        PersonName("The OpenMorph Consortium", ""),
+        PersonName("The OpenMorph Consortium", "", organization=True),
     )
 
 
@@ -370,7 +370,10 @@ def test_names_are_nfc_with_whitespace_collapsed(tmp_path: Path) -> None:
         author=[{"family": f" {nfd} ", "given": "Marija  Ana"}, {"literal": " The  Group "}],
     )
     assert paper.title == "A Title"
-    assert paper.authors == (PersonName("Šakota", "Marija Ana"), PersonName("The Group", ""))
+    assert paper.authors == (
+        PersonName("Šakota", "Marija Ana"),
+        PersonName("The Group", "", organization=True),
+    )
     assert unicodedata.is_normalized("NFC", paper.authors[0].family)
 
 

@@ -73,7 +73,7 @@ PERIODICAL = URIRef(  # P2's venue
 )
 
 BLANK = "<blank node>"  # expected focus: some blank node
-KINDS = {"paper", "person", "authorship", "list", "source record", "venue"}
+KINDS = {"paper", "person", "organisation", "authorship", "list", "source record", "venue"}
 
 Mutation = Callable[[Graph], None]
 
@@ -225,6 +225,36 @@ def organisation_venue(graph: Graph) -> None:
     graph.set((P1, SCHEMA.isPartOf, acm))
 
 
+WHO = URIRef(EX + "person/world-health-organization")
+
+
+def organization() -> Mutation:
+    """Add the World Health Organization as a valid organisation that made nothing yet."""
+    return both(
+        add(WHO, RDF.type, SCHEMA.Organization),
+        add(WHO, RDF.type, FOAF.Organization),
+        add(WHO, SCHEMA.name, Literal("World Health Organization")),
+        add(WHO, FOAF.name, Literal("World Health Organization")),
+    )
+
+
+def test_an_organisation_may_author_a_paper() -> None:
+    graph = example()
+    organization()(graph)
+    for triple in [
+        (P2, SCHEMA.author, WHO),
+        (P2, FOAF.maker, WHO),
+        (WHO, FOAF.made, P2),
+    ]:
+        graph.add(triple)
+    set_member(P2, 0, WHO)(graph)
+    graph.remove((P2, SCHEMA.author, SAKOTA))
+    graph.remove((P2, FOAF.maker, SAKOTA))
+    graph.remove((SAKOTA, FOAF.made, P2))
+    graph.set((URIRef(f"{P2}#author-1"), PROV.agent, WHO))
+    assert validate(graph).results == ()
+
+
 def blank_person(graph: Graph) -> None:
     person = BNode()
     for p, o in [
@@ -358,7 +388,7 @@ CASES = [
         KIND,
         P1,
     ),
-    Case("paper-author-not-person", add(P1, SCHEMA.author, NOBODY), "kg:PaperAuthor", CLASS, P1),
+    Case("paper-author-not-person", add(P1, SCHEMA.author, NOBODY), "kg:PaperAuthor", OR, P1),
     Case(
         "paper-maker-missing",
         drop(P1, FOAF.maker, WEST),
@@ -381,7 +411,7 @@ CASES = [
         "paper-list-member-not-person",
         set_member(P2, 0, NOBODY),
         "kg:PaperAuthorListMembers",
-        CLASS,
+        OR,
         P2,
     ),
     Case(
@@ -920,6 +950,42 @@ CASES = [
     Case(
         "person-not-schema", drop(WEST, RDF.type, SCHEMA.Person), "kg:PersonTypeShape", CLASS, WEST
     ),
+    # organisations
+    Case(
+        "organization-family-name",
+        both(organization(), add(WHO, SCHEMA.familyName, Literal("Organization"))),
+        "kg:OrganizationShape",
+        CLOSED,
+        WHO,
+    ),
+    Case(
+        "organization-no-name",
+        both(organization(), drop(WHO, SCHEMA.name), drop(WHO, FOAF.name)),
+        "kg:PersonName",
+        MIN,
+        WHO,
+    ),
+    Case(
+        "organization-blank-node",
+        both(organization(), blank(WHO)),
+        "kg:OrganizationIriShape",
+        KIND,
+        BLANK,
+    ),
+    Case(
+        "organization-not-foaf",
+        both(organization(), drop(WHO, RDF.type, FOAF.Organization)),
+        "kg:OrganizationTypeShape",
+        CLASS,
+        WHO,
+    ),
+    Case(
+        "maker-untyped",
+        both(drop(WEST, RDF.type, SCHEMA.Person), drop(WEST, RDF.type, FOAF.Person)),
+        "kg:MakerTypeShape",
+        OR,
+        WEST,
+    ),
     # authorships
     Case(
         "authorship-extra-property",
@@ -944,9 +1010,7 @@ CASES = [
         KIND,
         A1,
     ),
-    Case(
-        "authorship-agent-not-person", put(A1, PROV.agent, NOBODY), "kg:AuthorshipAgent", CLASS, A1
-    ),
+    Case("authorship-agent-not-person", put(A1, PROV.agent, NOBODY), "kg:AuthorshipAgent", OR, A1),
     Case(
         "authorship-no-position",
         drop(A1, SCHEMA.position),

@@ -125,11 +125,12 @@ def _date_fields(date: str) -> Iterator[Field]:
 
 def _name(person: PersonName) -> str:
     """The name as "Family, Given"; a part holding a comma or the word "and" is braced so
-    BibTeX does not split there, and a name without a given name (an organisation) is
-    braced whole."""
-    if not person.given:
+    BibTeX does not split there. An organisation is braced whole; a person known by one
+    name gets an empty given name ("Sukarno, {}"), so BibTeX reads all of it as the family
+    name and kg does not read it back as an organisation."""
+    if person.organization:
         return "{" + latex_escape(person.family) + "}"
-    return f"{_name_part(person.family)}, {_name_part(person.given)}"
+    return f"{_name_part(person.family)}, {_name_part(person.given) or '{}'}"
 
 
 def _name_part(text: str) -> str:

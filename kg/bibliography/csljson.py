@@ -66,8 +66,10 @@ def _type(record: PaperRecord) -> str:
 
 
 def _name(person: PersonName) -> dict[str, str]:
-    """A person by family and given name; a name without a given name (an organisation)
-    as a ``literal``, which styles never abbreviate or invert."""
-    if not person.given:
+    """A person by family and given name (a person known by one name has no given); an
+    organisation as a ``literal``, which styles never abbreviate or invert."""
+    if person.organization:
         return {"literal": person.family}
+    if not person.given:
+        return {"family": person.family}
     return {"family": person.family, "given": person.given}

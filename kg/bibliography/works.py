@@ -83,9 +83,10 @@ SELECT ?work ?position ?person WHERE {
 _PERSONS = (
     sparql_prologue()
     + """
-SELECT ?person ?family ?given WHERE {
-  ?person schema:familyName ?family .
-  OPTIONAL { ?person schema:givenName ?given }
+SELECT ?person ?family ?given ?organization WHERE {
+  { ?person schema:familyName ?family . OPTIONAL { ?person schema:givenName ?given } }
+  UNION
+  { ?person a schema:Organization ; schema:name ?family . BIND (true AS ?organization) }
 }"""
 )
 
@@ -144,9 +145,9 @@ def _venues(store: ox.Store) -> dict[str, Venue]:
 
 def _authors(store: ox.Store) -> dict[str, dict[int, PersonName]]:
     """Each work's authors by position."""
-    names: dict[str, tuple[str, str]] = {}
-    for person, family, given in _select(store, _PERSONS):
-        name = (family.value, given.value if given is not None else "")
+    names: dict[str, tuple[str, str, bool]] = {}
+    for person, family, given, organization in _select(store, _PERSONS):
+        name = (family.value, given.value if given is not None else "", organization is not None)
         names[person.value] = min(names.get(person.value, name), name)
     people: dict[str, dict[int, str]] = defaultdict(dict)
     for work, position, person in _select(store, _AUTHORSHIPS):

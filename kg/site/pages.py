@@ -319,7 +319,7 @@ def _focus(store: ox.Store, iri: str) -> GraphView | None:
     lists, the person with their papers and co-authors, or the venue with its papers."""
     if has_type(store, iri, OX_BIBO.Document):
         return read_view(store, papers=[iri])
-    if has_type(store, iri, OX_SCHEMA.Person):
+    if has_type(store, iri, OX_SCHEMA.Person) or has_type(store, iri, OX_SCHEMA.Organization):
         return read_view(store, papers=papers_of(store, iri), persons=[iri])
     held = papers_in(store, iri)
     if held:

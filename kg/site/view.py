@@ -31,7 +31,9 @@ DATE_PUBLISHED, IDENTIFIER, IS_PART_OF = (
 PAGINATION, KEYWORDS, URL = OX_SCHEMA.pagination, OX_SCHEMA.keywords, OX_SCHEMA.url
 IN_SUPPORT_OF, TRUNCATED = OX_SCHEMA.inSupportOf, OX_KG.authorListTruncated
 DOI, VOLUME, ISSUE = OX_BIBO.doi, OX_BIBO.volume, OX_BIBO.issue
-_PAPER, _PERSON = OX_BIBO.Document.value, OX_SCHEMA.Person.value
+_PAPER = OX_BIBO.Document.value
+_AGENTS = (OX_SCHEMA.Person.value, OX_SCHEMA.Organization.value)
+"""What the site pages as people: persons, and organisations that author works."""
 _SHOWN = (
     TYPE,
     NAME,
@@ -83,7 +85,10 @@ SELECT ?list ?owner WHERE {
 _LIST_PAPERS = """
 SELECT ?list ?paper WHERE { #VALUES ?list a schema:Dataset ; schema:hasPart ?paper }
 """
-_PERSONS = "SELECT ?person WHERE { ?person a schema:Person FILTER isIRI(?person) }"
+_PERSONS = (
+    "SELECT ?person WHERE { VALUES ?kind { schema:Person schema:Organization }"
+    " ?person a ?kind FILTER isIRI(?person) }"
+)
 _VALUES = (
     "SELECT ?s ?p ?o WHERE { #VALUES ?s ?p ?o FILTER(isIRI(?s) && !isBlank(?o)) "
     f"VALUES ?p {{ {' '.join(str(term) for term in _SHOWN)} }} }}"
@@ -238,6 +243,10 @@ class GraphView:
         return self.node(iri).label.casefold(), iri
 
 
+def _is_agent(node: Node) -> bool:
+    return any(node.has_type(kind) for kind in _AGENTS)
+
+
 def read_view(
     store: ox.Store, papers: Sequence[str] | None = None, persons: Sequence[str] = ()
 ) -> GraphView:
@@ -263,11 +272,11 @@ def read_view(
     containers = {iri for paper in paper_iris for iri in nodes[paper].iris(IS_PART_OF)}
     if papers is not None and containers - nodes.keys():
         nodes.update(_read_nodes(store, sorted(containers - nodes.keys())))
-    persons_found = [iri for iri in people if iri in nodes and nodes[iri].has_type(_PERSON)]
+    persons_found = [iri for iri in people if iri in nodes and _is_agent(nodes[iri])]
     venues = [
         iri
         for iri in containers
-        if iri in nodes and not (nodes[iri].has_type(_PAPER) or nodes[iri].has_type(_PERSON))
+        if iri in nodes and not (nodes[iri].has_type(_PAPER) or _is_agent(nodes[iri]))
     ]
     order = _reading_order(store, paper_iris, focus, nodes)
     return GraphView(nodes, order, persons_found, authors, lists, venues)

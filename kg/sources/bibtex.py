@@ -406,8 +406,23 @@ def _person(name: str, position: int) -> PersonName:
         raise _Defect(f"has author {position} {name!r} without a last name")
     suffix = _plain(" ".join(parts.jr))
     return PersonName(
-        family=f"{family} {suffix}" if suffix else family, given=_plain(" ".join(parts.first))
+        family=f"{family} {suffix}" if suffix else family,
+        given=_plain(" ".join(parts.first)),
+        organization=_is_one_group(name.strip()),
     )
+
+
+def _is_one_group(name: str) -> bool:
+    """Whether the whole name is one brace group, BibTeX's way to write an organisation
+    ("{World Health Organization}", not "{\\v{S}}akota")."""
+    if not (name.startswith("{") and name.endswith("}")):
+        return False
+    depth = 0
+    for index, char in enumerate(name):
+        depth += {"{": 1, "}": -1}.get(char, 0) if name[index - 1 : index] != "\\" else 0
+        if depth == 0:
+            return index == len(name) - 1
+    return False
 
 
 def _work_type(entry: _EntryView) -> WorkType:

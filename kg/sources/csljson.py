@@ -256,7 +256,7 @@ def _person(entry: object, position: int) -> PersonName:
     if parts[2] is not None:
         return PersonName(family=" ".join(part for part in parts if part), given=given)
     if literal is not None:
-        return PersonName(family=literal, given="")
+        return PersonName(family=literal, given="", organization=True)
     raise ValueError(f"author {position} has neither a family name nor a literal name")
 
 
