@@ -158,6 +158,15 @@ def iso_date(year: int, month: int | None = None, day: int | None = None) -> str
     return datetime.date(year, month, day).isoformat()
 
 
+_ISO_DATE = re.compile(r"\d{4}(?:-\d{2}(?:-\d{2})?)?")
+
+
+def is_iso_date(text: str) -> bool:
+    """Whether ``text`` has the form :func:`iso_date` gives, as kg's graphs hold dates;
+    a graph from elsewhere may hold other forms, which readers of graphs leave out."""
+    return _ISO_DATE.fullmatch(text) is not None
+
+
 def date_precision(date: str) -> int:
     """How many parts an :func:`iso_date` has: 1 (year), 2 (month) or 3 (day)."""
     return date.count("-") + 1

@@ -9,12 +9,12 @@ identifiers and keywords, the venues, the authorships and the persons, joined he
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from collections.abc import Iterator, Mapping
 
 import pyoxigraph as ox
 
+from kg.fields import is_iso_date
 from kg.mapping import VENUE_CLASSES, WORK_CLASSES
 from kg.namespaces import sparql_prologue
 from kg.records import PaperRecord, PersonName, SourceLocation, Venue, WorkType
@@ -92,7 +92,6 @@ SELECT ?person ?family ?given ?organization WHERE {
 
 _WORK_TYPES = {iri.value: work_type for work_type, iri in WORK_CLASSES.items()}
 _VENUE_KINDS = {iri.value: kind for kind, iri in VENUE_CLASSES.items()}
-_ISO_DATE = re.compile(r"\d{4}(?:-\d{2}(?:-\d{2})?)?")
 _ARXIV_PREFIX = "arXiv:"
 
 Values = dict[str, set[str]]
@@ -180,7 +179,7 @@ def _record(
         abstract=one("abstract"),
         source=source,
         work_type=min(kinds, key=list(WorkType).index, default=WorkType.ARTICLE),
-        date=date if date is not None and _ISO_DATE.fullmatch(date) else None,
+        date=date if date is not None and is_iso_date(date) else None,
         doi=one("doi"),
         arxiv=min(arxiv, default=None),
         venue=venues.get(venue) if venue is not None else None,

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
+from kg.fields import is_iso_date
 from kg.namespaces import SCHEMA, sparql_prologue
 
 _PREFIXES = sparql_prologue()
@@ -56,7 +57,6 @@ _ARXIV = re.compile(
     re.IGNORECASE,
 )
 _ORCID = re.compile(r"(?:https?://orcid\.org/)?(\d{4}-\d{4}-\d{4}-\d{3}[\dX])")
-_DATE = re.compile(r"^\d{4}(?:-\d{2}(?:-\d{2})?)?$")
 _KINDS = (
     _PREFIXES
     + "SELECT ?paper ?kind WHERE { ?paper a bibo:Document, ?kind "
@@ -135,7 +135,7 @@ def read_local_graph(store: ox.Store) -> LocalGraph:
     dates = {
         row["paper"].value: row["date"].value
         for row in store.query(_DATES)  # type: ignore[union-attr]
-        if _DATE.match(row["date"].value)
+        if is_iso_date(row["date"].value)
     }
     kinds = {
         row["paper"].value: row["kind"].value.removeprefix(str(SCHEMA))
