@@ -167,12 +167,13 @@ class _PaperSightings:
     values: dict[str, dict[object, set[SourceLocation]]] = field(default_factory=dict)
     keywords: set[str] = field(default_factory=set)
 
-    def see(self, record: PaperRecord) -> None:
+    def see(self, record: PaperRecord, title_key: PaperKey) -> None:
+        """Take in one record; ``title_key`` is its title and authors' key."""
         self.titles[record.title] += 1
-        self.title_keys.add(paper_key(record.title, record.authors))
+        self.title_keys.add(title_key)
         if record.abstract:
             self.abstracts.add(record.abstract)
-        persons = tuple(person_key(author) for author in record.authors)
+        persons = title_key[1]
         authors = self.author_lists.get(persons)
         if authors is None:
             authors = self.author_lists[persons] = _AuthorList.of(persons, record.authors_truncated)
@@ -224,8 +225,9 @@ class CorpusBuilder:
         self._skipped += publication_list.skipped
 
     def _see_paper(self, record: PaperRecord) -> PaperKey:
-        key = doi_key(record.doi) if record.doi else paper_key(record.title, record.authors)
-        self._papers[key].see(record)
+        title_key = paper_key(record.title, record.authors)
+        key = doi_key(record.doi) if record.doi else title_key
+        self._papers[key].see(record, title_key)
         return key
 
     def finish(self) -> Corpus:
