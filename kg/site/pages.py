@@ -55,7 +55,6 @@ _MAX_STEM = 150
 _WIKIDATA_ITEM = re.compile(r"^https?://www\.wikidata\.org/entity/(Q[0-9]+)$")
 _WEB = re.compile(r"^https?://", re.IGNORECASE)
 _DOI_RESOLVER = "https://doi.org/"
-_ARXIV_ABS = "https://arxiv.org/abs/"
 _WORK_KINDS = {iri.value: work_type.value.capitalize() for work_type, iri in WORK_CLASSES.items()}
 _VENUE_KINDS = {OX_SCHEMA.Periodical.value: "Journal", OX_SCHEMA.Book.value: "Book"}
 # The lexical forms of kg's dates (xsd:gYear, xsd:gYearMonth, xsd:date) and their parts.
@@ -211,8 +210,10 @@ def paper_page(view: GraphView, iri: str, frame: Frame, data: dict[str, Any]) ->
     identifiers = node.texts(IDENTIFIER)
     dois = sorted({*node.texts(DOI), *_prefixed(identifiers, "doi:")}, key=str.casefold)
     arxiv = sorted(_prefixed(identifiers, "arxiv:"))
-    shown = {_DOI_RESOLVER + doi.casefold() for doi in dois}
-    shown |= {_ARXIV_ABS + arxiv_id for arxiv_id in arxiv}
+    doi_links = [Link(doi, doi_iri(doi)) for doi in dois]
+    arxiv_links = [Link(arxiv_id, arxiv_iri(arxiv_id)) for arxiv_id in arxiv]
+    # The same links again under sameAs, seeAlso or url are not listed twice.
+    shown = {_unquoted(link.href) for link in (*doi_links, *arxiv_links) if link.href}
     return _render(
         "paper.html.j2",
         view,
@@ -224,8 +225,8 @@ def paper_page(view: GraphView, iri: str, frame: Frame, data: dict[str, Any]) ->
         authors=[_entity_link(view, author, frame) for author in view.authors[iri]],
         truncated=_truncated(node),
         citation=_citation(view, iri, frame),
-        dois=[Link(doi, doi_iri(doi)) for doi in dois],
-        arxiv=[Link(arxiv_id, arxiv_iri(arxiv_id)) for arxiv_id in arxiv],
+        dois=doi_links,
+        arxiv=arxiv_links,
         identifiers=[
             text for text in identifiers if not text.lower().startswith(("doi:", "arxiv:"))
         ],
