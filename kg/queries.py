@@ -89,6 +89,9 @@ _HTTP_STATUS: Final[dict[type[SPARQLWrapperException], tuple[int, str]]] = {
 }
 _GRAPH_ACCEPT = "application/n-triples, text/turtle;q=0.9"
 _MAX_ANSWER_BYTES = 1 << 30
+# Every reading of a codepoint escape: rdflib takes \u with 4 or (greedily) 8 hex digits
+# anywhere in the query, Oxigraph \u with 4 and \U with 8, inside strings and IRIs only.
+_CODEPOINT_ESCAPE = re.compile(r"\\[uU](?=([0-9A-Fa-f]{4}))(?=([0-9A-Fa-f]{8})?)")
 # rdflib's pyparsing grammar is not safe to use from several threads at once.
 _PARSER_LOCK = threading.Lock()
 
@@ -99,7 +102,7 @@ _TOKEN = re.compile(
                |\"\"\"(?:(?:"|"")?(?:[^"\\]|\\.))*\"\"\"
                |'(?:[^'\\\n\r]|\\.)*'
                |"(?:[^"\\\n\r]|\\.)*")
-    | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
+    | (?P<iri><(?:[^<>"{}|^`\\\x00-\x20]|\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8})*>)
     | (?P<var>[?$][A-Za-z0-9_\u00b7\u00c0-\uffff]+)
     | (?P<word>[A-Za-z0-9_:\u00c0-\uffff][A-Za-z0-9_:.%\\\-\u00b7\u00c0-\uffff]*)
     | (?P<open>\{)
@@ -295,7 +298,16 @@ def check_read_only(query: str) -> QueryForm:
     """The form of ``query`` once it is known to be a read-only query without SERVICE.
 
     Raises QueryError for syntax errors (with the parser's message), updates and SERVICE.
+    The check parses with rdflib while Oxigraph runs the query, so anything the two could
+    read differently is refused first (:func:`_check_escapes`); the ``SERVICE`` keyword is
+    then looked for both in rdflib's parse tree and among the query's own tokens.
     """
+    _check_escapes(query)
+    return _read_only_form(query)
+
+
+def _read_only_form(query: str) -> QueryForm:
+    """The form of a query whose escapes are known to be safe (see :func:`check_read_only`)."""
     with _PARSER_LOCK:
         try:
             tree = parseQuery(query)
@@ -315,6 +327,38 @@ def check_read_only(query: str) -> QueryForm:
         if name in names:
             return form
     raise QueryError("not a SELECT, ASK, CONSTRUCT or DESCRIBE query")
+
+
+def _check_escapes(query: str) -> None:
+    """Refuse codepoint escapes (``\\u0022``) that rdflib and Oxigraph could read differently.
+
+    rdflib expands escapes everywhere before parsing, Oxigraph only inside strings and IRIs:
+    an escaped quote ends a string for one and not for the other, and a query can then hide
+    a ``SERVICE`` call from the check. Every character that shapes SPARQL syntax is ASCII,
+    so once no escape can stand for one, both parsers see the same tokens. Escapes of other
+    characters (``caf\\u00e9``) keep working.
+    """
+    for match in _CODEPOINT_ESCAPE.finditer(query):
+        four, eight = match[1], match[2]
+        rdflib_reading = eight or four  # rdflib reads \u and \U alike, 8 digits if it can
+        oxigraph_reading = four if match.group() == "\\u" else eight
+        line = query.count("\n", 0, match.start()) + 1
+        for digits in {rdflib_reading, oxigraph_reading} - {None}:
+            point = int(digits, 16)
+            escape = f"{match.group()}{digits}"
+            if point < 0x80:
+                problem = (
+                    "stands for an ASCII character: write it as itself "
+                    '(a quote inside a string as \\")'
+                )
+            elif point > 0x10FFFF or 0xD800 <= point <= 0xDFFF:
+                problem = "stands for no character: write the character itself"
+            else:
+                continue
+            raise QueryError(
+                f"line {line}: the escape {escape} {problem}; escapes that kg's check and the "
+                "store could read differently are refused"
+            )
 
 
 def _parses_as_update(query: str) -> bool:
@@ -388,7 +432,8 @@ def run_remote(
     form = check_read_only(query)
     if bindings:
         query = bind_values(query, bindings)
-        check_read_only(query)
+        # Bound values double every backslash, so an escape-like text in them is text.
+        _read_only_form(query)
     answer = fetch_remote(query, endpoint_url, form, timeout, user_agent)
     return answer_result(answer, form)
 
