@@ -7,10 +7,15 @@ authorships), in the order the mapping gives them (each subject's triples togeth
 ``rdf:type`` first, each property's values together), so a paper's authors read in author
 order. Oxigraph does the grouping, the escaping and the prefixed names; nothing here holds
 more than one entity, so the cost is linear.
+
+One change to Oxigraph's output: a prefixed name whose local part needs an escape
+(``paper:x\\#author-1``) is written as the full IRI instead. Such names are valid Turtle,
+but Virtuoso 7 keeps the backslash in the IRI it reads.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import IO
 
@@ -18,6 +23,14 @@ import pyoxigraph as ox
 
 from kg.batches import Entity
 from kg.namespaces import OX_RDF
+
+# The tokens of Oxigraph's Turtle that can hold a backslash: strings, which are left alone,
+# and prefixed names with an escaped local part, written back as full IRIs. Oxigraph puts
+# whitespace between terms and before `,`, `;` and `.`, so a name runs to the next space.
+_ESCAPED_NAME = re.compile(
+    rb'"(?:[^"\\\n]|\\.)*"|(?<!\S)(?P<prefix>[A-Za-z][\w.-]*)?:(?P<local>\S*\\\S*)'
+)
+_LOCAL_ESCAPE = re.compile(rb"\\(.)")
 
 
 class TurtleWriter:
@@ -33,20 +46,35 @@ class TurtleWriter:
             entity.own_ntriples.encode("utf-8"), ox.RdfFormat.N_TRIPLES, rename_blank_nodes=False
         )
         text = ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=self._prefixes)
-        header, body = laid_out(text or b"", len(self._prefixes))
+        header, body = laid_out(text or b"", self._prefixes)
         if not self._started:
             self._output.write(header)
             self._started = True
         self._output.write(body)
 
 
-def laid_out(text: bytes, prefix_lines: int) -> tuple[bytes, bytes]:
+def laid_out(text: bytes, prefixes: Mapping[str, str]) -> tuple[bytes, bytes]:
     """Oxigraph's Turtle as kg writes it: the ``@prefix`` lines (which Oxigraph writes first,
-    in an order of its own) sorted, and a blank line before each subject of the body."""
+    in an order of its own) sorted, a blank line before each subject of the body, and
+    escaped prefixed names as full IRIs."""
     lines = text.splitlines(keepends=True)
-    header, body = lines[:prefix_lines], lines[prefix_lines:]
+    header, body = lines[: len(prefixes)], lines[len(prefixes) :]
     blocks = (line if line.startswith(b"\t") else b"\n" + line for line in body if line.strip())
-    return b"".join(sorted(header)), b"".join(blocks)
+    return b"".join(sorted(header)), _full_iris(b"".join(blocks), prefixes)
+
+
+def _full_iris(body: bytes, prefixes: Mapping[str, str]) -> bytes:
+    """``body`` with each prefixed name that holds an escape written as ``<full IRI>``."""
+    if b"\\" not in body:
+        return body
+
+    def full(match: re.Match[bytes]) -> bytes:
+        if match["local"] is None:  # a string
+            return match[0]
+        namespace = prefixes[(match["prefix"] or b"").decode()].encode()
+        return b"<" + namespace + _LOCAL_ESCAPE.sub(rb"\1", match["local"]) + b">"
+
+    return _ESCAPED_NAME.sub(full, body)
 
 
 def small_turtle(
@@ -66,7 +94,7 @@ def small_turtle(
     text = ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=used, base_iri=relative_to)
     if relative_to is not None:
         text = (text or b"").split(b"\n", 1)[1]  # the @base line
-    header, body = laid_out(text or b"", len(used))
+    header, body = laid_out(text or b"", used)
     return (header + body).removeprefix(b"\n")
 
 
