@@ -301,7 +301,7 @@ def validate_command(
     settings = _settings(ctx).overridden(extra_shapes=extra_shapes)
     report = validate(load_graph(list(files)), settings.extra_shapes)
     click.echo(format_report(report, fmt))
-    if not report.conforms:
+    if not report.passes:
         sys.exit(int(ExitStatus.VALIDATION_FAILED))
 
 

@@ -158,7 +158,7 @@ def build(
             outcome = validate_entities(stream, cache)
             report, validated = outcome.report, outcome.validated
             reused = outcome.entities - outcome.validated
-        if not report.conforms:
+        if not report.passes:
             raise ValidationFailed(format_report(report, "text"))
         progress("writing", 0, None)
         with previous_ntriples(out_dir) if store is not None else nullcontext() as previous:

@@ -144,7 +144,13 @@ class ValidationReport:
 
     @property
     def conforms(self) -> bool:
-        """True when nothing is broken; warnings alone do not fail a graph."""
+        """SHACL's verdict (§3.6.1): true only when there is no result at all, warnings
+        included."""
+        return not self.results
+
+    @property
+    def passes(self) -> bool:
+        """kg's verdict: true when nothing is broken; warnings alone do not fail a graph."""
         return not self.violations
 
 
@@ -283,8 +289,7 @@ def _merged_reports(reports: Iterable[str]) -> Graph:
     report = BNode()
     merged.add((report, RDF.type, SH.ValidationReport))
     results = set(merged.subjects(RDF.type, SH.ValidationResult))
-    violations = any((result, SH.resultSeverity, SH.Violation) in merged for result in results)
-    merged.add((report, SH.conforms, RdfLiteral(not violations)))
+    merged.add((report, SH.conforms, RdfLiteral(not results)))
     for result in results:
         merged.add((report, SH.result, result))
     return merged
@@ -309,6 +314,10 @@ def _run_engine(
         raise ConfigError(f"SHACL validation could not run: {error}") from error
     if not isinstance(results_graph, Graph):
         raise ConfigError(f"SHACL validation could not run: {results_graph}")
+    # allow_warnings makes pySHACL say conforms with warnings; SHACL says not (§3.6.1).
+    conforms = not any(results_graph.subjects(RDF.type, SH.ValidationResult))
+    for report in list(results_graph.subjects(RDF.type, SH.ValidationReport)):
+        results_graph.set((report, SH.conforms, RdfLiteral(conforms)))
     return results_graph
 
 

@@ -20,12 +20,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.collection import Collection
 from rdflib.compare import isomorphic
 from rdflib.term import Node
 
 import kg.validation
+from kg.cli import main
 from kg.errors import ConfigError, KgError
 from kg.namespaces import (
     BIBO,
@@ -776,8 +778,8 @@ CASES = [
         "kg:PaperAuthorListOrderShape",
         SPARQL,
         P1,
-        says=f"author list position 1 is <{SAKOTA}>, but the authorship with schema:position 1 "
-        f"names <{PEYRARD}>",
+        says=f"author list position 1 is {SAKOTA}, but the authorship with schema:position 1 "
+        f"names {PEYRARD}",
     ),
     Case(
         "list-position-without-authorship",
@@ -785,7 +787,7 @@ CASES = [
         "kg:PaperAuthorListOrderShape",
         SPARQL,
         P1,
-        says=f"author list position 3 is <{WEST}>, but no authorship has schema:position 3",
+        says=f"author list position 3 is {WEST}, but no authorship has schema:position 3",
     ),
     Case(
         "list-cell-two-members",
@@ -801,7 +803,7 @@ CASES = [
         "kg:PaperInSourceListShape",
         SPARQL,
         P1,
-        says=f"comes from a line of the list <{LIST}>",
+        says=f"comes from a line of the list {LIST}",
     ),
     Case(
         "paper-in-list-without-record",
@@ -809,7 +811,7 @@ CASES = [
         "kg:PaperSourceInListShape",
         SPARQL,
         P1,
-        says=f"is part of the list <{LIST2}>",
+        says=f"is part of the list {LIST2}",
     ),
     Case(
         "owner-not-author",
@@ -818,7 +820,7 @@ CASES = [
         SPARQL,
         P2,
         W,
-        says=f"is in the list <{LIST}> of <{WEST}>, who is not among its authors",
+        says=f"is in the list {LIST} of {WEST}, who is not among its authors",
     ),
     Case(
         "repeated-author",
@@ -827,7 +829,7 @@ CASES = [
         SPARQL,
         P2,
         W,
-        says=f"<{SAKOTA}> appears 2 times in the author list",
+        says=f"{SAKOTA} appears 2 times in the author list",
     ),
     # persons
     Case(
@@ -1310,9 +1312,10 @@ def test_constraint_fires(case: Case) -> None:
         assert result.severity == case.severity
         assert_readable(result)
     if case.severity == "Warning":  # the warning cases are otherwise sound data
-        assert report.conforms and not report.violations, format_report(report, "text")
+        assert report.passes and not report.violations, format_report(report, "text")
+        assert not report.conforms  # SHACL: any result, a warning too, means not conforming
     else:
-        assert not report.conforms
+        assert not report.passes and not report.conforms
 
 
 def test_a_paper_from_two_lists_may_have_two_titles_and_two_printed_names() -> None:
@@ -1512,7 +1515,7 @@ def sample_abstract(title_start: str) -> str:
 
 def ending_warnings(abstract: str) -> list[ValidationResult]:
     report = broken(put(P1, SCHEMA.abstract, Literal(abstract)))
-    assert report.conforms  # a warning never fails the graph
+    assert report.passes  # a warning never fails the graph
     return [r for r in report.results if r.source_shape == "kg:PaperAbstractEnding"]
 
 
@@ -1571,10 +1574,11 @@ def two_violations_one_warning() -> ValidationReport:
 
 def test_warnings_do_not_fail_but_violations_do() -> None:
     warned = broken(west_owns_the_list)
-    assert warned.warnings and not warned.violations and warned.conforms
+    assert warned.warnings and not warned.violations and warned.passes
+    assert not warned.conforms
     failed = two_violations_one_warning()
     assert len(failed.violations) == 2 and len(failed.warnings) == 1
-    assert not failed.conforms
+    assert not failed.passes and not failed.conforms
 
 
 def test_results_are_sorted_by_severity_focus_path_message() -> None:
@@ -1612,6 +1616,27 @@ def test_text_report_shortens_long_values_but_keeps_the_end() -> None:
     assert value.endswith('European and global languages,"]')
 
 
+def test_warnings_alone_do_not_conform_in_shacl_terms_but_kg_validate_exits_0(
+    tmp_path: Path,
+) -> None:
+    """SHACL (§3.6.1) says conforms is false whenever there is any result, as Jena does;
+    kg's exit code policy (0 with warnings only) is a separate matter."""
+    warned = broken(west_owns_the_list)
+    assert warned.warnings and not warned.violations
+    assert json.loads(format_report(warned, "json"))["conforms"] is False
+    parsed = Graph().parse(data=format_report(warned, "turtle"), format="turtle")
+    assert set(parsed.objects(None, SH.conforms)) == {Literal(False)}
+    clean = Graph().parse(data=format_report(validate(example()), "turtle"), format="turtle")
+    assert set(clean.objects(None, SH.conforms)) == {Literal(True)}
+    data = tmp_path / "warned.ttl"
+    graph = example()
+    west_owns_the_list(graph)
+    graph.serialize(data, format="turtle")
+    done = CliRunner().invoke(main, ["validate", str(data), "--format", "json"])
+    assert done.exit_code == 0, done.output
+    assert json.loads(done.output)["conforms"] is False
+
+
 def test_json_report() -> None:
     report = two_violations_one_warning()
     document = json.loads(format_report(report, "json"))
@@ -1636,7 +1661,7 @@ def test_turtle_report_is_the_shacl_results_graph() -> None:
     parsed = Graph().parse(data=format_report(report, "turtle"), format="turtle")
     assert isomorphic(parsed, report.results_graph)
     assert len(set(parsed.subjects(RDF.type, SH.ValidationResult))) == 3
-    assert (None, SH.conforms, Literal(False)) in parsed  # pySHACL's own flag (warnings allowed)
+    assert (None, SH.conforms, Literal(False)) in parsed
 
 
 def test_unknown_format_is_a_config_error() -> None:
