@@ -243,6 +243,8 @@ def build_command(
     corpus = result.corpus
     for entry in corpus.skipped:
         click.echo(f"skipped {entry}", err=True)
+    for input_note in corpus.input_notes:
+        click.echo(f"note: {input_note}", err=True)
     for note in corpus.notes:
         click.echo(f"note: {note}", err=True)
     if result.report.warnings:
@@ -254,6 +256,7 @@ def build_command(
         f"{len(corpus.lists)} list(s); {result.triples} triples; "
         f"{len(result.report.warnings)} warning(s)"
         + (f"; {len(corpus.skipped)} entries skipped" if corpus.skipped else "")
+        + (f"; {len(corpus.input_notes)} input note(s)" if corpus.input_notes else "")
         + (f"; {len(corpus.notes)} merge note(s)" if corpus.notes else "")
         + (f" in shard {part.index}/{part.count}" if part is not None else "")
     )

@@ -382,3 +382,32 @@ def test_a_file_that_is_not_bibtex_or_csl_json_exits_2(
     assert result.returncode == 2
     assert says in result.stderr and "Traceback" not in result.stderr
     assert not (tmp_path / "exports").exists()
+
+
+# --- a new user's first hour ----------------------------------------------------------------
+
+
+def test_a_missing_input_is_named_as_given(tmp_path: Path) -> None:
+    missing = run("build", str(tmp_path / "nosuchdir") + "/", cwd=tmp_path)
+    assert missing.returncode == 2
+    assert f"kg: error: {tmp_path / 'nosuchdir'}: no such file or folder" in missing.stderr
+    (tmp_path / "empty").mkdir()
+    empty = run("build", "empty", cwd=tmp_path)
+    assert empty.returncode == 2 and "found in empty" in empty.stderr
+    assert not (tmp_path / "exports").exists()
+
+
+def test_build_notes_names_in_given_family_order(tmp_path: Path) -> None:
+    (tmp_path / "doe.txt").write_text(
+        "Doe, Jane\nFirst\nJane Doe, John Smith\nAn abstract.\n\n"
+        "Second\nJane, Doe, Smith, John\nAn abstract.\n",
+        encoding="utf-8",
+    )
+    result = run("build", "doe.txt", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert 'note: doe.txt:3: the names look like "Given Family"' in result.stderr
+    assert 'note: doe.txt:7: the list\'s owner "Doe, Jane" appears here only as' in result.stderr
+    assert "2 input note(s)" in result.stdout
+    again = run("build", "doe.txt", cwd=tmp_path)  # the list now comes from the cache
+    assert "1 unchanged since the last build came from the cache" in again.stdout
+    assert again.stderr.count("note: doe.txt:") == 2
