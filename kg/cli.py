@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import signal
 import sys
+import textwrap
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import wraps
@@ -42,12 +44,16 @@ from kg.progress import ProgressCallback
 from kg.push import default_update_url, push
 from kg.queries import (
     USER_AGENT,
+    CannedQuery,
+    declare_prefixes,
     list_canned_queries,
     parse_params,
+    predeclared_prefixes,
     query_from_text,
     resolve_query,
     run_local,
     run_remote,
+    unknown_names,
 )
 from kg.rdfio import load_graph, load_store
 from kg.results import GRAPH_FORMATS, RESULT_FORMATS, format_result
@@ -311,12 +317,32 @@ def validate_command(
 @main.command("queries", short_help="List the canned queries.")
 @reports_errors
 def queries_command() -> None:
-    """List the canned queries (name and what each answers)."""
-    catalogue = list_canned_queries()
-    width = max(len(query.name) for query in catalogue)
+    """List the canned queries: each name and the first sentence of what it answers
+    (wrapped to the terminal's width on a terminal, one line each otherwise)."""
+    width = shutil.get_terminal_size().columns if sys.stdout.isatty() else None
+    for line in catalogue_lines(list_canned_queries(), width):
+        click.echo(line)
+
+
+def catalogue_lines(catalogue: Sequence[CannedQuery], width: int | None) -> list[str]:
+    """``kg queries``: name, then description and parameters, wrapped (never cut) under the
+    description column to ``width`` when given."""
+    names = max((len(query.name) for query in catalogue), default=0)
+    lines = []
     for query in catalogue:
         params = "".join(f" --param {p.name}=…" for p in query.params)
-        click.echo(f"{query.name:<{width}}  {query.description}{params}")
+        text = f"{query.name:<{names}}  {query.description}{params}"
+        if width is None:
+            lines.append(text)
+            continue
+        lines += textwrap.wrap(
+            text,
+            width=max(width, names + 20),
+            subsequent_indent=" " * (names + 2),
+            break_long_words=False,
+            break_on_hyphens=False,
+        )
+    return lines
 
 
 def _last_build(settings: Settings) -> Path:
@@ -376,7 +402,9 @@ def query_command(
     store_dir: Path | None,
     timeout: float,
 ) -> None:
-    """Run a canned query (see `kg queries`), a .rq file, or -q 'SPARQL'."""
+    """Run a canned query (see `kg queries`), a .rq file, or -q 'SPARQL'. kg's prefixes
+    (schema:, foaf:, bibo:, prov:, dcterms:, rdf:, rdfs:, xsd:, kg:, and paper:, person:,
+    list:, venue: under the base IRI) need no PREFIX line."""
     if (query_ref is None) == (query_text is None):
         raise click.UsageError("give exactly one of NAME, FILE.rq or -q 'SPARQL'")
     query = (
@@ -387,14 +415,32 @@ def query_command(
     bindings = parse_params(list(params), query.params)
     if sum(1 for source in (data, endpoint, store_dir) if source) > 1:
         raise click.UsageError("give at most one of --data, --store and --endpoint")
+    known = predeclared_prefixes(_settings(ctx).iris.prefixes())
     if endpoint is not None:
-        result = run_remote(query.text, endpoint, bindings, timeout=timeout)
-    elif store_dir is not None:
-        result = run_local(query.text, open_store(store_dir), bindings)
+        result = run_remote(
+            declare_prefixes(query.text, known), endpoint, bindings, timeout=timeout
+        )
     else:
-        files: Sequence[Path] = list(data) or [_last_build(_settings(ctx))]
-        result = run_local(query.text, load_store(files), bindings)
+        store = (
+            open_store(store_dir)
+            if store_dir is not None
+            else load_store(list(data) or [_last_build(_settings(ctx))])
+        )
+        result = run_local(query.text, store, bindings, prefixes=known)
+        for unknown in unknown_names(query, bindings, store):
+            close = ", ".join(f'"{name}"' for name in unknown.close) or "none"
+            click.echo(
+                f"note: no {_class_label(unknown.param.names)} in the graph is named "
+                f'"{unknown.value}" (--param {unknown.param.name}); close names: {close}',
+                err=True,
+            )
     click.echo(format_result(result, fmt, _settings(ctx).iris.prefixes()), nl=False)
+
+
+def _class_label(iri: str | None) -> str:
+    """``person`` for ``http://schema.org/Person``: the class's local name, as a noun."""
+    local = re.split(r"[/#]", iri or "")[-1]
+    return re.sub(r"(?<=[a-z])(?=[A-Z])", " ", local).lower() or "entity"
 
 
 _SIZE = re.compile(r"(?P<number>[0-9]+)\s*(?P<unit>[KMG]?)(?:i?B)?", re.IGNORECASE)

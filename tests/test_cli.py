@@ -387,6 +387,73 @@ def test_a_file_that_is_not_bibtex_or_csl_json_exits_2(
 # --- a new user's first hour ----------------------------------------------------------------
 
 
+def test_query_needs_no_prefix_lines_and_names_an_undeclared_prefix(
+    example_graph_path: Path,
+) -> None:
+    data = ("--data", str(example_graph_path))
+    bare = run("query", "-q", "SELECT ?n WHERE { person:robert-west schema:name ?n }", *data)
+    assert bare.returncode == 0, bare.stderr
+    assert "Robert West" in bare.stdout and "(1 row" in bare.stdout
+    typo = run("query", "-q", "SELECT ?n WHERE { ?p shema:name ?n }", *data)
+    assert typo.returncode == 2
+    assert typo.stderr.startswith("kg: error: SPARQL syntax error: undeclared prefix 'shema:'")
+    assert "known: bibo, dcterms, foaf, kg, list, paper, person" in typo.stderr
+    assert typo.stderr.count("\n") == 1 and "\\u{" not in typo.stderr
+
+
+def test_query_without_prefix_lines_on_an_endpoint(oxigraph_endpoint: str) -> None:
+    bare = "SELECT ?n WHERE { ?p a schema:Person ; schema:name ?n } ORDER BY ?n"
+    remote = run("query", "-q", bare, "--endpoint", oxigraph_endpoint, "--format", "csv")
+    assert remote.returncode == 0, remote.stderr
+    assert remote.stdout.splitlines() == ["n", "Marija Šakota", "Maxime Peyrard", "Robert West"]
+
+
+def test_a_misspelt_query_gets_did_you_mean(example_graph_path: Path) -> None:
+    result = run("query", "coauthor", "--data", str(example_graph_path))
+    assert result.returncode == 2
+    assert "unknown query 'coauthor'; did you mean coauthors?" in result.stderr
+
+
+def test_a_name_that_is_not_in_the_graph_is_said_with_close_names(
+    example_graph_path: Path,
+) -> None:
+    data = ("--data", str(example_graph_path))
+    nobody = run("query", "coauthors", "--param", "name=Nobody Here", *data)
+    assert nobody.returncode == 0, nobody.stderr
+    assert "(0 rows)" in nobody.stdout
+    assert 'note: no person in the graph is named "Nobody Here"' in nobody.stderr
+    assert "close names: none" in nobody.stderr
+    typo = run("query", "person-papers", "--param", "name=Robert Wset", *data)
+    assert typo.returncode == 0 and 'close names: "Robert West"' in typo.stderr
+    found = run("query", "coauthors", "--param", "name=Robert West", *data)
+    assert found.returncode == 0 and found.stderr == ""
+
+
+def test_queries_shows_whole_first_sentences() -> None:
+    result = run("queries")
+    assert result.returncode == 0
+    lines = {line.split()[0]: line for line in result.stdout.splitlines()}
+    assert lines["papers-per-year"].endswith(
+        "works whose sources give no date are counted in the last row, with no year."
+    )
+    assert lines["venues"].endswith("; most used first.")
+    assert lines["coauthors"].endswith("they wrote together. --param name=…")
+
+
+def test_the_catalogue_wraps_to_the_terminal_but_never_cuts() -> None:
+    from kg.cli import catalogue_lines
+    from kg.queries import list_canned_queries
+
+    catalogue = list_canned_queries()
+    whole = catalogue_lines(catalogue, None)
+    wrapped = catalogue_lines(catalogue, 70)
+    assert len(wrapped) > len(whole) == len(catalogue)
+    assert all(len(line) <= 70 for line in wrapped)
+    indent = " " * (max(len(query.name) for query in catalogue) + 2)
+    assert all(line.startswith(indent) for line in wrapped if line.startswith(" "))
+    assert " ".join(" ".join(wrapped).split()) == " ".join(" ".join(whole).split())
+
+
 def test_a_missing_input_is_named_as_given(tmp_path: Path) -> None:
     missing = run("build", str(tmp_path / "nosuchdir") + "/", cwd=tmp_path)
     assert missing.returncode == 2
