@@ -106,7 +106,12 @@ def data_option(help_text: str) -> Callable[[F], F]:
     """``--data FILE`` (repeatable): the RDF files a command reads instead of the last
     build's exports."""
     return click.option(
-        "--data", "data", multiple=True, type=click.Path(path_type=Path), help=help_text
+        "--data",
+        "data",
+        multiple=True,
+        type=click.Path(path_type=Path),
+        metavar="FILE",
+        help=help_text,
     )
 
 
@@ -115,6 +120,7 @@ extra_shapes_option = click.option(
     "extra_shapes",
     multiple=True,
     type=click.Path(path_type=Path),
+    metavar="FILE",
     help="Extra SHACL shapes file, checked on top of the bundled shapes (repeatable).",
 )
 
@@ -156,6 +162,7 @@ def _settings(ctx: click.Context) -> Settings:
 @click.option(
     "--config",
     type=click.Path(path_type=Path, dir_okay=False),
+    metavar="FILE",
     help="Settings file (default: kg.toml in the current folder, if present).",
 )
 @click.pass_context
@@ -166,15 +173,21 @@ def main(ctx: click.Context, config: Path | None) -> None:
 
 
 @main.command("build", short_help="Build, validate and export the graph.")
-@click.argument("inputs", nargs=-1, type=click.Path(path_type=Path))
+@click.argument("inputs", nargs=-1, type=click.Path(path_type=Path), metavar="[INPUT]...")
 @click.option(
     "-o",
     "--out",
     "out_dir",
     type=click.Path(path_type=Path, file_okay=False),
-    help="Folder for graph.ttl, graph.jsonld and graph.nt (default: exports/).",
+    metavar="DIR",
+    help="Folder for graph.ttl, graph.jsonld and graph.nt (default: exports/, or kg.toml's "
+    "output).",
 )
-@click.option("--base-iri", help="Base IRI for papers, persons and lists (default from kg.toml).")
+@click.option(
+    "--base-iri",
+    metavar="IRI",
+    help="Base IRI for papers, persons and lists (default from kg.toml).",
+)
 @extra_shapes_option
 @click.option(
     "--gzip", "compress", is_flag=True, help="Write gzip-compressed exports (graph.nt.gz, …)."
@@ -183,6 +196,7 @@ def main(ctx: click.Context, config: Path | None) -> None:
     "--store",
     "store_dir",
     type=click.Path(path_type=Path, file_okay=False),
+    metavar="DIR",
     help="Also write the graph into an on-disk Oxigraph store in this folder.",
 )
 @click.option(
@@ -195,12 +209,15 @@ def main(ctx: click.Context, config: Path | None) -> None:
     "--cache",
     "cache_dir",
     type=click.Path(path_type=Path, file_okay=False),
-    help="Where a build keeps what the next one can reuse (default: OUT/.kg-cache).",
+    metavar="DIR",
+    help="Where a build keeps what the next one can reuse (default: .kg-cache in the output "
+    "folder).",
 )
 @click.option("--no-cache", is_flag=True, help="Validate every entity afresh and keep no cache.")
 @click.option(
     "--alignment",
     type=click.Path(path_type=Path, dir_okay=False),
+    metavar="FILE",
     help="alignment.tsv from `kg align wikidata`: its matched rows become schema:sameAs links.",
 )
 @click.option(
@@ -290,7 +307,9 @@ def build_command(
 
 
 @main.command("validate", short_help="Validate RDF files against the SHACL shapes.")
-@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument(
+    "files", nargs=-1, required=True, type=click.Path(path_type=Path), metavar="FILE..."
+)
 @click.option(
     "--format",
     "fmt",
@@ -357,8 +376,8 @@ def _last_build(settings: Settings) -> Path:
 
 
 @main.command("query", short_help="Run a SPARQL query, locally or on an endpoint.")
-@click.argument("query_ref", required=False, metavar="NAME|FILE.rq")
-@click.option("-q", "--query", "query_text", help="A SPARQL query given inline.")
+@click.argument("query_ref", required=False, metavar="[NAME|FILE.rq]")
+@click.option("-q", "--query", "query_text", metavar="SPARQL", help="A SPARQL query given inline.")
 @data_option("RDF file(s) to query (default: the last build's graph.nt).")
 @click.option(
     "--param",
@@ -375,11 +394,16 @@ def _last_build(settings: Settings) -> Path:
     show_default=True,
     help="Result format (json and xml: SPARQL 1.1 results; turtle and ntriples for CONSTRUCT).",
 )
-@click.option("--endpoint", help="Run on this remote SPARQL endpoint instead of local files.")
+@click.option(
+    "--endpoint",
+    metavar="URL",
+    help="Run on this remote SPARQL endpoint instead of local files.",
+)
 @click.option(
     "--store",
     "store_dir",
     type=click.Path(path_type=Path, file_okay=False),
+    metavar="DIR",
     help="Run on the on-disk store written by `kg build --store`.",
 )
 @click.option(
@@ -387,6 +411,7 @@ def _last_build(settings: Settings) -> Path:
     type=click.FloatRange(min=0.1),
     default=30.0,
     show_default=True,
+    metavar="SECONDS",
     help="Seconds to wait for a remote endpoint.",
 )
 @click.pass_context
@@ -469,15 +494,18 @@ def _credentials(auth: str | None) -> tuple[str, str] | None:
 
 
 @main.command("push", short_help="Load exports into a SPARQL Graph Store.")
-@click.argument("files", nargs=-1, type=click.Path(path_type=Path))
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path), metavar="[FILE]...")
 @click.option(
     "--endpoint",
     required=True,
+    metavar="URL",
     help="Graph Store Protocol URL, e.g. http://127.0.0.1:7878/store (Oxigraph) "
     "or http://host:3030/ds/data (Fuseki).",
 )
 @click.option(
-    "--update-endpoint", help="SPARQL update URL (default: derived for Oxigraph and Fuseki)."
+    "--update-endpoint",
+    metavar="URL",
+    help="SPARQL update URL (default: derived for Oxigraph and Fuseki).",
 )
 @click.option(
     "--graph",
@@ -494,6 +522,7 @@ def _credentials(auth: str | None) -> tuple[str, str] | None:
     "--chunk-size",
     default="8M",
     show_default=True,
+    metavar="SIZE",
     callback=_byte_size,
     help="Largest upload request, e.g. 8M or 512K.",
 )
@@ -502,6 +531,7 @@ def _credentials(auth: str | None) -> tuple[str, str] | None:
     type=click.FloatRange(min=0.1),
     default=60.0,
     show_default=True,
+    metavar="SECONDS",
     help="Seconds to wait for each request.",
 )
 @click.pass_context
@@ -552,12 +582,14 @@ def align_group() -> None:
     "--scholarly-endpoint",
     default=SCHOLARLY_ENDPOINT,
     show_default=True,
+    metavar="URL",
     help="SPARQL endpoint holding scholarly articles.",
 )
 @click.option(
     "--main-endpoint",
     default=MAIN_ENDPOINT,
     show_default=True,
+    metavar="URL",
     help="SPARQL endpoint holding everything else, people included.",
 )
 @click.option(
@@ -565,12 +597,15 @@ def align_group() -> None:
     "--out",
     "out_dir",
     type=click.Path(path_type=Path, file_okay=False),
-    help="Folder for alignment.tsv, sameas.ttl and quickstatements.txt (default: OUT/wikidata).",
+    metavar="DIR",
+    help="Folder for alignment.tsv, sameas.ttl and quickstatements.txt (default: wikidata in "
+    "the build's output folder, exports/ or kg.toml's output).",
 )
 @click.option(
     "--cache",
     "cache_dir",
     type=click.Path(path_type=Path, file_okay=False),
+    metavar="DIR",
     help="Folder of the response cache (default: the user's cache folder).",
 )
 @click.option("--offline", is_flag=True, help="Answer from the response cache only; no request.")
@@ -578,14 +613,22 @@ def align_group() -> None:
 @click.option(
     "--user-agent",
     default=USER_AGENT,
+    metavar="AGENT",
     help="Sent with every request, as 'tool/version (contact URL or e-mail)'.",
 )
-@click.option("--language", default="en", show_default=True, help="Language of titles and labels.")
+@click.option(
+    "--language",
+    default="en",
+    show_default=True,
+    metavar="CODE",
+    help="Language of titles and labels, as a code such as en or de.",
+)
 @click.option(
     "--timeout",
     type=click.FloatRange(min=0.1),
     default=60.0,
     show_default=True,
+    metavar="SECONDS",
     help="Seconds one request may take.",
 )
 @click.pass_context
@@ -651,15 +694,25 @@ def _interrupt(_signal: int, _frame: object) -> None:
     "--store",
     "store_dir",
     type=click.Path(path_type=Path, file_okay=False),
+    metavar="DIR",
     help="Serve the on-disk store written by `kg build --store` (opened read-only).",
 )
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", type=int, default=8000, show_default=True, help="Port to listen on.")
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    metavar="ADDRESS",
+    help="Address to listen on.",
+)
+@click.option(
+    "--port", type=int, default=8000, show_default=True, metavar="PORT", help="Port to listen on."
+)
 @click.option(
     "--timeout",
     type=click.FloatRange(min=0.1),
     default=10.0,
     show_default=True,
+    metavar="SECONDS",
     help="Seconds a query may run before it is stopped (answered 503).",
 )
 @click.option(
@@ -667,9 +720,12 @@ def _interrupt(_signal: int, _frame: object) -> None:
     type=click.IntRange(min=1),
     default=2,
     show_default=True,
+    metavar="N",
     help="Queries run at once, each in its own process.",
 )
-@click.option("--base-iri", help="Base IRI of the entities (default: found in the graph).")
+@click.option(
+    "--base-iri", metavar="IRI", help="Base IRI of the entities (default: found in the graph)."
+)
 @click.option("--verbose", is_flag=True, help="Log every request on stderr.")
 @click.pass_context
 @reports_errors
@@ -717,13 +773,19 @@ def serve_command(
     "--out",
     "out_dir",
     type=click.Path(path_type=Path, file_okay=False),
-    help="Folder of the site (default: OUT/site).",
+    metavar="DIR",
+    help="Folder of the site (default: site in the build's output folder, exports/ or "
+    "kg.toml's output).",
 )
-@click.option("--base-url", help="Where the site will be served, for void.ttl and canonical links.")
-@click.option("--title", help="Title of the site and the dataset.")
-@click.option("--license", "license_iri", help="IRI of the data's licence.")
-@click.option("--publisher", help="Name of the publisher.")
-@click.option("--publisher-iri", help="IRI of the publisher.")
+@click.option(
+    "--base-url",
+    metavar="URL",
+    help="Where the site will be served, for void.ttl and canonical links.",
+)
+@click.option("--title", metavar="TEXT", help="Title of the site and the dataset.")
+@click.option("--license", "license_iri", metavar="IRI", help="IRI of the data's licence.")
+@click.option("--publisher", metavar="NAME", help="Name of the publisher.")
+@click.option("--publisher-iri", metavar="IRI", help="IRI of the publisher.")
 @click.pass_context
 @reports_errors
 def publish_command(
@@ -788,7 +850,9 @@ def _last_exports(settings: Settings) -> list[Path]:
     "--out",
     "out_file",
     type=click.Path(path_type=Path, dir_okay=False, allow_dash=True),
-    help="File to write, or - for standard output (default: OUT/works.bib or OUT/works.json).",
+    metavar="FILE",
+    help="File to write, or - for standard output (default: works.bib or works.json in the "
+    "build's output folder, exports/ or kg.toml's output).",
 )
 @click.pass_context
 @reports_errors

@@ -454,6 +454,62 @@ def test_the_catalogue_wraps_to_the_terminal_but_never_cuts() -> None:
     assert " ".join(" ".join(wrapped).split()) == " ".join(" ".join(whole).split())
 
 
+def _commands() -> list[tuple[str, click.Command]]:
+    """Every command of kg, by its full name (``align wikidata``)."""
+    found: list[tuple[str, click.Command]] = []
+    pending: list[tuple[str, click.Command]] = [("", main)]
+    while pending:
+        name, command = pending.pop()
+        if isinstance(command, click.Group):
+            pending += [(f"{name} {sub}".strip(), cmd) for sub, cmd in command.commands.items()]
+        found.append((name, command))
+    return sorted(found, key=lambda item: item[0])
+
+
+def _options(command: click.Command) -> list[click.Option]:
+    return [
+        param
+        for param in command.params
+        if isinstance(param, click.Option) and not param.is_flag and "--help" not in param.opts
+    ]
+
+
+def test_help_names_no_out_folder_a_command_lacks_and_gives_meaningful_metavars() -> None:
+    for name, command in _commands():
+        with click.Context(command, info_name=f"kg {name}".strip()) as ctx:
+            text = command.get_help(ctx)
+        metavars = {option.metavar for option in _options(command)}
+        if "OUT/" in text:
+            assert "OUT" in metavars, f"`kg {name} --help` names OUT/ but has no OUT option"
+        for option in _options(command):
+            long_name = max(option.opts, key=len)
+            if isinstance(option.type, click.Choice):
+                continue
+            assert option.metavar is not None, f"kg {name} {long_name} has no metavar"
+            takes_address = any(word in long_name for word in ("iri", "url", "endpoint"))
+            takes_address |= (option.help or "").startswith(("IRI", "URL"))
+            if takes_address:
+                assert option.metavar in ("IRI", "URL"), f"kg {name} {long_name} {option.metavar}"
+            elif option.metavar == "TEXT":
+                assert long_name in ("--title",), f"kg {name} {long_name} is not free text"
+
+
+def test_readme_command_table_uses_the_help_metavars() -> None:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    table = [line for line in readme.splitlines() if line.startswith("| `kg ")]
+    for name, command in _commands():
+        if isinstance(command, click.Group):
+            continue
+        start = f"| `kg {name}"
+        row = next(line for line in table if line.startswith((f"{start} ", f"{start}`")))
+        for option in _options(command):
+            if isinstance(option.type, click.Choice):
+                assert any(opt in row for opt in option.opts), f"kg {name}: {option.opts}"
+            else:
+                written = [f"{opt} {option.metavar}" for opt in option.opts]
+                assert any(form in row for form in written), f"kg {name}: README lacks {written}"
+
+
 def test_a_missing_input_is_named_as_given(tmp_path: Path) -> None:
     missing = run("build", str(tmp_path / "nosuchdir") + "/", cwd=tmp_path)
     assert missing.returncode == 2
