@@ -135,8 +135,7 @@ def test_discover_inputs_refuses_same_name_and_missing(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("authors", "fragment"),
     [
-        ("Doe, Jane; Smith, John", 'authors are separated by commas: "Family, Given, Family'),
-        ("Doe, Jane; Smith, John; Lee, Ann", "found ';'"),
+        ("Doe, Jane; Smith, John", "authors are separated by commas, not ';': \"Family, Given,"),
         ("Peyrard", "found 1 name"),
         ("Jane Doe, John Smith, Ann Lee", 'found 3 names; the names look like "Given Family"'),
     ],
@@ -165,14 +164,19 @@ def test_given_family_order_is_noted_with_file_and_line(tmp_path: Path) -> None:
         "Jane Doe, John Smith",
         "Jane, Doe, Smith, John",
         "Smith, John, Jane, Doe",
+        "Doe, Jane; Smith, John; Lee, Ann",
     )
-    assert len(notes) == 3
+    assert len(notes) == 4
     assert notes[0].startswith('notes.txt:7: the names look like "Given Family": "Jane Doe, John')
     assert 'family name "Jane Doe" and given name "John Smith"' in notes[0]
-    for line, note in zip((11, 15), notes[1:], strict=True):
+    for line, note in zip((11, 15), notes[1:3], strict=True):
         assert note.startswith(
             f'notes.txt:{line}: the list\'s owner "Doe, Jane" appears here only as "Jane, Doe"'
         )
+    assert notes[3].startswith(
+        "notes.txt:19: a name holds a ';' (\"Doe, Jane; Smith\" is read as one person): "
+        'authors are separated by commas, "Family, Given, Family, Given"'
+    )
 
 
 @pytest.mark.parametrize(

@@ -47,7 +47,7 @@ def parse_text_list(lines: list[str], path: Path) -> PublicationList:
         )
     owner = parse_names(owner_text, path, owner_line)[0]
     papers = tuple(_read_blocks(numbered[owner_line:], path))
-    notes = tuple(_name_order_notes(path.name, owner, papers))
+    notes = tuple(_author_line_notes(path.name, owner, papers))
     return PublicationList(file_name=path.name, owner=owner, papers=papers, notes=notes)
 
 
@@ -104,18 +104,17 @@ def _read_blocks(numbered: list[tuple[int, str]], path: Path) -> Iterator[PaperR
 
 
 def parse_names(text: str, path: Path, line: int) -> tuple[PersonName, ...]:
-    """Split "Family, Given, Family, Given, ..." into names, refusing odd counts, blanks and
-    semicolons (no name holds one; a list separated by them would be misread)."""
-    if ";" in text:
-        raise InputError(f"authors are separated by commas: {_FORMAT}; found ';'", path, line)
+    """Split "Family, Given, Family, Given, ..." into names, refusing odd counts and blanks
+    (with a hint when the line looks separated by ``;`` or written "Given Family")."""
     parts = [part.strip() for part in text.split(",")]
     if len(parts) % 2:
         found = f"{len(parts)} name{'s' if len(parts) > 1 else ''}"
-        hint = (
-            f'; the names look like "Given Family", write {_FORMAT}'
-            if all(" " in part for part in parts)
-            else ""
-        )
+        if ";" in text:
+            hint = f"; authors are separated by commas, not ';': {_FORMAT}"
+        elif all(" " in part for part in parts):
+            hint = f'; the names look like "Given Family", write {_FORMAT}'
+        else:
+            hint = ""
         raise InputError(f'expected "Family, Given" pairs, found {found}{hint}', path, line)
     names = []
     for position, (family, given) in enumerate(zip(parts[::2], parts[1::2], strict=True), 1):
@@ -125,11 +124,12 @@ def parse_names(text: str, path: Path, line: int) -> tuple[PersonName, ...]:
     return tuple(names)
 
 
-def _name_order_notes(
+def _author_line_notes(
     file_name: str, owner: PersonName, papers: Iterable[PaperRecord]
 ) -> Iterator[InputNote]:
-    """Author lines that are valid but probably written "Given Family": the owner appears
-    only with given and family names swapped, or every name looks like "Given Family"."""
+    """Author lines that are valid but probably not what their author meant: the owner
+    appears only with given and family names swapped, a name holds a ``;`` (a list separated
+    by semicolons), or every name looks like "Given Family"."""
     owner_key = person_key(owner)
     swapped = PersonName(family=owner.given, given=owner.family)
     swapped_key = person_key(swapped)
@@ -142,6 +142,12 @@ def _name_order_notes(
                 f'the list\'s owner "{owner.printed}" appears here only as "{swapped.printed}"'
                 f" (read as another person, {swapped.display}): given and family names swapped?"
                 f" Authors are written {_FORMAT}",
+            )
+        elif (odd := next((a for a in paper.authors if ";" in a.printed), None)) is not None:
+            yield InputNote(
+                where,
+                f"a name holds a ';' (\"{odd.printed}\" is read as one person): authors are"
+                f" separated by commas, {_FORMAT}",
             )
         elif _looks_given_family(paper.authors):
             first = paper.authors[0]
