@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import signal
 import sys
+import textwrap
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import wraps
@@ -42,12 +44,16 @@ from kg.progress import ProgressCallback
 from kg.push import default_update_url, push
 from kg.queries import (
     USER_AGENT,
+    CannedQuery,
+    declare_prefixes,
     list_canned_queries,
     parse_params,
+    predeclared_prefixes,
     query_from_text,
     resolve_query,
     run_local,
     run_remote,
+    unknown_names,
 )
 from kg.rdfio import load_graph, load_store
 from kg.results import GRAPH_FORMATS, RESULT_FORMATS, format_result
@@ -100,7 +106,12 @@ def data_option(help_text: str) -> Callable[[F], F]:
     """``--data FILE`` (repeatable): the RDF files a command reads instead of the last
     build's exports."""
     return click.option(
-        "--data", "data", multiple=True, type=click.Path(path_type=Path), help=help_text
+        "--data",
+        "data",
+        multiple=True,
+        type=click.Path(path_type=Path),
+        metavar="FILE",
+        help=help_text,
     )
 
 
@@ -109,6 +120,7 @@ extra_shapes_option = click.option(
     "extra_shapes",
     multiple=True,
     type=click.Path(path_type=Path),
+    metavar="FILE",
     help="Extra SHACL shapes file, checked on top of the bundled shapes (repeatable).",
 )
 
@@ -150,6 +162,7 @@ def _settings(ctx: click.Context) -> Settings:
 @click.option(
     "--config",
     type=click.Path(path_type=Path, dir_okay=False),
+    metavar="FILE",
     help="Settings file (default: kg.toml in the current folder, if present).",
 )
 @click.pass_context
@@ -160,15 +173,21 @@ def main(ctx: click.Context, config: Path | None) -> None:
 
 
 @main.command("build", short_help="Build, validate and export the graph.")
-@click.argument("inputs", nargs=-1, type=click.Path(path_type=Path))
+@click.argument("inputs", nargs=-1, type=click.Path(path_type=Path), metavar="[INPUT]...")
 @click.option(
     "-o",
     "--out",
     "out_dir",
     type=click.Path(path_type=Path, file_okay=False),
-    help="Folder for graph.ttl, graph.jsonld and graph.nt (default: exports/).",
+    metavar="DIR",
+    help="Folder for graph.ttl, graph.jsonld and graph.nt (default: exports/, or kg.toml's "
+    "output).",
 )
-@click.option("--base-iri", help="Base IRI for papers, persons and lists (default from kg.toml).")
+@click.option(
+    "--base-iri",
+    metavar="IRI",
+    help="Base IRI for papers, persons and lists (default from kg.toml).",
+)
 @extra_shapes_option
 @click.option(
     "--gzip", "compress", is_flag=True, help="Write gzip-compressed exports (graph.nt.gz, …)."
@@ -177,6 +196,7 @@ def main(ctx: click.Context, config: Path | None) -> None:
     "--store",
     "store_dir",
     type=click.Path(path_type=Path, file_okay=False),
+    metavar="DIR",
     help="Also write the graph into an on-disk Oxigraph store in this folder.",
 )
 @click.option(
@@ -189,12 +209,15 @@ def main(ctx: click.Context, config: Path | None) -> None:
     "--cache",
     "cache_dir",
     type=click.Path(path_type=Path, file_okay=False),
-    help="Where a build keeps what the next one can reuse (default: OUT/.kg-cache).",
+    metavar="DIR",
+    help="Where a build keeps what the next one can reuse (default: .kg-cache in the output "
+    "folder).",
 )
 @click.option("--no-cache", is_flag=True, help="Validate every entity afresh and keep no cache.")
 @click.option(
     "--alignment",
     type=click.Path(path_type=Path, dir_okay=False),
+    metavar="FILE",
     help="alignment.tsv from `kg align wikidata`: its matched rows become schema:sameAs links.",
 )
 @click.option(
@@ -243,6 +266,8 @@ def build_command(
     corpus = result.corpus
     for entry in corpus.skipped:
         click.echo(f"skipped {entry}", err=True)
+    for input_note in corpus.input_notes:
+        click.echo(f"note: {input_note}", err=True)
     for note in corpus.notes:
         click.echo(f"note: {note}", err=True)
     if result.report.warnings:
@@ -254,6 +279,7 @@ def build_command(
         f"{len(corpus.lists)} list(s); {result.triples} triples; "
         f"{len(result.report.warnings)} warning(s)"
         + (f"; {len(corpus.skipped)} entries skipped" if corpus.skipped else "")
+        + (f"; {len(corpus.input_notes)} input note(s)" if corpus.input_notes else "")
         + (f"; {len(corpus.notes)} merge note(s)" if corpus.notes else "")
         + (f" in shard {part.index}/{part.count}" if part is not None else "")
     )
@@ -281,7 +307,9 @@ def build_command(
 
 
 @main.command("validate", short_help="Validate RDF files against the SHACL shapes.")
-@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument(
+    "files", nargs=-1, required=True, type=click.Path(path_type=Path), metavar="FILE..."
+)
 @click.option(
     "--format",
     "fmt",
@@ -308,12 +336,32 @@ def validate_command(
 @main.command("queries", short_help="List the canned queries.")
 @reports_errors
 def queries_command() -> None:
-    """List the canned queries (name and what each answers)."""
-    catalogue = list_canned_queries()
-    width = max(len(query.name) for query in catalogue)
+    """List the canned queries: each name and the first sentence of what it answers
+    (wrapped to the terminal's width on a terminal, one line each otherwise)."""
+    width = shutil.get_terminal_size().columns if sys.stdout.isatty() else None
+    for line in catalogue_lines(list_canned_queries(), width):
+        click.echo(line)
+
+
+def catalogue_lines(catalogue: Sequence[CannedQuery], width: int | None) -> list[str]:
+    """``kg queries``: name, then description and parameters, wrapped (never cut) under the
+    description column to ``width`` when given."""
+    names = max((len(query.name) for query in catalogue), default=0)
+    lines = []
     for query in catalogue:
         params = "".join(f" --param {p.name}=…" for p in query.params)
-        click.echo(f"{query.name:<{width}}  {query.description}{params}")
+        text = f"{query.name:<{names}}  {query.description}{params}"
+        if width is None:
+            lines.append(text)
+            continue
+        lines += textwrap.wrap(
+            text,
+            width=max(width, names + 20),
+            subsequent_indent=" " * (names + 2),
+            break_long_words=False,
+            break_on_hyphens=False,
+        )
+    return lines
 
 
 def _last_build(settings: Settings) -> Path:
@@ -328,8 +376,8 @@ def _last_build(settings: Settings) -> Path:
 
 
 @main.command("query", short_help="Run a SPARQL query, locally or on an endpoint.")
-@click.argument("query_ref", required=False, metavar="NAME|FILE.rq")
-@click.option("-q", "--query", "query_text", help="A SPARQL query given inline.")
+@click.argument("query_ref", required=False, metavar="[NAME|FILE.rq]")
+@click.option("-q", "--query", "query_text", metavar="SPARQL", help="A SPARQL query given inline.")
 @data_option("RDF file(s) to query (default: the last build's graph.nt).")
 @click.option(
     "--param",
@@ -346,11 +394,16 @@ def _last_build(settings: Settings) -> Path:
     show_default=True,
     help="Result format (json and xml: SPARQL 1.1 results; turtle and ntriples for CONSTRUCT).",
 )
-@click.option("--endpoint", help="Run on this remote SPARQL endpoint instead of local files.")
+@click.option(
+    "--endpoint",
+    metavar="URL",
+    help="Run on this remote SPARQL endpoint instead of local files.",
+)
 @click.option(
     "--store",
     "store_dir",
     type=click.Path(path_type=Path, file_okay=False),
+    metavar="DIR",
     help="Run on the on-disk store written by `kg build --store`.",
 )
 @click.option(
@@ -358,6 +411,7 @@ def _last_build(settings: Settings) -> Path:
     type=click.FloatRange(min=0.1),
     default=30.0,
     show_default=True,
+    metavar="SECONDS",
     help="Seconds to wait for a remote endpoint.",
 )
 @click.pass_context
@@ -373,7 +427,9 @@ def query_command(
     store_dir: Path | None,
     timeout: float,
 ) -> None:
-    """Run a canned query (see `kg queries`), a .rq file, or -q 'SPARQL'."""
+    """Run a canned query (see `kg queries`), a .rq file, or -q 'SPARQL'. kg's prefixes
+    (schema:, foaf:, bibo:, prov:, dcterms:, rdf:, rdfs:, xsd:, kg:, and paper:, person:,
+    list:, venue: under the base IRI) need no PREFIX line."""
     if (query_ref is None) == (query_text is None):
         raise click.UsageError("give exactly one of NAME, FILE.rq or -q 'SPARQL'")
     query = (
@@ -384,14 +440,32 @@ def query_command(
     bindings = parse_params(list(params), query.params)
     if sum(1 for source in (data, endpoint, store_dir) if source) > 1:
         raise click.UsageError("give at most one of --data, --store and --endpoint")
+    known = predeclared_prefixes(_settings(ctx).iris.prefixes())
     if endpoint is not None:
-        result = run_remote(query.text, endpoint, bindings, timeout=timeout)
-    elif store_dir is not None:
-        result = run_local(query.text, open_store(store_dir), bindings)
+        result = run_remote(
+            declare_prefixes(query.text, known), endpoint, bindings, timeout=timeout
+        )
     else:
-        files: Sequence[Path] = list(data) or [_last_build(_settings(ctx))]
-        result = run_local(query.text, load_store(files), bindings)
+        store = (
+            open_store(store_dir)
+            if store_dir is not None
+            else load_store(list(data) or [_last_build(_settings(ctx))])
+        )
+        result = run_local(query.text, store, bindings, prefixes=known)
+        for unknown in unknown_names(query, bindings, store):
+            close = ", ".join(f'"{name}"' for name in unknown.close) or "none"
+            click.echo(
+                f"note: no {_class_label(unknown.param.names)} in the graph is named "
+                f'"{unknown.value}" (--param {unknown.param.name}); close names: {close}',
+                err=True,
+            )
     click.echo(format_result(result, fmt, _settings(ctx).iris.prefixes()), nl=False)
+
+
+def _class_label(iri: str | None) -> str:
+    """``person`` for ``http://schema.org/Person``: the class's local name, as a noun."""
+    local = re.split(r"[/#]", iri or "")[-1]
+    return re.sub(r"(?<=[a-z])(?=[A-Z])", " ", local).lower() or "entity"
 
 
 _SIZE = re.compile(r"(?P<number>[0-9]+)\s*(?P<unit>[KMG]?)(?:i?B)?", re.IGNORECASE)
@@ -420,15 +494,18 @@ def _credentials(auth: str | None) -> tuple[str, str] | None:
 
 
 @main.command("push", short_help="Load exports into a SPARQL Graph Store.")
-@click.argument("files", nargs=-1, type=click.Path(path_type=Path))
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path), metavar="[FILE]...")
 @click.option(
     "--endpoint",
     required=True,
+    metavar="URL",
     help="Graph Store Protocol URL, e.g. http://127.0.0.1:7878/store (Oxigraph) "
     "or http://host:3030/ds/data (Fuseki).",
 )
 @click.option(
-    "--update-endpoint", help="SPARQL update URL (default: derived for Oxigraph and Fuseki)."
+    "--update-endpoint",
+    metavar="URL",
+    help="SPARQL update URL (default: derived for Oxigraph and Fuseki).",
 )
 @click.option(
     "--graph",
@@ -445,6 +522,7 @@ def _credentials(auth: str | None) -> tuple[str, str] | None:
     "--chunk-size",
     default="8M",
     show_default=True,
+    metavar="SIZE",
     callback=_byte_size,
     help="Largest upload request, e.g. 8M or 512K.",
 )
@@ -453,6 +531,7 @@ def _credentials(auth: str | None) -> tuple[str, str] | None:
     type=click.FloatRange(min=0.1),
     default=60.0,
     show_default=True,
+    metavar="SECONDS",
     help="Seconds to wait for each request.",
 )
 @click.pass_context
@@ -503,12 +582,14 @@ def align_group() -> None:
     "--scholarly-endpoint",
     default=SCHOLARLY_ENDPOINT,
     show_default=True,
+    metavar="URL",
     help="SPARQL endpoint holding scholarly articles.",
 )
 @click.option(
     "--main-endpoint",
     default=MAIN_ENDPOINT,
     show_default=True,
+    metavar="URL",
     help="SPARQL endpoint holding everything else, people included.",
 )
 @click.option(
@@ -516,12 +597,15 @@ def align_group() -> None:
     "--out",
     "out_dir",
     type=click.Path(path_type=Path, file_okay=False),
-    help="Folder for alignment.tsv, sameas.ttl and quickstatements.txt (default: OUT/wikidata).",
+    metavar="DIR",
+    help="Folder for alignment.tsv, sameas.ttl and quickstatements.txt (default: wikidata in "
+    "the build's output folder, exports/ or kg.toml's output).",
 )
 @click.option(
     "--cache",
     "cache_dir",
     type=click.Path(path_type=Path, file_okay=False),
+    metavar="DIR",
     help="Folder of the response cache (default: the user's cache folder).",
 )
 @click.option("--offline", is_flag=True, help="Answer from the response cache only; no request.")
@@ -529,14 +613,22 @@ def align_group() -> None:
 @click.option(
     "--user-agent",
     default=USER_AGENT,
+    metavar="AGENT",
     help="Sent with every request, as 'tool/version (contact URL or e-mail)'.",
 )
-@click.option("--language", default="en", show_default=True, help="Language of titles and labels.")
+@click.option(
+    "--language",
+    default="en",
+    show_default=True,
+    metavar="CODE",
+    help="Language of titles and labels, as a code such as en or de.",
+)
 @click.option(
     "--timeout",
     type=click.FloatRange(min=0.1),
     default=60.0,
     show_default=True,
+    metavar="SECONDS",
     help="Seconds one request may take.",
 )
 @click.pass_context
@@ -602,15 +694,25 @@ def _interrupt(_signal: int, _frame: object) -> None:
     "--store",
     "store_dir",
     type=click.Path(path_type=Path, file_okay=False),
+    metavar="DIR",
     help="Serve the on-disk store written by `kg build --store` (opened read-only).",
 )
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", type=int, default=8000, show_default=True, help="Port to listen on.")
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    metavar="ADDRESS",
+    help="Address to listen on.",
+)
+@click.option(
+    "--port", type=int, default=8000, show_default=True, metavar="PORT", help="Port to listen on."
+)
 @click.option(
     "--timeout",
     type=click.FloatRange(min=0.1),
     default=10.0,
     show_default=True,
+    metavar="SECONDS",
     help="Seconds a query may run before it is stopped (answered 503).",
 )
 @click.option(
@@ -618,9 +720,12 @@ def _interrupt(_signal: int, _frame: object) -> None:
     type=click.IntRange(min=1),
     default=2,
     show_default=True,
+    metavar="N",
     help="Queries run at once, each in its own process.",
 )
-@click.option("--base-iri", help="Base IRI of the entities (default: found in the graph).")
+@click.option(
+    "--base-iri", metavar="IRI", help="Base IRI of the entities (default: found in the graph)."
+)
 @click.option("--verbose", is_flag=True, help="Log every request on stderr.")
 @click.pass_context
 @reports_errors
@@ -668,13 +773,19 @@ def serve_command(
     "--out",
     "out_dir",
     type=click.Path(path_type=Path, file_okay=False),
-    help="Folder of the site (default: OUT/site).",
+    metavar="DIR",
+    help="Folder of the site (default: site in the build's output folder, exports/ or "
+    "kg.toml's output).",
 )
-@click.option("--base-url", help="Where the site will be served, for void.ttl and canonical links.")
-@click.option("--title", help="Title of the site and the dataset.")
-@click.option("--license", "license_iri", help="IRI of the data's licence.")
-@click.option("--publisher", help="Name of the publisher.")
-@click.option("--publisher-iri", help="IRI of the publisher.")
+@click.option(
+    "--base-url",
+    metavar="URL",
+    help="Where the site will be served, for void.ttl and canonical links.",
+)
+@click.option("--title", metavar="TEXT", help="Title of the site and the dataset.")
+@click.option("--license", "license_iri", metavar="IRI", help="IRI of the data's licence.")
+@click.option("--publisher", metavar="NAME", help="Name of the publisher.")
+@click.option("--publisher-iri", metavar="IRI", help="IRI of the publisher.")
 @click.pass_context
 @reports_errors
 def publish_command(
@@ -739,7 +850,9 @@ def _last_exports(settings: Settings) -> list[Path]:
     "--out",
     "out_file",
     type=click.Path(path_type=Path, dir_okay=False, allow_dash=True),
-    help="File to write, or - for standard output (default: OUT/works.bib or OUT/works.json).",
+    metavar="FILE",
+    help="File to write, or - for standard output (default: works.bib or works.json in the "
+    "build's output folder, exports/ or kg.toml's output).",
 )
 @click.pass_context
 @reports_errors

@@ -26,6 +26,7 @@ from kg.compression import plain_name
 from kg.fields import date_precision
 from kg.identity import PaperKey, PersonKey, assign_slugs, fold, paper_key, person_key, slug
 from kg.records import (
+    InputNote,
     PaperRecord,
     PersonName,
     PublicationList,
@@ -123,6 +124,9 @@ class Corpus:
     skipped: tuple[SkippedEntry, ...] = ()
     """Entries the readers could not take, sorted; the build refuses them unless told to
     keep going."""
+    input_notes: tuple[InputNote, ...] = ()
+    """What the readers noticed in entries they did take (names that look swapped), sorted;
+    the build prints them."""
     _papers_by_key: dict[PaperKey, Paper] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -214,6 +218,7 @@ class CorpusBuilder:
         self._papers: dict[PaperKey, _PaperSightings] = defaultdict(_PaperSightings)
         self._lists: list[tuple[str, PersonKey | None, set[PaperKey]]] = []
         self._skipped: list[SkippedEntry] = []
+        self._input_notes: list[InputNote] = []
 
     def add(self, publication_list: PublicationList) -> None:
         owner = publication_list.owner
@@ -223,6 +228,7 @@ class CorpusBuilder:
         owner_key = person_key(owner) if owner is not None else None
         self._lists.append((publication_list.file_name, owner_key, paper_keys))
         self._skipped += publication_list.skipped
+        self._input_notes += publication_list.notes
 
     def _see_paper(self, record: PaperRecord) -> PaperKey:
         title_key = paper_key(record.title, record.authors)
@@ -274,7 +280,13 @@ class CorpusBuilder:
         )
         notes += [note for fields in resolved.values() for note in fields.notes]
         return Corpus(
-            persons, papers, lists, venues, tuple(sorted(notes)), tuple(sorted(self._skipped))
+            persons,
+            papers,
+            lists,
+            venues,
+            tuple(sorted(notes)),
+            tuple(sorted(self._skipped)),
+            tuple(sorted(self._input_notes)),
         )
 
 

@@ -1,7 +1,8 @@
 """SPARQL queries: the canned ``queries/*.rq`` files, parameters, and safe local or remote runs.
 
-A canned query is a file with a header comment: line 1 says what it answers, further ``#``
-lines explain, and ``# param NAME (iri|string|integer): description`` declares a parameter.
+A canned query is a file with a header comment: its first sentence says what it answers,
+further ``#`` lines explain, and ``# param NAME (iri|string|integer): description`` declares
+a parameter (``(name of schema:Person)``: a string that names an entity of that class).
 Parameter values never become query text locally (Oxigraph substitutes them); remotely they
 travel in a ``VALUES`` block built from escaped, validated terms. Queries are read-only:
 updates, ``LOAD`` and ``SERVICE`` are refused before anything runs, so a query can neither
@@ -25,6 +26,7 @@ from pathlib import Path
 from typing import Any, Final, Literal, TypeAlias, cast, get_args
 
 import pyoxigraph as ox
+from rapidfuzz import fuzz, process, utils
 from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
 from rdflib.plugins.sparql.parserutils import CompValue
 from SPARQLWrapper import JSON, POST, TURTLE, URLENCODED, SPARQLWrapper
@@ -39,6 +41,8 @@ from SPARQLWrapper.SPARQLExceptions import (
 
 from kg import __version__
 from kg.errors import EndpointError, QueryError
+from kg.namespaces import SCHEMA
+from kg.namespaces import prefixes as kg_prefixes
 from kg.resources import queries_dir
 from kg.results import QueryResult, term_to_sparql
 from kg.terms import iri_problem
@@ -51,16 +55,21 @@ __all__ = [
     "QueryForm",
     "QueryParam",
     "RemoteAnswer",
+    "UnknownName",
     "answer_result",
     "bind_values",
     "check_read_only",
+    "declare_prefixes",
     "fetch_remote",
     "list_canned_queries",
     "parse_params",
+    "predeclared_prefixes",
     "query_from_text",
     "resolve_query",
     "run_local",
     "run_remote",
+    "undeclared_prefixes",
+    "unknown_names",
 ]
 
 ParamKind: TypeAlias = Literal["iri", "string", "integer"]
@@ -71,6 +80,8 @@ BoundTerm: TypeAlias = ox.NamedNode | ox.Literal
 USER_AGENT: Final = f"kg/{__version__} (+https://w3id.org/kg-tool; SPARQL client of kg)"
 
 _PARAM_LINE = re.compile(r"param\s+(?P<name>\S+)\s*\((?P<kind>[^)]*)\)\s*:\s*(?P<description>.*)")
+_NAME_OF = re.compile(r"name\s+of\s+(?P<cls>\S+)")
+_SENTENCE_END = re.compile(r"[.!?][\"')\]]*$")
 _VARNAME = re.compile(r"[A-Za-z0-9_]+")
 _INTEGER = re.compile(r"[+-]?[0-9]+")
 _XSD_INTEGER = ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")
@@ -121,6 +132,9 @@ class QueryParam:
     name: str
     kind: ParamKind
     description: str
+    names: str | None = None
+    """For ``(name of CLASS)``: the IRI of the class whose entities the value names (by
+    ``schema:name`` or ``schema:alternateName``); the value is a string."""
 
 
 @dataclass(frozen=True)
@@ -170,8 +184,10 @@ def resolve_query(name_or_path: str | Path) -> CannedQuery:
         return _load_file(path)
     if looks_like_path:
         raise QueryError(f"no such query file: {path}")
-    names = ", ".join(query.name for query in list_canned_queries())
-    raise QueryError(f"unknown query {text!r}; canned queries: {names}")
+    names = [query.name for query in list_canned_queries()]
+    close = process.extract(text, names, scorer=fuzz.ratio, score_cutoff=70, limit=3)
+    hint = f"; did you mean {' or '.join(match for match, _, _ in close)}?" if close else ""
+    raise QueryError(f"unknown query {text!r}{hint} (canned queries: {', '.join(names)})")
 
 
 def query_from_text(text: str, name: str = "query") -> CannedQuery:
@@ -195,19 +211,19 @@ def _from_text(text: str, name: str, path: Path | None) -> CannedQuery:
     if not lines or not lines[0].startswith("#"):
         return CannedQuery(name, path, "", (), text, has_header=False)
     where = path.name if path is not None else name
-    description = lines[0][1:].strip()
-    details: list[str] = []
+    comments: list[str] = []
     params: list[QueryParam] = []
-    for number, line in enumerate(lines[1:], start=2):
+    for number, line in enumerate(lines, start=1):
         if not line.startswith("#"):
             break
         comment = line[1:].strip()
         if not re.match(r"param\s", comment):
-            details.append(comment)
+            comments.append(comment)
             continue
         params.append(_param_line(comment, f"{where}:{number}"))
         if [p.name for p in params].count(params[-1].name) > 1:
             raise QueryError(f"{where}:{number}: parameter {params[-1].name} declared twice")
+    description, details = _first_sentence(comments)
     return CannedQuery(
         name,
         path,
@@ -219,9 +235,24 @@ def _from_text(text: str, name: str, path: Path | None) -> CannedQuery:
     )
 
 
+def _first_sentence(comments: list[str]) -> tuple[str, list[str]]:
+    """The header's first sentence, joined from the lines it runs over, and the lines after.
+
+    The sentence ends with the first line that ends in ``.``, ``!`` or ``?``, or before an
+    empty comment line: a line never ends mid-word, so the description is never cut (when
+    a line holds more than one sentence, it shows whole).
+    """
+    for end, comment in enumerate(comments):
+        if not comment:
+            return " ".join(comments[:end]), comments[end:]
+        if _SENTENCE_END.search(comment):
+            return " ".join(comments[: end + 1]), comments[end + 1 :]
+    return " ".join(comments), []
+
+
 def _param_line(comment: str, where: str) -> QueryParam:
     match = _PARAM_LINE.fullmatch(comment)
-    usage = "expected '# param NAME (iri|string|integer): description'"
+    usage = "expected '# param NAME (iri|string|integer|name of CLASS): description'"
     if match is None:
         raise QueryError(f"{where}: bad parameter line; {usage}")
     name, kind = match["name"], match["kind"].strip()
@@ -229,7 +260,30 @@ def _param_line(comment: str, where: str) -> QueryParam:
         raise QueryError(f"{where}: bad parameter name {name!r}; use letters, digits and _")
     if kind in get_args(ParamKind):
         return QueryParam(name, cast(ParamKind, kind), match["description"].strip())
+    named = _NAME_OF.fullmatch(kind)
+    if named is not None:
+        names = _class_iri(named["cls"], where)
+        return QueryParam(name, "string", match["description"].strip(), names=names)
     raise QueryError(f"{where}: unknown parameter kind {kind!r}; {usage}")
+
+
+def _class_iri(text: str, where: str) -> str:
+    """The class of ``(name of CLASS)``: ``<IRI>`` or a prefixed name with kg's prefixes."""
+    if text.startswith("<") and text.endswith(">"):
+        iri = text[1:-1]
+    else:
+        prefix, colon, local = text.partition(":")
+        known = kg_prefixes()
+        if not colon or prefix not in known:
+            raise QueryError(
+                f"{where}: the class {text!r} is not an <IRI> or a prefixed name with one of "
+                f"kg's prefixes ({', '.join(known)})"
+            )
+        iri = known[prefix] + local
+    problem = iri_problem(iri)
+    if problem is not None:
+        raise QueryError(f"{where}: the class {text!r} is not a valid IRI ({problem})")
+    return iri
 
 
 # --- parameters ----------------------------------------------------------------------------
@@ -389,19 +443,93 @@ def _tokens(query: str) -> Iterator[tuple[str, str, int]]:
             yield kind, match.group(), match.end()
 
 
+# --- prefixes ------------------------------------------------------------------------------
+
+
+def predeclared_prefixes(extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The prefixes ``kg query`` declares for every query: kg's vocabularies (``schema``,
+    ``foaf``, ``bibo``, ``prov``, ``dcterms``, ``rdf``, ``rdfs``, ``xsd``, ``kg``...) and
+    ``extra`` (the graph's own ``paper:``, ``person:``... under the base IRI), sorted."""
+    return dict(sorted({**kg_prefixes(), **(extra or {})}.items()))
+
+
+def undeclared_prefixes(query: str) -> list[str]:
+    """The prefixes ``query`` uses without declaring them, in order of first use; none for a
+    query that does not parse (its syntax error is reported when it runs)."""
+    with _PARSER_LOCK:
+        try:
+            tree = parseQuery(query)
+        except Exception:
+            return []
+    declared: set[str] = set()
+    used: dict[str, None] = {}
+    for node in _tree_nodes(tree):
+        # CompValue.get() answers a missing key with the key itself: ask the dict.
+        if node.name == "PrefixDecl":
+            declared.add(str(node["prefix"]) if "prefix" in node else "")
+        elif node.name == "pname":
+            used.setdefault(str(node["prefix"]) if "prefix" in node else "", None)
+    return [prefix for prefix in used if prefix not in declared]
+
+
+def declare_prefixes(query: str, known: Mapping[str, str]) -> str:
+    """``query`` with a ``PREFIX`` line for each of the ``known`` prefixes it uses without
+    declaring, for endpoints that know none of kg's prefixes; QueryError names a prefix that
+    is neither declared nor known."""
+    missing = _check_prefixes(query, known)
+    return "".join(f"PREFIX {prefix}: <{known[prefix]}>\n" for prefix in missing) + query
+
+
+def _check_prefixes(query: str, known: Mapping[str, str]) -> list[str]:
+    """The known prefixes ``query`` uses without declaring; QueryError for an unknown one,
+    instead of the parser's list of the characters it expected."""
+    missing = undeclared_prefixes(query)
+    for prefix in missing:
+        if prefix not in known:
+            names = ", ".join(known) or "none"
+            raise QueryError(
+                f"SPARQL syntax error: undeclared prefix '{prefix}:' (known: {names}); "
+                f"declare it with PREFIX {prefix}: <IRI>"
+            )
+    return missing
+
+
+def _tree_nodes(node: Any) -> Iterator[CompValue]:
+    """Every node of rdflib's parse tree, in the order of the query text."""
+    pending = [node]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, CompValue):
+            yield item
+            pending.extend(reversed(item.values()))
+        elif isinstance(item, list | tuple) or type(item).__name__ == "ParseResults":
+            pending.extend(reversed(item))
+
+
 # --- running -------------------------------------------------------------------------------
 
 
 def run_local(
-    query: str, store: ox.Store, bindings: Mapping[str, BoundTerm] | None = None
+    query: str,
+    store: ox.Store,
+    bindings: Mapping[str, BoundTerm] | None = None,
+    prefixes: Mapping[str, str] | None = None,
 ) -> QueryResult:
-    """Run a read-only query on an Oxigraph store; ``bindings`` are substituted, not pasted."""
+    """Run a read-only query on an Oxigraph store; ``bindings`` are substituted, not pasted.
+
+    ``prefixes`` are declared for the query (its own declarations win), as
+    :func:`predeclared_prefixes` gives them.
+    """
     check_read_only(query)
+    _check_prefixes(query, prefixes or {})
     substitutions: dict[ox.Variable, ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple] = {
         _variable(name): term for name, term in (bindings or {}).items()
     }
     try:
-        return QueryResult.from_oxigraph(store.query(query, substitutions=substitutions or None))
+        solutions = store.query(
+            query, prefixes=dict(prefixes or {}), substitutions=substitutions or None
+        )
+        return QueryResult.from_oxigraph(solutions)
     except SyntaxError as exc:
         raise QueryError(f"SPARQL syntax error: {exc.msg or exc}") from None
     except RuntimeError as exc:
@@ -414,6 +542,59 @@ def run_local(
         raise QueryError(f"query failed: {exc}") from None
     except (OSError, ValueError, TypeError) as exc:
         raise QueryError(f"query failed: {exc}") from None
+
+
+CLOSE_NAMES = 3
+"""Close names :func:`unknown_names` suggests at most."""
+
+_NAMED = f"<{SCHEMA.name}>|<{SCHEMA.alternateName}>"
+
+
+@dataclass(frozen=True)
+class UnknownName:
+    """A ``(name of CLASS)`` parameter whose value names no entity of that class."""
+
+    param: QueryParam
+    value: str
+    close: tuple[str, ...]
+    """Names of entities of the class that look like ``value``, closest first."""
+
+
+def unknown_names(
+    query: CannedQuery, bindings: Mapping[str, BoundTerm], store: ox.Store
+) -> list[UnknownName]:
+    """The parameters declared ``(name of CLASS)`` whose value is neither the ``schema:name``
+    nor a ``schema:alternateName`` of an entity of that class in ``store``, each with the
+    closest names that are (rapidfuzz): an empty answer then says why."""
+    unknown = []
+    for param in query.params:
+        term = bindings.get(param.name)
+        if param.names is None or not isinstance(term, ox.Literal):
+            continue
+        entity_class = f"<{param.names}>"
+        named = store.query(
+            f"ASK {{ ?entity a {entity_class} ; {_NAMED} ?value }}",
+            substitutions={ox.Variable("value"): term},
+        )
+        if named:
+            continue
+        names = cast(
+            ox.QuerySolutions,
+            store.query(
+                f"SELECT DISTINCT ?name WHERE {{ ?entity a {entity_class} ; {_NAMED} ?name }}"
+            ),
+        )
+        candidates = sorted({solution["name"].value for solution in names})
+        close = process.extract(
+            term.value,
+            candidates,
+            scorer=fuzz.WRatio,
+            processor=utils.default_process,
+            score_cutoff=80,
+            limit=CLOSE_NAMES,
+        )
+        unknown.append(UnknownName(param, term.value, tuple(name for name, _, _ in close)))
+    return unknown
 
 
 def run_remote(

@@ -122,18 +122,32 @@ class SkippedEntry:
         return f"{self.source}: {self.reason}"
 
 
+@dataclass(frozen=True, order=True)
+class InputNote:
+    """Something a reader noticed in a valid entry that the file's author may not have
+    meant (a text list's names in "Given Family" order); the build prints it."""
+
+    source: SourceLocation
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.source}: {self.message}"
+
+
 @dataclass(frozen=True)
 class PublicationList:
     """One input file: its owner (a text list's line 1; BibTeX and CSL-JSON files have
-    none), its works in file order, and the entries that could not be read."""
+    none), its works in file order, the entries that could not be read, and notes on
+    entries that were read but may not mean what their author meant."""
 
     file_name: str
     owner: PersonName | None
     papers: tuple[PaperRecord, ...]
     skipped: tuple[SkippedEntry, ...] = field(default=())
+    notes: tuple[InputNote, ...] = field(default=())
 
 
-RECORDS_FORMAT = 3
+RECORDS_FORMAT = 4
 """Bumped whenever the records change shape, so a build cache of lists read by an older kg
 is read again instead of misread."""
 
@@ -154,6 +168,9 @@ def list_from_json(text: str) -> PublicationList:
         skipped=tuple(
             SkippedEntry(SourceLocation(**entry["source"]), entry["reason"])
             for entry in data["skipped"]
+        ),
+        notes=tuple(
+            InputNote(SourceLocation(**note["source"]), note["message"]) for note in data["notes"]
         ),
     )
 

@@ -382,3 +382,155 @@ def test_a_file_that_is_not_bibtex_or_csl_json_exits_2(
     assert result.returncode == 2
     assert says in result.stderr and "Traceback" not in result.stderr
     assert not (tmp_path / "exports").exists()
+
+
+# --- a new user's first hour ----------------------------------------------------------------
+
+
+def test_query_needs_no_prefix_lines_and_names_an_undeclared_prefix(
+    example_graph_path: Path,
+) -> None:
+    data = ("--data", str(example_graph_path))
+    bare = run("query", "-q", "SELECT ?n WHERE { person:robert-west schema:name ?n }", *data)
+    assert bare.returncode == 0, bare.stderr
+    assert "Robert West" in bare.stdout and "(1 row" in bare.stdout
+    typo = run("query", "-q", "SELECT ?n WHERE { ?p shema:name ?n }", *data)
+    assert typo.returncode == 2
+    assert typo.stderr.startswith("kg: error: SPARQL syntax error: undeclared prefix 'shema:'")
+    assert "known: bibo, dcterms, foaf, kg, list, paper, person" in typo.stderr
+    assert typo.stderr.count("\n") == 1 and "\\u{" not in typo.stderr
+
+
+def test_query_without_prefix_lines_on_an_endpoint(oxigraph_endpoint: str) -> None:
+    bare = "SELECT ?n WHERE { ?p a schema:Person ; schema:name ?n } ORDER BY ?n"
+    remote = run("query", "-q", bare, "--endpoint", oxigraph_endpoint, "--format", "csv")
+    assert remote.returncode == 0, remote.stderr
+    assert remote.stdout.splitlines() == ["n", "Marija Šakota", "Maxime Peyrard", "Robert West"]
+
+
+def test_a_misspelt_query_gets_did_you_mean(example_graph_path: Path) -> None:
+    result = run("query", "coauthor", "--data", str(example_graph_path))
+    assert result.returncode == 2
+    assert "unknown query 'coauthor'; did you mean coauthors?" in result.stderr
+
+
+def test_a_name_that_is_not_in_the_graph_is_said_with_close_names(
+    example_graph_path: Path,
+) -> None:
+    data = ("--data", str(example_graph_path))
+    nobody = run("query", "coauthors", "--param", "name=Nobody Here", *data)
+    assert nobody.returncode == 0, nobody.stderr
+    assert "(0 rows)" in nobody.stdout
+    assert 'note: no person in the graph is named "Nobody Here"' in nobody.stderr
+    assert "close names: none" in nobody.stderr
+    typo = run("query", "person-papers", "--param", "name=Robert Wset", *data)
+    assert typo.returncode == 0 and 'close names: "Robert West"' in typo.stderr
+    found = run("query", "coauthors", "--param", "name=Robert West", *data)
+    assert found.returncode == 0 and found.stderr == ""
+
+
+def test_queries_shows_whole_first_sentences() -> None:
+    result = run("queries")
+    assert result.returncode == 0
+    lines = {line.split()[0]: line for line in result.stdout.splitlines()}
+    assert lines["papers-per-year"].endswith(
+        "works whose sources give no date are counted in the last row, with no year."
+    )
+    assert lines["venues"].endswith("; most used first.")
+    assert lines["coauthors"].endswith("they wrote together. --param name=…")
+
+
+def test_the_catalogue_wraps_to_the_terminal_but_never_cuts() -> None:
+    from kg.cli import catalogue_lines
+    from kg.queries import list_canned_queries
+
+    catalogue = list_canned_queries()
+    whole = catalogue_lines(catalogue, None)
+    wrapped = catalogue_lines(catalogue, 70)
+    assert len(wrapped) > len(whole) == len(catalogue)
+    assert all(len(line) <= 70 for line in wrapped)
+    indent = " " * (max(len(query.name) for query in catalogue) + 2)
+    assert all(line.startswith(indent) for line in wrapped if line.startswith(" "))
+    assert " ".join(" ".join(wrapped).split()) == " ".join(" ".join(whole).split())
+
+
+def _commands() -> list[tuple[str, click.Command]]:
+    """Every command of kg, by its full name (``align wikidata``)."""
+    found: list[tuple[str, click.Command]] = []
+    pending: list[tuple[str, click.Command]] = [("", main)]
+    while pending:
+        name, command = pending.pop()
+        if isinstance(command, click.Group):
+            pending += [(f"{name} {sub}".strip(), cmd) for sub, cmd in command.commands.items()]
+        found.append((name, command))
+    return sorted(found, key=lambda item: item[0])
+
+
+def _options(command: click.Command) -> list[click.Option]:
+    return [
+        param
+        for param in command.params
+        if isinstance(param, click.Option) and not param.is_flag and "--help" not in param.opts
+    ]
+
+
+def test_help_names_no_out_folder_a_command_lacks_and_gives_meaningful_metavars() -> None:
+    for name, command in _commands():
+        with click.Context(command, info_name=f"kg {name}".strip()) as ctx:
+            text = command.get_help(ctx)
+        metavars = {option.metavar for option in _options(command)}
+        if "OUT/" in text:
+            assert "OUT" in metavars, f"`kg {name} --help` names OUT/ but has no OUT option"
+        for option in _options(command):
+            long_name = max(option.opts, key=len)
+            if isinstance(option.type, click.Choice):
+                continue
+            assert option.metavar is not None, f"kg {name} {long_name} has no metavar"
+            takes_address = any(word in long_name for word in ("iri", "url", "endpoint"))
+            takes_address |= (option.help or "").startswith(("IRI", "URL"))
+            if takes_address:
+                assert option.metavar in ("IRI", "URL"), f"kg {name} {long_name} {option.metavar}"
+            elif option.metavar == "TEXT":
+                assert long_name in ("--title",), f"kg {name} {long_name} is not free text"
+
+
+def test_readme_command_table_uses_the_help_metavars() -> None:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    table = [line for line in readme.splitlines() if line.startswith("| `kg ")]
+    for name, command in _commands():
+        if isinstance(command, click.Group):
+            continue
+        start = f"| `kg {name}"
+        row = next(line for line in table if line.startswith((f"{start} ", f"{start}`")))
+        for option in _options(command):
+            if isinstance(option.type, click.Choice):
+                assert any(opt in row for opt in option.opts), f"kg {name}: {option.opts}"
+            else:
+                written = [f"{opt} {option.metavar}" for opt in option.opts]
+                assert any(form in row for form in written), f"kg {name}: README lacks {written}"
+
+
+def test_a_missing_input_is_named_as_given(tmp_path: Path) -> None:
+    missing = run("build", str(tmp_path / "nosuchdir") + "/", cwd=tmp_path)
+    assert missing.returncode == 2
+    assert f"kg: error: {tmp_path / 'nosuchdir'}: no such file or folder" in missing.stderr
+    (tmp_path / "empty").mkdir()
+    empty = run("build", "empty", cwd=tmp_path)
+    assert empty.returncode == 2 and "found in empty" in empty.stderr
+    assert not (tmp_path / "exports").exists()
+
+
+def test_build_notes_names_in_given_family_order(tmp_path: Path) -> None:
+    (tmp_path / "doe.txt").write_text(
+        "Doe, Jane\nFirst\nJane Doe, John Smith\nAn abstract.\n\n"
+        "Second\nJane, Doe, Smith, John\nAn abstract.\n",
+        encoding="utf-8",
+    )
+    result = run("build", "doe.txt", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert 'note: doe.txt:3: the names look like "Given Family"' in result.stderr
+    assert 'note: doe.txt:7: the list\'s owner "Doe, Jane" appears here only as' in result.stderr
+    assert "2 input note(s)" in result.stdout
+    again = run("build", "doe.txt", cwd=tmp_path)  # the list now comes from the cache
+    assert "1 unchanged since the last build came from the cache" in again.stdout
+    assert again.stderr.count("note: doe.txt:") == 2

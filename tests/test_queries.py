@@ -24,12 +24,16 @@ from kg.queries import (
     QueryParam,
     bind_values,
     check_read_only,
+    declare_prefixes,
     list_canned_queries,
     parse_params,
+    predeclared_prefixes,
     query_from_text,
     resolve_query,
     run_local,
     run_remote,
+    undeclared_prefixes,
+    unknown_names,
 )
 from kg.rdfio import load_store
 from kg.results import QueryResult, format_result
@@ -118,7 +122,12 @@ def test_canned_queries_are_listed_with_headers() -> None:
         assert check_read_only(query.text) == "SELECT"
     coauthors = resolve_query("coauthors")
     assert coauthors.params == (
-        QueryParam("name", "string", 'the person\'s name as "Given Family", e.g. Maxime Peyrard'),
+        QueryParam(
+            "name",
+            "string",
+            'the person\'s name as "Given Family", e.g. Maxime Peyrard',
+            names="http://schema.org/Person",
+        ),
     )
     assert "alternateName" in coauthors.details
     assert resolve_query("papers-per-author").params == ()
@@ -869,3 +878,129 @@ def test_papers_per_year_counts_undated_works_last(example_graph_path: Path) -> 
         (2019, 1),
         (None, 1),
     ]
+
+
+# --- a new user's first hour: prefixes, names, descriptions ---------------------------------
+
+KNOWN = predeclared_prefixes({"person": f"{BASE}person/"})
+
+
+def test_predeclared_prefixes_need_no_prefix_line(store: ox.Store) -> None:
+    bare = "SELECT ?n WHERE { person:robert-west schema:name ?n . ?p a foaf:Person }"
+    result = run_local(bare, store, prefixes=KNOWN)
+    assert {row[0].value for row in result.rows} == {"Robert West"}
+    with pytest.raises(QueryError, match="undeclared prefix 'person:'"):
+        run_local(bare, store)
+    # A prefix the query declares itself wins over kg's.
+    own = "PREFIX schema: <https://schema.org/> SELECT ?n WHERE { ?p schema:name ?n }"
+    assert run_local(own, store, prefixes=KNOWN).rows == ()
+
+
+def test_predeclared_prefixes_are_kg_s_and_the_graph_s() -> None:
+    for name in ("schema", "foaf", "bibo", "prov", "dcterms", "rdf", "rdfs", "xsd", "kg"):
+        assert name in KNOWN
+    assert KNOWN["schema"] == "http://schema.org/"
+    assert KNOWN["person"] == f"{BASE}person/"
+    assert list(KNOWN) == sorted(KNOWN)
+
+
+def test_an_undeclared_prefix_is_named_in_one_line(store: ox.Store) -> None:
+    with pytest.raises(QueryError) as caught:
+        run_local("SELECT ?n WHERE { ?p schema:name ?n ; foo:bar ?x }", store, prefixes=KNOWN)
+    message = str(caught.value)
+    assert "undeclared prefix 'foo:' (known: bibo, dcterms, foaf, kg, person, prov," in message
+    assert "\n" not in message and "\\u{" not in message
+    with pytest.raises(QueryError, match="undeclared prefix ':'"):
+        run_local("SELECT * WHERE { ?s :p ?o }", store, prefixes=KNOWN)
+
+
+def test_prefixes_are_found_by_the_parser_not_by_their_look() -> None:
+    query = (
+        'SELECT ?s WHERE { ?s a foaf:Person ; schema:name "bibo:x" ; <http://x/prov:y> ?o .'
+        " FILTER (?o != xsd:string) } # dcterms:z"
+    )
+    assert undeclared_prefixes(query) == ["foaf", "schema", "xsd"]
+    assert undeclared_prefixes("PREFIX foaf: <http://x/> SELECT * { ?s foaf:p _:b }") == []
+    assert undeclared_prefixes("SELECT * WHERE { ?s ?p }") == []  # a syntax error, told later
+
+
+def test_declare_prefixes_adds_only_what_the_query_uses_and_lacks() -> None:
+    query = "PREFIX schema: <https://schema.org/>\nSELECT * WHERE { ?s schema:name ?n ; foaf:a ?x }"
+    declared = declare_prefixes(query, KNOWN)
+    assert declared == f"PREFIX foaf: <{KNOWN['foaf']}>\n{query}"
+    complete = "SELECT * WHERE { ?s <http://schema.org/name> ?n }"
+    assert declare_prefixes(complete, KNOWN) is complete
+    with pytest.raises(QueryError, match="undeclared prefix 'nope:'"):
+        declare_prefixes("SELECT * WHERE { ?s nope:p ?o }", KNOWN)
+
+
+def test_a_query_without_prefix_lines_runs_remotely_as_locally(
+    store: ox.Store, oxigraph_endpoint: str
+) -> None:
+    bare = "SELECT ?name WHERE { ?p a schema:Person ; schema:name ?name } ORDER BY ?name"
+    local = run_local(bare, store, prefixes=KNOWN)
+    remote = run_remote(declare_prefixes(bare, KNOWN), oxigraph_endpoint, timeout=10)
+    assert remote == local and len(local.rows) == 3
+    with pytest.raises(EndpointError, match="HTTP 400"):
+        run_remote(bare, oxigraph_endpoint, timeout=10)  # what declare_prefixes spares users
+
+
+def test_a_misspelt_query_name_gets_suggestions() -> None:
+    with pytest.raises(QueryError, match=r"unknown query 'coauthor'; did you mean coauthors\?"):
+        resolve_query("coauthor")
+    with pytest.raises(QueryError) as caught:
+        resolve_query("zzzz")
+    assert "did you mean" not in str(caught.value) and "venues" in str(caught.value)
+
+
+def test_the_description_is_the_whole_first_sentence() -> None:
+    query = query_from_text(
+        "# Number of works per year, newest first; works without a date\n"
+        "# come last. And more.\n# Details.\n# param n (integer): a number\n"
+        "SELECT ?n WHERE { ?s ?p ?n }"
+    )
+    assert query.description == (
+        "Number of works per year, newest first; works without a date come last. And more."
+    )
+    assert query.details == "Details."
+    unfinished = query_from_text("# Things of a type\n#\n# Explained.\nSELECT * { ?s ?p ?o }")
+    assert (unfinished.description, unfinished.details) == ("Things of a type", "Explained.")
+    for canned in list_canned_queries():
+        assert canned.description.endswith("."), canned.name
+    assert resolve_query("papers-per-year").description.endswith(
+        "works whose sources give no date are counted in the last row, with no year."
+    )
+
+
+def test_a_param_can_name_an_entity_of_a_class() -> None:
+    header = "# Q.\n# param who (name of {}): someone\nSELECT ?who WHERE {{ ?s ?p ?who }}"
+    person = query_from_text(header.format("schema:Person")).params[0]
+    assert person == QueryParam("who", "string", "someone", names="http://schema.org/Person")
+    full = query_from_text(header.format("<https://x.example/Thing>")).params[0]
+    assert full.names == "https://x.example/Thing"
+    for bad in ("nope:Thing", "Person", "<relative/iri>"):
+        with pytest.raises(QueryError, match=r"^query:2: the class"):
+            query_from_text(header.format(bad))
+
+
+def test_unknown_names_say_so_with_close_names(store: ox.Store) -> None:
+    coauthors = resolve_query("coauthors")
+
+    def unknown(value: str) -> list[tuple[str, tuple[str, ...]]]:
+        bindings = parse_params([f"name={value}"], coauthors.declared_params)
+        return [(u.value, u.close) for u in unknown_names(coauthors, bindings, store)]
+
+    assert unknown("Maxime Peyrard") == []
+    assert unknown("Marija Sakota") == []  # a schema:alternateName
+    assert unknown("Nobody Here") == [("Nobody Here", ())]
+    assert unknown("Robert Wset") == [("Robert Wset", ("Robert West",))]
+    assert unknown("Peyrard Maxime") == [("Peyrard Maxime", ("Maxime Peyrard",))]
+    # Only entities of the declared class count: no organisation is called Robert West.
+    organisation = query_from_text(
+        "# Q.\n# param name (name of schema:Organization): an organisation\n"
+        "SELECT ?name WHERE { ?o schema:name ?name }"
+    )
+    bindings = parse_params(["name=Robert West"], organisation.declared_params)
+    assert [u.value for u in unknown_names(organisation, bindings, store)] == ["Robert West"]
+    # Parameters that name nothing are not checked.
+    assert unknown_names(resolve_query("papers-per-author"), {}, store) == []

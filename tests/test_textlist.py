@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from kg.errors import InputError
-from kg.records import PersonName
+from kg.records import PersonName, list_from_json, list_to_json
 from kg.resources import sample_list
 from kg.sources import discover_inputs
 from kg.sources.textlist import read_text_list
@@ -130,3 +130,82 @@ def test_discover_inputs_refuses_same_name_and_missing(tmp_path: Path) -> None:
         discover_inputs([tmp_path / "missing.txt"])
     with pytest.raises(InputError, match="unsupported input type"):
         discover_inputs([write(tmp_path, "x", "list.csv")])
+
+
+@pytest.mark.parametrize(
+    ("authors", "fragment"),
+    [
+        ("Doe, Jane; Smith, John", "authors are separated by commas, not ';': \"Family, Given,"),
+        ("Peyrard", "found 1 name"),
+        ("Jane Doe, John Smith, Ann Lee", 'found 3 names; the names look like "Given Family"'),
+    ],
+)
+def test_author_line_mistakes_get_a_hint(tmp_path: Path, authors: str, fragment: str) -> None:
+    path = write(tmp_path, f"Doe, Jane\nA Title\n{authors}\nA.\n", "hint.txt")
+    with pytest.raises(InputError) as caught:
+        read_text_list(path)
+    assert str(caught.value).startswith("hint.txt:3: ") and fragment in str(caught.value)
+    assert "found 1 names" not in str(caught.value)
+    if "Given Family" not in fragment:
+        assert "Given Family" not in str(caught.value)
+
+
+def notes_of(tmp_path: Path, owner: str, *author_lines: str) -> list[str]:
+    blocks = "".join(f"Title {n}\n{line}\nAn abstract.\n\n" for n, line in enumerate(author_lines))
+    publication_list = read_text_list(write(tmp_path, f"{owner}\n{blocks}", "notes.txt"))
+    return [str(note) for note in publication_list.notes]
+
+
+def test_given_family_order_is_noted_with_file_and_line(tmp_path: Path) -> None:
+    notes = notes_of(
+        tmp_path,
+        "Doe, Jane",
+        "Doe, Jane, West, Robert",
+        "Jane Doe, John Smith",
+        "Jane, Doe, Smith, John",
+        "Smith, John, Jane, Doe",
+        "Doe, Jane; Smith, John; Lee, Ann",
+    )
+    assert len(notes) == 4
+    assert notes[0].startswith('notes.txt:7: the names look like "Given Family": "Jane Doe, John')
+    assert 'family name "Jane Doe" and given name "John Smith"' in notes[0]
+    for line, note in zip((11, 15), notes[1:3], strict=True):
+        assert note.startswith(
+            f'notes.txt:{line}: the list\'s owner "Doe, Jane" appears here only as "Jane, Doe"'
+        )
+    assert notes[3].startswith(
+        "notes.txt:19: a name holds a ';' (\"Doe, Jane; Smith\" is read as one person): "
+        'authors are separated by commas, "Family, Given, Family, Given"'
+    )
+
+
+@pytest.mark.parametrize(
+    "authors",
+    [
+        "van der Berg, Jan Willem, de la Cruz, Ana Maria",  # family names with particles
+        "García Márquez, Tim R.",  # a given name ending with an initial
+        "García Márquez, Ana Maria, Doe, Jane",  # not every name has two words
+        "Doe, Jane, Jane, Doe",  # the owner is there, and a different person too
+        "Peyrard, Maxime, West, Robert",
+    ],
+)
+def test_names_in_the_right_order_are_not_noted(tmp_path: Path, authors: str) -> None:
+    assert notes_of(tmp_path, "Doe, Jane", authors) == []
+
+
+def test_the_sample_has_no_notes_and_notes_survive_the_cache(tmp_path: Path) -> None:
+    assert read_text_list(sample_list()).notes == ()
+    content = "Doe, Jane\nA Title\nJane Doe, John Smith\nA.\n"
+    publication_list = read_text_list(write(tmp_path, content))
+    assert len(publication_list.notes) == 1
+    assert list_from_json(list_to_json(publication_list)) == publication_list
+
+
+def test_discover_inputs_names_paths_as_given(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match=f"^{tmp_path}/missing: no such file or folder$"):
+        discover_inputs([tmp_path / "missing"])
+    with pytest.raises(InputError, match=f"^{tmp_path}/list.csv: unsupported input type"):
+        discover_inputs([write(tmp_path, "x", "list.csv")])
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(InputError, match=f"no publication lists .* found in {tmp_path}/empty$"):
+        discover_inputs([tmp_path / "empty"])

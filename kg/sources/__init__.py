@@ -27,8 +27,10 @@ def discover_inputs(paths: Iterable[Path]) -> list[Path]:
 
     Sorted by file name and path so the build never depends on the order of arguments or of
     the file system. Two inputs with the same file name are refused: provenance records file
-    names, and lists are identified by them.
+    names, and lists are identified by them. Messages name a path as the user gave it.
     """
+    paths = list(paths)
+    known = ", ".join(sorted(READERS))
     found: set[Path] = set()
     for path in paths:
         if path.is_dir():
@@ -39,11 +41,10 @@ def discover_inputs(paths: Iterable[Path]) -> list[Path]:
             )
         elif path.is_file():
             if plain_suffix(path) not in READERS:
-                known = ", ".join(sorted(READERS))
-                raise InputError(f"unsupported input type (kg reads {known})", path)
+                raise InputError(f"{path}: unsupported input type (kg reads {known})")
             found.add(path)
         else:
-            raise InputError("no such file or folder", path)
+            raise InputError(f"{path}: no such file or folder")
     files = sorted(found, key=lambda p: (p.name, str(p)))
     by_name: dict[str, Path] = {}
     for file in files:
@@ -55,7 +56,8 @@ def discover_inputs(paths: Iterable[Path]) -> list[Path]:
             )
         by_name[file.name] = file
     if not files:
-        raise InputError("no publication lists found in the given inputs")
+        given = ", ".join(map(str, paths))
+        raise InputError(f"no publication lists ({known}, or gzipped) found in {given}")
     return files
 
 

@@ -3,21 +3,27 @@
 The format: line 1 is the list owner as "Family, Given"; then one block per paper of three
 lines: the title, the authors in order as "Family, Given, Family, Given, ...", the abstract.
 Blank lines between blocks are allowed; a blank abstract line means "no abstract".
+
+Names written "Given Family" are valid lines that mean something else ("Jane Doe, John
+Smith" is one person, family name "Jane Doe"), so the reader notes the lines that look so.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from kg.errors import InputError
-from kg.records import PaperRecord, PersonName, PublicationList, SourceLocation
+from kg.identity import person_key
+from kg.records import InputNote, PaperRecord, PersonName, PublicationList, SourceLocation
 from kg.sources.decoding import read_utf8
 from kg.text import latex_to_unicode, nfc
 
 # Unicode category Cc: C0 controls (tab included), DEL and C1 controls.
 _CONTROL_CHARACTER = re.compile("[\x00-\x1f\x7f-\x9f]")
+_FORMAT = '"Family, Given, Family, Given"'
+_ENDS_WITH_INITIAL = re.compile(r"(?:^|\s)\w\.$")
 
 
 def read_text_list(path: Path) -> PublicationList:
@@ -39,9 +45,10 @@ def parse_text_list(lines: list[str], path: Path) -> PublicationList:
             path,
             owner_line,
         )
-    owners = parse_names(owner_text, path, owner_line)
+    owner = parse_names(owner_text, path, owner_line)[0]
     papers = tuple(_read_blocks(numbered[owner_line:], path))
-    return PublicationList(file_name=path.name, owner=owners[0], papers=papers)
+    notes = tuple(_author_line_notes(path.name, owner, papers))
+    return PublicationList(file_name=path.name, owner=owner, papers=papers, notes=notes)
 
 
 def _split_lines(text: str, path: Path) -> list[str]:
@@ -97,13 +104,70 @@ def _read_blocks(numbered: list[tuple[int, str]], path: Path) -> Iterator[PaperR
 
 
 def parse_names(text: str, path: Path, line: int) -> tuple[PersonName, ...]:
-    """Split "Family, Given, Family, Given, ..." into names, refusing odd counts and blanks."""
+    """Split "Family, Given, Family, Given, ..." into names, refusing odd counts and blanks
+    (with a hint when the line looks separated by ``;`` or written "Given Family")."""
     parts = [part.strip() for part in text.split(",")]
     if len(parts) % 2:
-        raise InputError(f'expected "Family, Given" pairs, found {len(parts)} names', path, line)
+        found = f"{len(parts)} name{'s' if len(parts) > 1 else ''}"
+        if ";" in text:
+            hint = f"; authors are separated by commas, not ';': {_FORMAT}"
+        elif all(" " in part for part in parts):
+            hint = f'; the names look like "Given Family", write {_FORMAT}'
+        else:
+            hint = ""
+        raise InputError(f'expected "Family, Given" pairs, found {found}{hint}', path, line)
     names = []
     for position, (family, given) in enumerate(zip(parts[::2], parts[1::2], strict=True), 1):
         if not any(char.isalnum() for char in family):
             raise InputError(f"author {position} has an empty family name", path, line)
         names.append(PersonName(family=" ".join(family.split()), given=" ".join(given.split())))
     return tuple(names)
+
+
+def _author_line_notes(
+    file_name: str, owner: PersonName, papers: Iterable[PaperRecord]
+) -> Iterator[InputNote]:
+    """Author lines that are valid but probably not what their author meant: the owner
+    appears only with given and family names swapped, a name holds a ``;`` (a list separated
+    by semicolons), or every name looks like "Given Family"."""
+    owner_key = person_key(owner)
+    swapped = PersonName(family=owner.given, given=owner.family)
+    swapped_key = person_key(swapped)
+    for paper in papers:
+        where = SourceLocation(file_name, paper.source.line + 1)  # the line after the title
+        keys = {person_key(author) for author in paper.authors}
+        if swapped_key != owner_key and swapped_key in keys and owner_key not in keys:
+            yield InputNote(
+                where,
+                f'the list\'s owner "{owner.printed}" appears here only as "{swapped.printed}"'
+                f" (read as another person, {swapped.display}): given and family names swapped?"
+                f" Authors are written {_FORMAT}",
+            )
+        elif (odd := next((a for a in paper.authors if ";" in a.printed), None)) is not None:
+            yield InputNote(
+                where,
+                f"a name holds a ';' (\"{odd.printed}\" is read as one person): authors are"
+                f" separated by commas, {_FORMAT}",
+            )
+        elif _looks_given_family(paper.authors):
+            first = paper.authors[0]
+            yield InputNote(
+                where,
+                f'the names look like "Given Family": "{first.printed}" is read as one person'
+                f' with family name "{first.family}" and given name "{first.given}".'
+                f" Authors are written {_FORMAT}",
+            )
+
+
+def _looks_given_family(names: tuple[PersonName, ...]) -> bool:
+    """Every family and given part holds two words or more, and none is written the right way
+    round for sure: no family part starts with a lower-case particle ("van der Berg"), no
+    part ends with an initial ("García Márquez, Tim R.")."""
+    return all(
+        " " in name.family
+        and " " in name.given
+        and not name.family[:1].islower()
+        and not _ENDS_WITH_INITIAL.search(name.family)
+        and not _ENDS_WITH_INITIAL.search(name.given)
+        for name in names
+    )
