@@ -372,7 +372,7 @@ def _read_only_form(query: str) -> QueryForm:
                     "kg only runs read-only queries"
                 ) from None
             raise QueryError(f"SPARQL syntax error: {exc}") from None
-    names = set(_parse_tree_names(tree))
+    names = {node.name for node in _tree_nodes(tree)}
     if "ServiceGraphPattern" in names or any(
         kind == "word" and text.upper() == "SERVICE" for kind, text, _ in _tokens(query)
     ):
@@ -421,18 +421,6 @@ def _parses_as_update(query: str) -> bool:
     except Exception:
         return False
     return bool(getattr(update, "request", None))  # "" is an (empty) update too
-
-
-def _parse_tree_names(node: Any) -> Iterator[str]:
-    """The names of every node of rdflib's parse tree (SelectQuery, ServiceGraphPattern...)."""
-    pending = [node]
-    while pending:
-        item = pending.pop()
-        if isinstance(item, CompValue):
-            yield item.name
-            pending.extend(item.values())
-        elif isinstance(item, list | tuple) or type(item).__name__ == "ParseResults":
-            pending.extend(item)
 
 
 def _tokens(query: str) -> Iterator[tuple[str, str, int]]:
