@@ -23,6 +23,7 @@ import time
 import urllib.parse
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -30,6 +31,7 @@ import pytest
 from conftest import free_port
 from test_serve import COUNT, CROSS_PRODUCT, GRAPH, get_query, graph_triples, running
 
+from kg.errors import ConfigError
 from kg.rdfio import load_store
 from kg.serve import DEFAULT_MAX_BYTES, DEFAULT_MAX_ROWS, WAITING_PER_CLIENT, make_server
 from kg.serve.fairness import QueueFull, Shares
@@ -92,7 +94,6 @@ def test_the_issues_query_is_capped_at_the_default_with_the_header_and_a_valid_b
     assert "X-KG-Max-Bytes" not in headers
     assert "X-SPARQL-MaxRows" in headers["Access-Control-Expose-Headers"]
     assert rows_in(body, "application/sparql-results+json") == DEFAULT_MAX_ROWS
-    assert len(body) < 84_000_000 / 5
 
 
 @pytest.fixture(scope="module")
@@ -154,8 +155,6 @@ def test_long_rows_are_cut_at_max_bytes_and_the_answer_says_how_many_fit(
 
 
 def test_caps_are_checked(store: ox.Store) -> None:
-    from kg.errors import ConfigError
-
     with pytest.raises(ConfigError, match="at least one row"):
         make_server(store, port=free_port(), max_rows=0)
     with pytest.raises(ConfigError, match="bytes"):
@@ -173,7 +172,7 @@ def test_kg_serve_max_rows_option(tmp_path: Path) -> None:
         check=False,
     )
     assert bad.returncode == 2 and "--max-rows" in bad.stderr
-    with served(tmp_path, "--max-rows", "42") as (_, line):
+    with served(tmp_path, "--max-rows", "42") as line:
         url = line.split()[1]
         status, headers, body = get_query(url + "sparql", HUGE, accept="text/csv")
         assert (status, headers["X-SPARQL-MaxRows"], rows_in(body, "text/csv")) == (200, "42", 42)
@@ -182,45 +181,43 @@ def test_kg_serve_max_rows_option(tmp_path: Path) -> None:
 # --- memory, stalled clients and the deadline ------------------------------------------------
 
 _SERVER_SCRIPT = """
+import os
 import sys
 from pathlib import Path
+from kg.errors import ConfigError
 from kg.rdfio import load_store
 from kg.serve import serve
 
 if __name__ == "__main__":
     def ready(server):
-        print(server.local_url, Path(server._scratch.name) / "answers", flush=True)
+        print(os.getpid(), server.local_url, Path(server._scratch.name) / "answers", flush=True)
     serve(load_store([Path(sys.argv[1])]), port=int(sys.argv[2]), send_timeout=float(sys.argv[3]),
           query_timeout=120, ready=ready)
 """
 
 
-class served:
-    """``kg serve`` (or the script above) in its own process: (process, url)."""
-
-    def __init__(self, tmp_path: Path, *options: str, script: bool = False) -> None:
-        port = free_port()
-        if script:
-            path = tmp_path / "serve_script.py"
-            path.write_text(_SERVER_SCRIPT)
-            command = [sys.executable, str(path), str(GRAPH), str(port), *options]
-        else:
-            command = [sys.executable, "-m", "kg", "serve", "--data", str(GRAPH)]
-            command += ["--port", str(port), *options]
-        self.process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
-        self.first_line = ""
-
-    def __enter__(self) -> tuple[subprocess.Popen[str], str]:
-        """The process and the first line it printed (once it answers)."""
-        assert self.process.stdout is not None
-        self.first_line = self.process.stdout.readline()
-        if not self.first_line:
-            pytest.fail(f"the server exited with {self.process.wait()}")
-        return self.process, self.first_line
-
-    def __exit__(self, *_: object) -> None:
-        self.process.terminate()
-        self.process.wait(timeout=30)
+@contextmanager
+def served(tmp_path: Path, *options: str, script: bool = False) -> Iterator[str]:
+    """``kg serve --data GRAPH OPTIONS`` (or the script above) in its own process; yields
+    the first line it prints, once it answers."""
+    port = free_port()
+    if script:
+        path = tmp_path / "serve_script.py"
+        path.write_text(_SERVER_SCRIPT)
+        command = [sys.executable, str(path), str(GRAPH), str(port), *options]
+    else:
+        command = [sys.executable, "-m", "kg", "serve", "--data", str(GRAPH), "--port", str(port)]
+        command += options
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        if not line:
+            pytest.fail(f"the server exited with {process.wait()}")
+        yield line
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
 
 
 def rss_kib(pid: int) -> int:
@@ -272,14 +269,15 @@ def test_stalled_clients_cost_no_memory_and_are_cut_off_at_the_deadline(tmp_path
     would cost. After the send deadline the server closes every such connection, and the
     spool files are gone."""
     deadline = 30.0
-    with served(tmp_path, str(deadline), script=True) as (process, line):
-        url, spool = line.split()
-        spool_dir, port = Path(spool), int(url.rsplit(":", 1)[1].strip("/"))
+    with served(tmp_path, str(deadline), script=True) as line:
+        pid, url, spool = line.split()
+        server_pid, spool_dir = int(pid), Path(spool)
+        port = int(url.rsplit(":", 1)[1].strip("/"))
         status, headers, body = get_query(url + "sparql", HUGE)  # warm: workers import rdflib
         assert status == 200 and headers["X-SPARQL-MaxRows"] == "100000"
         answer_size = len(body)
         assert answer_size > 13_000_000
-        baseline = total_rss_kib(process.pid)
+        baseline = total_rss_kib(server_pid)
 
         # From 15 addresses, so that both workers serve them (one address gets one).
         stalled = [ask(port, f"127.0.0.{10 + index}", HUGE) for index in range(14)]
@@ -295,10 +293,10 @@ def test_stalled_clients_cost_no_memory_and_are_cut_off_at_the_deadline(tmp_path
                 started.add(client)
                 if client is slow:
                     received += slow.recv(1)
-            grown = max(grown, total_rss_kib(process.pid) - baseline)
+            grown = max(grown, total_rss_kib(server_pid) - baseline)
         for _ in range(2000):  # the slow client reads one byte at a time
             received += slow.recv(1)
-        grown = max(grown, total_rss_kib(process.pid) - baseline)
+        grown = max(grown, total_rss_kib(server_pid) - baseline)
         assert grown * 1024 < 3 * answer_size, f"the server grew by {grown} KiB"
         assert received.startswith(b"HTTP/1.1 200 OK\r\n")
 
@@ -312,7 +310,7 @@ def test_stalled_clients_cost_no_memory_and_are_cut_off_at_the_deadline(tmp_path
             assert len(data) < int(length.group(1)), "an answer was sent whole"
             client.close()
         assert list(spool_dir.iterdir()) == []
-        fds = Path(f"/proc/{process.pid}/fd")
+        fds = Path(f"/proc/{server_pid}/fd")
         assert not [fd for fd in fds.iterdir() if str(spool_dir) in os.readlink(fd)]
         # ...and the server still answers.
         status, _, body = get_query(url + "sparql", COUNT, accept="text/csv")

@@ -28,7 +28,7 @@ TURTLE = "text/turtle; charset=utf-8"
 class Answer:
     """One HTTP answer, made where it is decided (a worker process or a request thread).
 
-    A query's results are not sent through the worker's pipe: the worker writes them to the
+    Big query results are not sent through the worker's pipe: the worker writes them to the
     ``spool`` file, which the request thread streams to the client and removes; ``body`` is
     then empty.
     """

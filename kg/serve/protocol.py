@@ -8,7 +8,8 @@ says what is wrong, in the request thread. :func:`answer_query` runs in a query 
 (:func:`kg.queries.check_read_only`), so the data never changes and the server never
 reaches out, then answers in the format the ``Accept`` header prefers: SPARQL JSON, XML,
 CSV or TSV for SELECT and ASK; Turtle, JSON-LD or N-Triples for CONSTRUCT and DESCRIBE,
-written to a spool file as they come and cut at the server's caps (:mod:`kg.serve.streaming`).
+written as they come (a big answer to a spool file) and cut at the server's caps
+(:mod:`kg.serve.streaming`).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from kg.queries import QueryForm, check_read_only
 from kg.results import QueryResult, format_result
 from kg.serve.answers import Answer, not_acceptable, text_answer
 from kg.serve.negotiation import GRAPH_TYPES, RESULT_TYPES, negotiate
-from kg.serve.streaming import Limits, Written, write_solutions, write_triples
+from kg.serve.streaming import Limits, Spill, Written, write_solutions, write_triples
 from kg.terms import iri_problem
 
 _PARSE_CACHE = 512  # distinct query texts whose read-only check each worker remembers
@@ -140,9 +141,9 @@ def _query_form(query: str) -> QueryForm | QueryError:
 
 
 def answer_query(store: ox.Store, request: QueryRequest, spool: str, limits: Limits) -> Answer:
-    """The SPARQL Protocol answer to ``request``: results written to the file ``spool``
-    (capped by ``limits``, the cut said in ``X-SPARQL-MaxRows``), or a 400/406 with the
-    reason."""
+    """The SPARQL Protocol answer to ``request``: results (capped by ``limits``, the cut
+    said in ``X-SPARQL-MaxRows``) in its body or, when they outgrow memory, in the file
+    ``spool``; or a 400/406 with the reason."""
     form = _query_form(request.query)
     if isinstance(form, QueryError):
         return text_answer(400, str(form))
@@ -157,7 +158,7 @@ def answer_query(store: ox.Store, request: QueryRequest, spool: str, limits: Lim
             default_graph=[ox.NamedNode(iri) for iri in request.default_graphs] or None,
             named_graphs=[ox.NamedNode(iri) for iri in request.named_graphs] or None,
         )
-        with open(spool, "wb") as output:
+        with Spill(spool) as output:
             if isinstance(results, ox.QueryBoolean):
                 ask = QueryResult(kind="ask", boolean=bool(results))
                 output.write(format_result(ask, fmt).encode("utf-8"))
@@ -166,13 +167,15 @@ def answer_query(store: ox.Store, request: QueryRequest, spool: str, limits: Lim
                 written = write_solutions(results, fmt, output, limits)
             else:
                 written = write_triples(results, fmt, output, limits)
+            spilled, body = output.file is not None, output.getvalue()
     except SyntaxError as error:
         return text_answer(400, f"SPARQL syntax error: {error}")
     except (RuntimeError, ValueError, TypeError) as error:
         return text_answer(400, f"the query failed: {error}")
     except OSError as error:
         return text_answer(500, f"the answer could not be made: {error}")
-    return Answer(200, f"{media_type}; charset=utf-8", b"", _cap_headers(written, limits), spool)
+    headers = _cap_headers(written, limits)
+    return Answer(200, f"{media_type}; charset=utf-8", body, headers, spool if spilled else None)
 
 
 def _cap_headers(written: Written, limits: Limits) -> tuple[tuple[str, str], ...]:

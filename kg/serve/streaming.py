@@ -1,18 +1,20 @@
-"""Query results written to a file as Oxigraph gives them, up to the server's caps.
+"""Query results written as Oxigraph gives them, up to the server's caps.
 
 A query worker never holds a whole answer: solutions (triples for CONSTRUCT and DESCRIBE)
-are pulled from Oxigraph one at a time and written to the answer's spool file, which the
-request thread then streams to the client. Writing stops after ``max_rows`` rows, or before
-the body would pass ``max_bytes`` (rows of long abstracts), and the document is still
-complete in its format; :class:`Written` says whether and why it was cut, so that the answer
-can say so (``X-SPARQL-MaxRows``).
+are pulled from Oxigraph one at a time and written to a :class:`Spill`, which keeps a small
+answer in memory (sent back through the worker's pipe) and puts a big one in its spool file
+(which the request thread then streams to the client). Writing stops after ``max_rows``
+rows, or before the body would pass ``max_bytes`` (rows of long abstracts), and the
+document is still complete in its format; :class:`Written` says whether and why it was cut,
+so that the answer can say so (``X-SPARQL-MaxRows``).
 """
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import IO, Final, Literal
+from typing import IO, TYPE_CHECKING, BinaryIO, Final, Literal
 
 import pyoxigraph as ox
 
@@ -20,10 +22,15 @@ from kg.namespaces import prefixes
 from kg.results import BlankNodeLabels, SolutionWriter
 from kg.serve.answers import jsonld
 
+if TYPE_CHECKING:
+    from _typeshed import ReadableBuffer
+
 DEFAULT_MAX_ROWS: Final = 100_000
 """Rows (triples for CONSTRUCT and DESCRIBE) an answer holds at most, by default."""
 DEFAULT_MAX_BYTES: Final = 64 << 20
 """Bytes an answer's body holds at most, by default, whatever its rows."""
+SPILL_AT: Final = 256 << 10
+"""Bytes of an answer a worker keeps in memory; a bigger answer goes to its spool file."""
 _TAIL_ROOM: Final = 64  # bytes kept for the end of a results document (XML's is 23)
 _RDF_FORMATS: Final = {"turtle": ox.RdfFormat.TURTLE, "ntriples": ox.RdfFormat.N_TRIPLES}
 
@@ -34,6 +41,31 @@ class Limits:
 
     max_rows: int = DEFAULT_MAX_ROWS
     max_bytes: int = DEFAULT_MAX_BYTES
+
+
+class Spill(io.BytesIO):
+    """An answer's body as a worker writes it: in memory up to :data:`SPILL_AT` bytes, then
+    in the file ``path``, created only then. Most answers are small, and creating a file
+    costs more than answering most queries."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__()
+        self.path = path
+        self.file: BinaryIO | None = None
+        """The spool file, once the answer has outgrown memory."""
+
+    def write(self, data: ReadableBuffer, /) -> int:
+        if self.file is None and self.tell() + memoryview(data).nbytes > SPILL_AT:
+            self.file = open(self.path, "wb")  # noqa: SIM115 (closed by close)
+            self.file.write(self.getvalue())
+            self.seek(0)
+            self.truncate()
+        return self.file.write(data) if self.file is not None else super().write(data)
+
+    def close(self) -> None:
+        if self.file is not None:
+            self.file.close()
+        super().close()
 
 
 @dataclass(frozen=True)

@@ -8,10 +8,10 @@ query and leave it burning a core; a worker process is killed when the time limi
 and a fresh one takes its place. Each worker holds its own in-memory copy of the graph, or
 opens the on-disk store read-only when the server is given the store's folder.
 
-A worker writes each answer's results to a spool file that the server names (in its own
-temporary folder) and only sends the small :class:`Answer` back through its pipe, so an
-answer of any size costs neither process more than a buffer; the file is removed when the
-answer is sent, or when the query fails or is stopped.
+A worker sends a small answer back through its pipe; a big one it writes to a spool file
+that the server names (in its own temporary folder), and sends only the :class:`Answer`
+that points to it, so an answer of any size costs neither process more than a buffer; the
+file is removed when the answer is sent, or when the query fails or is stopped.
 
 Workers are started with the ``spawn`` method (a threaded server must not fork), so
 :func:`_worker_main` and everything sent through the pipes (:class:`QueryRequest`,
@@ -26,8 +26,8 @@ import multiprocessing
 import os
 import queue
 import signal
-import tempfile
 import threading
+import uuid
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from pathlib import Path
@@ -134,10 +134,9 @@ class Workers:
 
     def answer(self, request: QueryRequest) -> Answer:
         """The worker's answer, or 503 when every worker stays busy or the query runs longer
-        than the time limit (its worker is then killed and replaced). An answer with results
-        holds its ``spool`` file, which the caller removes once it is sent."""
-        descriptor, spool = tempfile.mkstemp(prefix="answer-", dir=self._spool_dir)
-        os.close(descriptor)
+        than the time limit (its worker is then killed and replaced). An answer too big for
+        the pipe holds its ``spool`` file, which the caller removes once it is sent."""
+        spool = str(self._spool_dir / f"answer-{uuid.uuid4().hex}")  # made only if needed
         answer = self._answer(request, spool)
         if answer.spool is None:
             with contextlib.suppress(FileNotFoundError):
