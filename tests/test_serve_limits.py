@@ -15,6 +15,7 @@ import os
 import queue
 import re
 import select
+import signal
 import socket
 import subprocess
 import sys
@@ -216,7 +217,7 @@ def served(tmp_path: Path, *options: str, script: bool = False) -> Iterator[str]
             pytest.fail(f"the server exited with {process.wait()}")
         yield line
     finally:
-        process.terminate()
+        process.send_signal(signal.SIGINT)  # Ctrl+C: the server removes its temporary folder
         process.wait(timeout=30)
 
 
