@@ -57,7 +57,7 @@ from kg.queries import (
 )
 from kg.rdfio import load_graph, load_store
 from kg.results import GRAPH_FORMATS, RESULT_FORMATS, format_result
-from kg.serve import KgServer, serve
+from kg.serve import DEFAULT_MAX_ROWS, KgServer, serve
 from kg.site import SiteSettings, publish
 from kg.store import open_store
 from kg.validation import REPORT_FORMATS, format_report, validate
@@ -724,6 +724,21 @@ def _interrupt(_signal: int, _frame: object) -> None:
     help="Queries run at once, each in its own process.",
 )
 @click.option(
+    "--max-rows",
+    type=click.IntRange(min=1),
+    default=DEFAULT_MAX_ROWS,
+    show_default=True,
+    metavar="N",
+    help="Rows (CONSTRUCT: triples) an answer holds at most; a cut answer says so in its "
+    "X-SPARQL-MaxRows header.",
+)
+@click.option(
+    "--public-url",
+    metavar="URL",
+    help="The server's address for its users when it is not where it listens (behind a "
+    "proxy, on 0.0.0.0): void.ttl names the endpoint there.",
+)
+@click.option(
     "--base-iri", metavar="IRI", help="Base IRI of the entities (default: found in the graph)."
 )
 @click.option("--verbose", is_flag=True, help="Log every request on stderr.")
@@ -737,6 +752,8 @@ def serve_command(
     port: int,
     timeout: float,
     workers: int,
+    max_rows: int,
+    public_url: str | None,
     base_iri: str | None,
     verbose: bool,
 ) -> None:
@@ -752,7 +769,8 @@ def serve_command(
     signal.signal(signal.SIGTERM, _interrupt)
 
     def ready(server: KgServer) -> None:
-        click.echo(f"serving {server.url} (SPARQL endpoint {server.url}sparql); Ctrl+C stops")
+        where = server.local_url + (f" as {server.url}" if server.url != server.local_url else "")
+        click.echo(f"serving {where} (SPARQL endpoint {server.url}sparql); Ctrl+C stops")
 
     serve(
         source,
@@ -761,6 +779,8 @@ def serve_command(
         query_timeout=timeout,
         base_iri=base_iri,
         workers=workers,
+        max_rows=max_rows,
+        public_url=public_url,
         verbose=verbose,
         ready=ready,
     )

@@ -26,12 +26,18 @@ TURTLE = "text/turtle; charset=utf-8"
 
 @dataclass(frozen=True)
 class Answer:
-    """One HTTP answer, made where it is decided (a worker process or a request thread)."""
+    """One HTTP answer, made where it is decided (a worker process or a request thread).
+
+    Big query results are not sent through the worker's pipe: the worker writes them to the
+    ``spool`` file, which the request thread streams to the client and removes; ``body`` is
+    then empty.
+    """
 
     status: int
     content_type: str
     body: bytes
     headers: tuple[tuple[str, str], ...] = ()
+    spool: str | None = None
 
 
 def text_answer(status: int, message: str, *headers: tuple[str, str]) -> Answer:

@@ -25,7 +25,8 @@ from kg.namespaces import OX_BIBO, OX_RDF, OX_SCHEMA, prefixes
 from kg.serve.answers import HTML, Answer, jsonld, not_acceptable, text_answer
 from kg.serve.negotiation import ENTITY_TYPES, negotiate
 from kg.serve.pages import description_page, not_found_page
-from kg.site import entity_page
+from kg.site import SiteSettings, entity_page
+from kg.site.pages import Frame, site_title
 from kg.terms import iri_problem
 from kg.turtle import TurtleWriter
 
@@ -163,6 +164,7 @@ class LinkedData:
         self._base = base_iri
         self._prefixes = {**prefixes(), **(IriScheme(base_iri).prefixes() if base_iri else {})}
         self._longest_first = sorted(self._prefixes.items(), key=lambda item: -len(item[1]))
+        self._title = site_title(store, SiteSettings())
 
     def answer(self, path: str, params: Mapping[str, list[str]], accept: str | None) -> Answer:
         """The entity at ``path`` (URL-encoded, from the root) in the negotiated format."""
@@ -229,7 +231,8 @@ class LinkedData:
             }
             for s, p, o in triples
         ]
-        return description_page(iri, names[0] if names else iri, rows, root, jsonld(triples))
+        frame = Frame(self._title, root)
+        return description_page(iri, names[0] if names else iri, rows, frame, jsonld(triples))
 
     def _short(self, term: ox.NamedNode | ox.BlankNode | ox.Literal) -> str:
         """A term as people read it: a prefixed name when one fits."""
@@ -247,14 +250,14 @@ class LinkedData:
     def _href(self, term: ox.NamedNode | ox.BlankNode | ox.Literal, root: str) -> str | None:
         if not isinstance(term, ox.NamedNode):
             return None
-        if self._base and term.value.startswith(self._base):
-            return root + term.value[len(self._base) :]
+        if self._base and term.value.startswith(self._base):  # "./": never a scheme
+            return (root or "./") + term.value[len(self._base) :]
         return term.value if term.value.startswith(("http://", "https://")) else None
 
     def _not_found(self, path: str, accept: str | None) -> Answer:
         message = f"nothing is known about {path} here"
         if negotiate(accept, ["text/html", "text/plain"]) == "text/html":
             root = "../" * (path.count("/") - 1)
-            page = not_found_page(message, root)
+            page = not_found_page(message, Frame(self._title, root))
             return Answer(404, HTML, page.encode("utf-8"), (("Vary", "Accept"),))
         return text_answer(404, message, ("Vary", "Accept"))

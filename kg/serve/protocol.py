@@ -7,7 +7,9 @@ says what is wrong, in the request thread. :func:`answer_query` runs in a query 
 (:mod:`kg.serve.workers`): it refuses updates, ``LOAD`` and ``SERVICE``
 (:func:`kg.queries.check_read_only`), so the data never changes and the server never
 reaches out, then answers in the format the ``Accept`` header prefers: SPARQL JSON, XML,
-CSV or TSV for SELECT and ASK; Turtle, JSON-LD or N-Triples for CONSTRUCT and DESCRIBE.
+CSV or TSV for SELECT and ASK; Turtle, JSON-LD or N-Triples for CONSTRUCT and DESCRIBE,
+written as they come (a big answer to a spool file) and cut at the server's caps
+(:mod:`kg.serve.streaming`).
 """
 
 from __future__ import annotations
@@ -23,11 +25,14 @@ import pyoxigraph as ox
 from kg.errors import QueryError
 from kg.queries import QueryForm, check_read_only
 from kg.results import QueryResult, format_result
-from kg.serve.answers import Answer, jsonld, not_acceptable, text_answer
+from kg.serve.answers import Answer, not_acceptable, text_answer
 from kg.serve.negotiation import GRAPH_TYPES, RESULT_TYPES, negotiate
+from kg.serve.streaming import Limits, Spill, Written, write_solutions, write_triples
 from kg.terms import iri_problem
 
 _PARSE_CACHE = 512  # distinct query texts whose read-only check each worker remembers
+MAX_ROWS_HEADER = "X-SPARQL-MaxRows"
+MAX_BYTES_HEADER = "X-KG-Max-Bytes"
 
 
 @dataclass(frozen=True)
@@ -135,8 +140,10 @@ def _query_form(query: str) -> QueryForm | QueryError:
         return error
 
 
-def answer_query(store: ox.Store, request: QueryRequest) -> Answer:
-    """The SPARQL Protocol answer to ``request``: results, or a 400/406 with the reason."""
+def answer_query(store: ox.Store, request: QueryRequest, spool: str, limits: Limits) -> Answer:
+    """The SPARQL Protocol answer to ``request``: results (capped by ``limits``, the cut
+    said in ``X-SPARQL-MaxRows``) in its body or, when they outgrow memory, in the file
+    ``spool``; or a 400/406 with the reason."""
     form = _query_form(request.query)
     if isinstance(form, QueryError):
         return text_answer(400, str(form))
@@ -144,19 +151,39 @@ def answer_query(store: ox.Store, request: QueryRequest) -> Answer:
     media_type = negotiate(request.accept, list(offers))
     if media_type is None:
         return not_acceptable(offers)
+    fmt = offers[media_type]
     try:
-        solutions = store.query(
+        results = store.query(
             request.query,
             default_graph=[ox.NamedNode(iri) for iri in request.default_graphs] or None,
             named_graphs=[ox.NamedNode(iri) for iri in request.named_graphs] or None,
         )
-        result = QueryResult.from_oxigraph(solutions)
+        with Spill(spool) as output:
+            if isinstance(results, ox.QueryBoolean):
+                ask = QueryResult(kind="ask", boolean=bool(results))
+                output.write(format_result(ask, fmt).encode("utf-8"))
+                written = Written(1)
+            elif isinstance(results, ox.QuerySolutions):
+                written = write_solutions(results, fmt, output, limits)
+            else:
+                written = write_triples(results, fmt, output, limits)
+            spilled, body = output.file is not None, output.getvalue()
     except SyntaxError as error:
         return text_answer(400, f"SPARQL syntax error: {error}")
     except (RuntimeError, ValueError, TypeError) as error:
         return text_answer(400, f"the query failed: {error}")
     except OSError as error:
-        return text_answer(500, f"the store could not be read: {error}")
-    fmt = offers[media_type]
-    body = jsonld(result.triples) if fmt == "jsonld" else format_result(result, fmt).encode("utf-8")
-    return Answer(200, f"{media_type}; charset=utf-8", body)
+        return text_answer(500, f"the answer could not be made: {error}")
+    headers = _cap_headers(written, limits)
+    return Answer(200, f"{media_type}; charset=utf-8", body, headers, spool if spilled else None)
+
+
+def _cap_headers(written: Written, limits: Limits) -> tuple[tuple[str, str], ...]:
+    """What a cut answer says: ``X-SPARQL-MaxRows`` (Virtuoso's header, which clients
+    such as ``kg query --endpoint`` look for) with the rows it was cut at; for a cut by
+    size, the rows that fit and ``X-KG-Max-Bytes``."""
+    if written.cut == "rows":
+        return ((MAX_ROWS_HEADER, str(limits.max_rows)),)
+    if written.cut == "bytes":
+        return ((MAX_ROWS_HEADER, str(written.rows)), (MAX_BYTES_HEADER, str(limits.max_bytes)))
+    return ()

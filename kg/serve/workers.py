@@ -8,18 +8,26 @@ query and leave it burning a core; a worker process is killed when the time limi
 and a fresh one takes its place. Each worker holds its own in-memory copy of the graph, or
 opens the on-disk store read-only when the server is given the store's folder.
 
+A worker sends a small answer back through its pipe; a big one it writes to a spool file
+that the server names (in its own temporary folder), and sends only the :class:`Answer`
+that points to it, so an answer of any size costs neither process more than a buffer; the
+file is removed when the answer is sent, or when the query fails or is stopped.
+
 Workers are started with the ``spawn`` method (a threaded server must not fork), so
 :func:`_worker_main` and everything sent through the pipes (:class:`QueryRequest`,
-:class:`Answer`) must stay importable at module level.
+:class:`Answer`, :class:`Limits`) must stay importable at module level.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import multiprocessing
+import os
 import queue
 import signal
 import threading
+import uuid
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from pathlib import Path
@@ -29,6 +37,7 @@ import pyoxigraph as ox
 from kg.errors import KgError
 from kg.serve.answers import Answer, text_answer
 from kg.serve.protocol import QueryRequest, answer_query
+from kg.serve.streaming import Limits
 from kg.store import open_store
 
 _LOG = logging.getLogger(__name__)
@@ -39,8 +48,9 @@ class ServeError(KgError, OSError):
     graph."""
 
 
-def _worker_main(connection: Connection, source: str, in_memory: bool) -> None:
-    """A query worker: load the graph, say ready, then answer requests until the pipe closes."""
+def _worker_main(connection: Connection, source: str, in_memory: bool, limits: Limits) -> None:
+    """A query worker: load the graph, say ready, then answer requests (a query and the
+    file to write its results to) until the pipe closes."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C is the server's to handle
     try:
         if in_memory:
@@ -54,11 +64,11 @@ def _worker_main(connection: Connection, source: str, in_memory: bool) -> None:
     connection.send("")
     while True:
         try:
-            request = connection.recv()
+            request, spool = connection.recv()
         except (EOFError, OSError):
             return
         try:
-            answer = answer_query(store, request)
+            answer = answer_query(store, request, spool, limits)
         except Exception as error:  # a bug must cost one answer, not the worker
             answer = text_answer(500, f"internal error: {type(error).__name__}: {error}")
         connection.send(answer)
@@ -81,14 +91,26 @@ class Workers:
     """Worker processes that answer queries, each stopped (killed) at its time limit.
 
     ``source`` is an N-Quads snapshot of the graph (``in_memory``: each worker loads it) or
-    the folder of an on-disk store (each worker opens it read-only). Raises ServeError when
-    a worker cannot load the graph.
+    the folder of an on-disk store (each worker opens it read-only). Answers' results are
+    spooled in ``spool_dir``, within ``limits``. Raises ServeError when a worker cannot load
+    the graph.
     """
 
-    def __init__(self, source: Path, *, in_memory: bool, count: int, timeout: float) -> None:
+    def __init__(
+        self,
+        source: Path,
+        *,
+        in_memory: bool,
+        count: int,
+        timeout: float,
+        spool_dir: Path,
+        limits: Limits,
+    ) -> None:
         self._source = str(source)
         self._in_memory = in_memory
         self._timeout = timeout
+        self._spool_dir = spool_dir
+        self._limits = limits
         self._context = multiprocessing.get_context("spawn")  # no fork of a threaded server
         self._idle: queue.SimpleQueue[_Worker] = queue.SimpleQueue()
         self._live: set[_Worker] = set()
@@ -112,7 +134,16 @@ class Workers:
 
     def answer(self, request: QueryRequest) -> Answer:
         """The worker's answer, or 503 when every worker stays busy or the query runs longer
-        than the time limit (its worker is then killed and replaced)."""
+        than the time limit (its worker is then killed and replaced). An answer too big for
+        the pipe holds its ``spool`` file, which the caller removes once it is sent."""
+        spool = str(self._spool_dir / f"answer-{uuid.uuid4().hex}")  # made only if needed
+        answer = self._answer(request, spool)
+        if answer.spool is None:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(spool)
+        return answer
+
+    def _answer(self, request: QueryRequest, spool: str) -> Answer:
         try:
             worker = self._idle.get(timeout=self._timeout)
         except queue.Empty:
@@ -122,7 +153,7 @@ class Workers:
                 ("Retry-After", "5"),
             )
         try:
-            worker.connection.send(request)
+            worker.connection.send((request, spool))
             if worker.connection.poll(self._timeout):
                 answer: Answer = worker.connection.recv()
                 self._idle.put(worker)
@@ -149,7 +180,7 @@ class Workers:
         parent_end, child_end = self._context.Pipe()
         process = self._context.Process(
             target=_worker_main,
-            args=(child_end, self._source, self._in_memory),
+            args=(child_end, self._source, self._in_memory, self._limits),
             name="kg-serve-worker",
             daemon=True,
         )
