@@ -20,6 +20,19 @@ LINES_IN_MEMORY = 2_000_000
 """About 250 MB of lines; a million papers make about thirty million."""
 
 
+def lf_lines(text: str) -> list[str]:
+    """The lines of ``text`` (N-Triples, or Turtle as Oxigraph writes it), without their ends.
+
+    Only LF ends a line: ``str.splitlines`` also breaks at U+2028, U+2029, U+0085 and other
+    characters that N-Triples keeps unescaped inside literals (Crossref abstracts carry
+    them), and would cut such a triple in two.
+    """
+    lines = text.split("\n")
+    if lines[-1] == "":
+        lines.pop()
+    return lines
+
+
 class SortedNTriples:
     """Collects N-Triples lines and writes them sorted to ``output`` on :meth:`close`."""
 
@@ -36,7 +49,7 @@ class SortedNTriples:
 
     def add(self, text: str) -> None:
         """Add the lines of ``text`` (N-Triples, one triple per line)."""
-        lines = text.splitlines()
+        lines = lf_lines(text)
         self._lines.extend(lines)
         self.count += len(lines)
         if len(self._lines) >= self._limit:
@@ -51,7 +64,10 @@ class SortedNTriples:
                 return
             self._spill()
             with ExitStack() as stack:
-                runs = [stack.enter_context(run.open(encoding="utf-8")) for run in self._runs]
+                runs = [
+                    stack.enter_context(run.open(encoding="utf-8", newline="\n"))
+                    for run in self._runs
+                ]
                 self._write(line.rstrip("\n") for line in heapq.merge(*runs))
         finally:
             self.discard()

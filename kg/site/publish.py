@@ -190,7 +190,7 @@ def _previous_files(out_dir: Path) -> set[str]:
     """What the previous publish into ``out_dir`` wrote, from its manifest; only plain
     relative paths inside the folder are believed."""
     try:
-        lines = (out_dir / MANIFEST).read_text(encoding="utf-8").splitlines()
+        lines = (out_dir / MANIFEST).read_text(encoding="utf-8").split("\n")
     except (OSError, UnicodeDecodeError):
         return set()
     return {
