@@ -2,8 +2,9 @@
 
 Lines arrive entity by entity, which is not their sorted order (``<…/a-b>`` sorts before
 ``<…/a>``). Up to ``lines_in_memory`` lines are kept; beyond that, each full buffer is
-sorted into a run file beside the output, and the runs are merged at the end: memory stays
-bounded whatever the graph's size, and the output is the same bytes as one in-memory sort.
+sorted into a run file in the build's staging folder, and the runs are merged at the end:
+memory stays bounded whatever the graph's size, and the output is the same bytes as one
+in-memory sort.
 """
 
 from __future__ import annotations
@@ -81,7 +82,7 @@ class SortedNTriples:
 
     def _spill(self) -> None:
         self._lines.sort()
-        handle, name = tempfile.mkstemp(dir=self._spill_dir, prefix=".graph.nt.", suffix=".run")
+        handle, name = tempfile.mkstemp(dir=self._spill_dir, prefix="graph.nt.", suffix=".run")
         with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as run:
             run.writelines(f"{line}\n" for line in self._lines)
         self._runs.append(Path(name))
