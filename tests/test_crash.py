@@ -235,3 +235,37 @@ def _phases(events: list[list[str]]) -> list[str]:
             phase = storing
         phases.append(phase)
     return phases
+
+
+def site_files(site: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(site)): p.read_bytes() for p in site.rglob("*") if p.is_file()}
+
+
+def test_killed_publishes_leave_whole_pages_and_no_debris(tmp_path: Path) -> None:
+    """``kg publish`` killed at seeded random moments: every page is the previous site's or
+    the new one's, whole, and the next publish leaves no staging folder."""
+    assert run("build", "-o", "exports", cwd=tmp_path) == 0
+    titles = {"previous": "Old title", "new": "New title"}
+    clean = {}
+    for which, title in titles.items():
+        assert run("publish", "--title", title, "-o", which, cwd=tmp_path) == 0
+        clean[which] = site_files(tmp_path / which)
+    assert clean["previous"].keys() == clean["new"].keys()
+    assert clean["previous"] != clean["new"]
+    events = tmp_path / "events.tsv"
+    site = tmp_path / "site"
+    assert run("publish", "--title", titles["previous"], "-o", "site", cwd=tmp_path) == 0
+    publish_new = ("publish", "--title", titles["new"], "-o", "site")
+    assert run(*publish_new, cwd=tmp_path, env={"KG_EVENTS": str(events)}) == 0
+    count = len(events.read_text("utf-8").splitlines())
+    rng = random.Random(SEED)
+    for moment in sorted(rng.sample(range(count), 3)):
+        assert run("publish", "--title", titles["previous"], "-o", "site", cwd=tmp_path) == 0
+        assert site_files(site) == clean["previous"]  # no leftover of the last kill
+        killed = run(*publish_new, cwd=tmp_path, env={"KG_KILL_AT": str(moment)})
+        assert killed == -signal.SIGKILL
+        for name, data in clean["new"].items():
+            assert (site / name).read_bytes() in (data, clean["previous"][name]), name
+    assert run(*publish_new, cwd=tmp_path) == 0
+    assert site_files(site) == clean["new"]
+    assert sorted(p.name for p in site.iterdir() if p.name.startswith(".")) == [".kg-site"]
