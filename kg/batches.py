@@ -42,6 +42,7 @@ from kg.mapping import (
     venue_triples,
 )
 from kg.namespaces import OX_BIBO, OX_DCTERMS, OX_FOAF, OX_PROV, OX_RDF, OX_SCHEMA
+from kg.ntriples import lf_lines
 
 _TYPE = OX_RDF.type
 
@@ -132,9 +133,9 @@ def batched(
             line
             for entity in chunk
             for text in (entity.own_ntriples, entity.context_ntriples)
-            for line in text.splitlines(keepends=True)
+            for line in lf_lines(text)
         )
-        yield ValidationBatch(owners=owners, text="".join(lines))
+        yield ValidationBatch(owners=owners, text="".join(f"{line}\n" for line in lines))
 
 
 def entities(

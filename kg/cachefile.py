@@ -13,12 +13,12 @@ from __future__ import annotations
 import heapq
 import os
 import sqlite3
-import tempfile
 from collections.abc import Iterator
 from contextlib import closing
 from pathlib import Path
 
 from kg.errors import ExportError
+from kg.staging import Staging
 
 
 class CacheFile:
@@ -70,21 +70,20 @@ class CacheFile:
             yield key, value if value is not None else self._previous_value(key) or ""
 
     def save(self) -> None:
-        """Replace the file with this build's entries, atomically."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        handle, name = tempfile.mkstemp(
-            dir=self.path.parent, prefix=f".{self.path.stem}.", suffix=".tmp"
-        )
-        os.close(handle)
+        """Replace the file with this build's entries, atomically (staged in the cache
+        folder, see :mod:`kg.staging`)."""
         try:
-            with closing(sqlite3.connect(name)) as database:
-                database.execute("CREATE TABLE entries (key TEXT PRIMARY KEY, value TEXT)")
-                database.executemany("INSERT INTO entries VALUES (?, ?)", self._entries())
-                database.commit()
-            if self._previous is not None:
-                self._previous.close()
-                self._previous = None
-            os.replace(name, self.path)
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with Staging(self.path.parent) as staging:
+                staged = staging.path / self.path.name
+                staged.touch(exist_ok=False)  # by kg, so with the mode the umask gives
+                with closing(sqlite3.connect(staged)) as database:
+                    database.execute("CREATE TABLE entries (key TEXT PRIMARY KEY, value TEXT)")
+                    database.executemany("INSERT INTO entries VALUES (?, ?)", self._entries())
+                    database.commit()
+                if self._previous is not None:
+                    self._previous.close()
+                    self._previous = None
+                os.replace(staged, self.path)
         except (OSError, sqlite3.Error) as error:
-            Path(name).unlink(missing_ok=True)
             raise ExportError(f"cannot write the build cache {self.path}: {error}") from None

@@ -60,6 +60,7 @@ from kg.results import GRAPH_FORMATS, RESULT_FORMATS, format_result
 from kg.serve import DEFAULT_MAX_ROWS, KgServer, serve
 from kg.site import SiteSettings, publish
 from kg.store import open_store
+from kg.terminal import for_terminal
 from kg.validation import REPORT_FORMATS, format_report, validate
 from kg.wikidata import (
     MAIN_ENDPOINT,
@@ -82,8 +83,13 @@ CACHE_FOLDER = ".kg-cache"
 
 
 def _fail(message: str, status: ExitStatus) -> None:
-    click.echo(message.rstrip("\n"), err=True)
+    click.echo(for_terminal(message.rstrip("\n")), err=True)
     sys.exit(int(status))
+
+
+def _say(message: str, err: bool = False, nl: bool = True) -> None:
+    """Print a message naming data (names, titles, paths) with its hidden characters shown."""
+    click.echo(for_terminal(message), err=err, nl=nl)
 
 
 def reports_errors(command: F) -> F:
@@ -265,15 +271,15 @@ def build_command(
         )
     corpus = result.corpus
     for entry in corpus.skipped:
-        click.echo(f"skipped {entry}", err=True)
+        _say(f"skipped {entry}", err=True)
     for input_note in corpus.input_notes:
-        click.echo(f"note: {input_note}", err=True)
+        _say(f"note: {input_note}", err=True)
     for note in corpus.notes:
-        click.echo(f"note: {note}", err=True)
+        _say(f"note: {note}", err=True)
     if result.report.warnings:
-        click.echo(format_report(result.report, "text", limit=WARNINGS_SHOWN), err=True, nl=False)
+        _say(format_report(result.report, "text", limit=WARNINGS_SHOWN), err=True, nl=False)
         if len(result.report.warnings) > WARNINGS_SHOWN and part is None:
-            click.echo(f"(`kg validate {result.written[-1]}` lists every warning)", err=True)
+            _say(f"(`kg validate {result.written[-1]}` lists every warning)", err=True)
     click.echo(
         f"{len(corpus.papers)} papers, {len(corpus.persons)} persons from "
         f"{len(corpus.lists)} list(s); {result.triples} triples; "
@@ -294,13 +300,13 @@ def build_command(
             "since the last build kept their results"
         )
     if same_as is not None:
-        click.echo(f"{len(same_as)} link(s) to Wikidata from {settings.alignment}")
+        _say(f"{len(same_as)} link(s) to Wikidata from {settings.alignment}")
     for path in result.written:
-        click.echo(f"wrote {path}")
+        _say(f"wrote {path}")
     if result.store is not None and result.store.reloaded:
-        click.echo(f"stored the graph in {store_dir} ({result.store.added} triples)")
+        _say(f"stored the graph in {store_dir} ({result.store.added} triples)")
     elif result.store is not None:
-        click.echo(
+        _say(
             f"updated the store in {store_dir}: {result.store.added} triples added, "
             f"{result.store.removed} removed"
         )

@@ -2,17 +2,17 @@
 
 Each format is written from the mapped entities as they stream past, without building an
 rdflib graph: Oxigraph writes the N-Triples and Turtle, :mod:`kg.jsonld` the JSON-LD. The
-files grow as temporary files beside their targets and are fsynced and renamed only once
-every format is complete, so a failure (or violations found meanwhile) leaves the previous
-exports as they were.
+files grow in the build's staging folder inside the output folder (:mod:`kg.staging`) and
+are fsynced and renamed into place only once every format is complete, so a failure (or
+violations found meanwhile) leaves the previous exports as they were, and a build killed
+half-way leaves only a staging folder that the next build removes.
 """
 
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Iterable, Iterator, Mapping
-from contextlib import ExitStack, contextmanager, suppress
+from contextlib import ExitStack, suppress
 from pathlib import Path
 from types import TracebackType
 from typing import IO
@@ -24,38 +24,40 @@ from kg.jsonld import JsonLdWriter
 from kg.mapping import IriScheme
 from kg.namespaces import jsonld_context, prefixes
 from kg.ntriples import SortedNTriples
+from kg.staging import Staging
 from kg.turtle import TurtleWriter
 
 EXPORT_NAMES = ("graph.ttl", "graph.jsonld", "graph.nt")
 
 
 class ExportFiles:
-    """The three export files of one build, filled entity by entity (in IRI order) and moved
-    into place together by :meth:`commit`; leaving the ``with`` block without committing
-    removes them."""
+    """The three export files of one build, filled entity by entity (in IRI order) in the
+    build's staging folder (:mod:`kg.staging`) and moved into place together by
+    :meth:`commit`; leaving the ``with`` block without committing removes them."""
 
     def __init__(self, out_dir: Path, iris: IriScheme, compress: bool = False) -> None:
         self.out_dir = out_dir
         self.compress = compress
         self._stack = ExitStack()
         self._created = [folder for folder in (out_dir, *out_dir.parents) if not folder.exists()]
-        self._staged: dict[Path, Path] = {}
+        self._staging = Staging(out_dir)
+        self._targets: dict[str, Path] = {}
         try:
             out_dir.mkdir(parents=True, exist_ok=True)
+            self._staging.open()
             streams = {name: self._open(name) for name in EXPORT_NAMES}
         except OSError as error:
-            self._remove_staged()
+            self._abandon()
             raise ExportError(f"cannot write exports: {error}") from None
         self._turtle = TurtleWriter(streams["graph.ttl"], {**prefixes(), **iris.prefixes()})
         self._jsonld = JsonLdWriter(streams["graph.jsonld"], jsonld_context())
-        self._ntriples = SortedNTriples(streams["graph.nt"], out_dir)
+        self._ntriples = SortedNTriples(streams["graph.nt"], self._staging.path)
+        self._finished = False
         self._committed = False
 
     def _open(self, name: str) -> IO[bytes]:
-        target = self.out_dir / (f"{name}{GZIP_SUFFIX}" if self.compress else name)
-        temp = _temp_name(target, ".tmp")
-        self._staged[temp] = target
-        raw = self._stack.enter_context(temp.open("wb"))
+        self._targets[name] = self.out_dir / (f"{name}{GZIP_SUFFIX}" if self.compress else name)
+        raw = self._stack.enter_context(self.staged(name).open("xb"))
         self._stack.callback(_fsync, raw)  # runs before the file closes
         return self._stack.enter_context(gzip_output(raw)) if self.compress else raw
 
@@ -66,6 +68,11 @@ class ExportFiles:
     def triples(self) -> int:
         """Triples written so far."""
         return self._ntriples.count
+
+    def staged(self, name: str) -> Path:
+        """Where the export ``name`` (``graph.nt``…) grows until :meth:`commit` moves it;
+        complete once :meth:`finish` has run."""
+        return self._staging.path / self._targets[name].name
 
     def add(self, entity: Entity) -> None:
         self._turtle.add(entity)
@@ -78,6 +85,18 @@ class ExportFiles:
             self.add(entity)
             yield entity
 
+    def finish(self) -> None:
+        """Complete every staged file (sorted, flushed, fsynced), not yet moving them."""
+        if self._finished:
+            return
+        try:
+            self._jsonld.close()
+            self._ntriples.close()
+            self._stack.close()
+        except OSError as error:
+            raise ExportError(f"cannot write exports: {error}") from None
+        self._finished = True
+
     def commit(self) -> list[Path]:
         """Finish every file and move them all into place; returns the files written.
 
@@ -85,18 +104,15 @@ class ExportFiles:
         file is removed, so a folder never holds a stale ``graph.nt`` beside a fresh
         ``graph.nt.gz`` (or the reverse) for ``kg query`` to pick up.
         """
-        try:
-            self._jsonld.close()
-            self._ntriples.close()
-            self._stack.close()
-        except OSError as error:
-            raise ExportError(f"cannot write exports: {error}") from None
-        _move_into_place(list(self._staged.items()))
+        self.finish()
+        staged = [(self.staged(name), target) for name, target in self._targets.items()]
+        _move_into_place(staged, self._staging.path)
         self._committed = True
         for name in EXPORT_NAMES:
             stale = self.out_dir / (name if self.compress else f"{name}{GZIP_SUFFIX}")
             stale.unlink(missing_ok=True)
-        return list(self._staged.values())
+        self._staging.close()
+        return list(self._targets.values())
 
     def __exit__(
         self,
@@ -106,13 +122,12 @@ class ExportFiles:
     ) -> None:
         if not self._committed:
             self._ntriples.discard()
-            self._remove_staged()
+            self._abandon()
 
-    def _remove_staged(self) -> None:
+    def _abandon(self) -> None:
         with suppress(OSError):  # the files are going away anyway
             self._stack.close()
-        for temp in self._staged:
-            temp.unlink(missing_ok=True)
+        self._staging.close()
         for folder in self._created:  # innermost first: a build that failed leaves no folder
             with suppress(OSError):
                 folder.rmdir()
@@ -129,51 +144,48 @@ def write_exports(
         return files.commit()
 
 
-@contextmanager
-def previous_ntriples(out_dir: Path) -> Iterator[Path | None]:
-    """A hard link to the N-Triples export ``out_dir`` holds now (None if it holds none),
-    alive while the block runs: a store is updated from the difference between the
-    previous and the new graph once the new exports have replaced the old."""
-    link = None
+def exported_ntriples(out_dir: Path) -> Path | None:
+    """The N-Triples export ``out_dir`` holds now (gzipped or not), if any."""
     for name in ("graph.nt", f"graph.nt{GZIP_SUFFIX}"):
-        current = out_dir / name
-        if current.is_file():
-            suffix = f".previous{GZIP_SUFFIX if name.endswith(GZIP_SUFFIX) else ''}"
-            link = _temp_name(current, suffix)
-            try:
-                link.unlink()
-                os.link(current, link)
-            except OSError:  # no hard links here: the store is loaded afresh
-                link.unlink(missing_ok=True)
-                link = None
-            break
-    try:
-        yield link
-    finally:
-        if link is not None:
-            link.unlink(missing_ok=True)
+        if (out_dir / name).is_file():
+            return out_dir / name
+    return None
 
 
 class StagedFiles:
-    """Files written one by one beside their targets and moved into place together, or not
-    at all: a failure (or leaving the ``with`` block without :meth:`commit`) leaves the
-    previous files untouched. Only one file's bytes are held at a time, and the staged files
-    reach the disk with one ``sync`` instead of one ``fsync`` each, which is what makes a
-    site of a hundred thousand pages affordable."""
+    """Files under ``root`` written one by one into a staging folder inside ``root`` and
+    moved into place together, or not at all: a failure (or leaving the ``with`` block
+    without :meth:`commit`) leaves the previous files untouched. Only one file's bytes are
+    held at a time, and the staged files reach the disk with one ``sync`` instead of one
+    ``fsync`` each, which is what makes a site of a hundred thousand pages affordable."""
 
-    def __init__(self) -> None:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._staging = Staging(root)
         self._staged: list[tuple[Path, Path]] = []
         self._made: list[Path] = []
         """Folders this staging created, removed again if it is abandoned."""
 
-    def write(self, target: Path, data: bytes) -> None:
+    def __enter__(self) -> StagedFiles:
         try:
-            missing = [f for f in (target.parent, *target.parent.parents) if not f.exists()]
-            target.parent.mkdir(parents=True, exist_ok=True)
-            self._made.extend(reversed(missing))
-            temp = _temp_name(target, ".tmp")
+            self._make_folder(self.root)
+            self._staging.open()
+        except OSError as error:
+            self._abandon()
+            raise ExportError(
+                f"cannot write {error.filename or self.root}: {error.strerror}"
+            ) from None
+        return self
+
+    def write(self, target: Path, data: bytes) -> None:
+        """Stage ``data`` for ``target``, a path inside ``root``."""
+        try:
+            self._make_folder(target.parent)
+            temp = self._staging.path / target.relative_to(self.root)
+            temp.parent.mkdir(parents=True, exist_ok=True)
+            with temp.open("xb") as stream:
+                stream.write(data)
             self._staged.append((temp, target))
-            temp.write_bytes(data)
         except OSError as error:
             raise ExportError(
                 f"cannot write {error.filename or target}: {error.strerror}"
@@ -181,11 +193,9 @@ class StagedFiles:
 
     def commit(self) -> None:
         os.sync()
-        staged, self._staged, self._made = self._staged, [], []
-        _move_into_place(staged)
-
-    def __enter__(self) -> StagedFiles:
-        return self
+        _move_into_place(self._staged, self._staging.path)
+        self._staged, self._made = [], []
+        self._staging.close()
 
     def __exit__(
         self,
@@ -193,62 +203,62 @@ class StagedFiles:
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        for temp, _ in self._staged:
-            temp.unlink(missing_ok=True)
-        if self._staged:  # abandoned: leave no folder behind either
-            for folder in reversed(self._made):
-                with suppress(OSError):
-                    folder.rmdir()
+        self._abandon()
+
+    def _make_folder(self, folder: Path) -> None:
+        missing = [f for f in (folder, *folder.parents) if not f.exists()]
+        folder.mkdir(parents=True, exist_ok=True)
+        self._made.extend(reversed(missing))
+
+    def _abandon(self) -> None:
+        self._staging.close()
+        for folder in reversed(self._made):  # abandoned: leave no folder behind either
+            with suppress(OSError):
+                folder.rmdir()
         self._staged, self._made = [], []
 
 
 def replace_files(contents: Mapping[Path, bytes]) -> None:
-    """Write each file beside its target, then rename them all into place, or none: a
-    failure leaves the previous files untouched."""
-    with StagedFiles() as staged:
+    """Write each file, then rename them all into place, or none: a failure leaves the
+    previous files untouched. They are staged in the folder that holds them all."""
+    root = Path(os.path.commonpath([target.parent for target in contents]))
+    with StagedFiles(root) as staged:
         for target, data in contents.items():
             staged.write(target, data)
         staged.commit()
 
 
-def _move_into_place(staged: list[tuple[Path, Path]]) -> None:
-    """Rename each complete temporary file over its target, or none of them."""
+def _move_into_place(staged: list[tuple[Path, Path]], staging: Path) -> None:
+    """Rename each complete staged file over its target, or none of them. A target's
+    previous file is kept as a hard link in ``staging`` until all have moved, so a failure
+    can put it back, and a target is never missing, not even for a moment (where the file
+    system has no hard links, it is moved there instead)."""
     moved: list[tuple[Path, Path | None]] = []
     try:
-        for temp, target in staged:
-            backup = _temp_name(target, ".bak") if target.exists() else None
+        for index, (temp, target) in enumerate(staged):
+            backup = staging / f"previous-{index}" if target.exists() else None
             if backup is not None:
                 try:
-                    os.replace(target, backup)
+                    os.link(target, backup)
                 except OSError:
-                    backup.unlink(missing_ok=True)
-                    raise
+                    if not target.is_file():
+                        raise
+                    os.replace(target, backup)
             moved.append((target, backup))
             os.replace(temp, target)
         _fsync_dirs({target.parent for _, target in staged})
     except OSError as error:
         for target, backup in reversed(moved):
-            if backup is not None:
+            if backup is not None and backup.exists():
                 os.replace(backup, target)
             elif target.is_file():
                 target.unlink()
-        for temp, _ in staged:
-            temp.unlink(missing_ok=True)
         raise ExportError(f"cannot write exports: {error}") from None
-    for _, backup in moved:
-        if backup is not None:
-            backup.unlink(missing_ok=True)
 
 
 def _fsync(stream: IO[bytes]) -> None:
     stream.flush()
     os.fsync(stream.fileno())
-
-
-def _temp_name(target: Path, suffix: str) -> Path:
-    handle, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=suffix)
-    os.close(handle)
-    return Path(name)
 
 
 def _fsync_dirs(folders: set[Path]) -> None:

@@ -20,6 +20,7 @@ from pathlib import Path
 from kg import __version__
 from kg.batches import Entity, batched
 from kg.cachefile import CacheFile
+from kg.ntriples import lf_lines
 from kg.resources import shapes_dir
 from kg.validation import EntityOutcome, ValidationReport, batch_outcomes, merged_report
 
@@ -88,7 +89,7 @@ def validate_entities(
 
 def entity_key(entity: Entity) -> str:
     """A hash of everything an entity's outcome depends on."""
-    lines = sorted((entity.own_ntriples + entity.context_ntriples).splitlines())
+    lines = sorted(lf_lines(entity.own_ntriples + entity.context_ntriples))
     digest = hashlib.sha256(_fingerprint().encode("utf-8"))
     digest.update("\n".join(lines).encode("utf-8"))
     return digest.hexdigest()

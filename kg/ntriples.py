@@ -2,8 +2,9 @@
 
 Lines arrive entity by entity, which is not their sorted order (``<…/a-b>`` sorts before
 ``<…/a>``). Up to ``lines_in_memory`` lines are kept; beyond that, each full buffer is
-sorted into a run file beside the output, and the runs are merged at the end: memory stays
-bounded whatever the graph's size, and the output is the same bytes as one in-memory sort.
+sorted into a run file in the build's staging folder, and the runs are merged at the end:
+memory stays bounded whatever the graph's size, and the output is the same bytes as one
+in-memory sort.
 """
 
 from __future__ import annotations
@@ -18,6 +19,19 @@ from typing import IO
 
 LINES_IN_MEMORY = 2_000_000
 """About 250 MB of lines; a million papers make about thirty million."""
+
+
+def lf_lines(text: str) -> list[str]:
+    """The lines of ``text`` (N-Triples, or Turtle as Oxigraph writes it), without their ends.
+
+    Only LF ends a line: ``str.splitlines`` also breaks at U+2028, U+2029, U+0085 and other
+    characters that N-Triples keeps unescaped inside literals (Crossref abstracts carry
+    them), and would cut such a triple in two.
+    """
+    lines = text.split("\n")
+    if lines[-1] == "":
+        lines.pop()
+    return lines
 
 
 class SortedNTriples:
@@ -36,7 +50,7 @@ class SortedNTriples:
 
     def add(self, text: str) -> None:
         """Add the lines of ``text`` (N-Triples, one triple per line)."""
-        lines = text.splitlines()
+        lines = lf_lines(text)
         self._lines.extend(lines)
         self.count += len(lines)
         if len(self._lines) >= self._limit:
@@ -51,7 +65,10 @@ class SortedNTriples:
                 return
             self._spill()
             with ExitStack() as stack:
-                runs = [stack.enter_context(run.open(encoding="utf-8")) for run in self._runs]
+                runs = [
+                    stack.enter_context(run.open(encoding="utf-8", newline="\n"))
+                    for run in self._runs
+                ]
                 self._write(line.rstrip("\n") for line in heapq.merge(*runs))
         finally:
             self.discard()
@@ -65,7 +82,7 @@ class SortedNTriples:
 
     def _spill(self) -> None:
         self._lines.sort()
-        handle, name = tempfile.mkstemp(dir=self._spill_dir, prefix=".graph.nt.", suffix=".run")
+        handle, name = tempfile.mkstemp(dir=self._spill_dir, prefix="graph.nt.", suffix=".run")
         with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as run:
             run.writelines(f"{line}\n" for line in self._lines)
         self._runs.append(Path(name))

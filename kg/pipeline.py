@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from kg.batches import Entity, Shard, entities
 from kg.cachefile import CacheFile
-from kg.compression import plain_name
 from kg.corpus import Corpus, build_corpus
 from kg.errors import InputError, ValidationFailed
-from kg.export import ExportFiles, previous_ntriples
+from kg.export import ExportFiles, exported_ntriples
 from kg.graph import entities_graph
 from kg.incremental import ValidationCache, validate_entities
 from kg.mapping import IriScheme
@@ -21,7 +20,7 @@ from kg.progress import ProgressCallback, silent
 from kg.records import PublicationList
 from kg.resources import sample_list
 from kg.sources import discover_inputs, read_inputs
-from kg.store import StoreChange, update_store
+from kg.store import StoreChange, StoreUpdate
 from kg.validation import ValidationReport, format_report, validate
 
 LISTS_CACHE_FILE = "lists.sqlite"
@@ -161,13 +160,16 @@ def build(
         if not report.passes:
             raise ValidationFailed(format_report(report, "text"))
         progress("writing", 0, None)
-        with previous_ntriples(out_dir) if store is not None else nullcontext() as previous:
+        files.finish()
+        stored = None
+        if store is None:
             written = files.commit()
-            stored = None
-            if store is not None:
-                progress("storing", 0, None)
-                ntriples = next(path for path in written if plain_name(path) == "graph.nt")
-                stored = update_store(ntriples, store, previous)
+        else:  # prepared beside the store while the previous exports still say what it holds
+            progress("storing", 0, None)
+            previous = exported_ntriples(out_dir)
+            with StoreUpdate(files.staged("graph.nt"), store, previous) as update:
+                written = files.commit()
+                stored = update.commit()
     for used in (lists_cache, cache):
         if used is not None:
             used.save()

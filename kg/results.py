@@ -25,6 +25,7 @@ import pyoxigraph as ox
 
 from kg.errors import ConfigError
 from kg.namespaces import prefixes
+from kg.ntriples import lf_lines
 
 __all__ = [
     "GRAPH_FORMATS",
@@ -473,7 +474,7 @@ def _graph_text(triples: Sequence[ox.Triple], *, turtle: bool) -> str:
         if any(iri.startswith(namespace) for iri in iris)
     }
     output = ox.serialize(ordered, format=ox.RdfFormat.TURTLE, prefixes=used)
-    body = (output or b"").decode("utf-8").splitlines(keepends=True)
+    body = [f"{line}\n" for line in lf_lines((output or b"").decode("utf-8"))]
     # Oxigraph orders @prefix lines its own way: write them sorted, as everywhere in kg.
     body = [line for line in body if not line.startswith("@prefix ")]
     head = [f"@prefix {name}: <{namespace}> .\n" for name, namespace in sorted(used.items())]

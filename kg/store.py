@@ -3,30 +3,33 @@
 ``kg build --store DIR`` writes the validated graph into an Oxigraph store (RocksDB) in DIR;
 ``kg query --store DIR`` opens it read-only.
 
-A store is loaded afresh in a temporary sibling folder and swapped into place only when
-complete, so a failed load leaves the previous store. A rebuild that changed little (one
-list added to hundreds) does not load it again: the store records the SHA-256 of the
-N-Triples it holds, and when those are the previous build's exports, only the lines that
-differ between the previous and the new (both sorted) N-Triples are removed and added.
-Blank nodes keep their labels in the store (``_:authors-…-1``), which is what makes a
-removed line name the very triple the store holds.
+A store is never changed in place. The new one is prepared in the build's staging folder
+beside it (:mod:`kg.staging`) and swapped in by one atomic exchange of the two folders, so a
+build that fails, or is killed at any moment, leaves the previous store whole, and the next
+run removes what it left. A rebuild that changed little (one list added to hundreds) does
+not load the graph again: the store records the SHA-256 of the N-Triples it holds, and when
+those are the previous build's exports, the new store is a checkpoint of the old one
+(RocksDB hard-links its files: instant) with only the lines that differ between the
+previous and the new (both sorted) N-Triples removed and added. Blank nodes keep their
+labels in the store (``_:authors-…-1``), which is what makes a removed line name the very
+triple the store holds.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
-import shutil
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import TracebackType
 from typing import IO, cast
 
 import pyoxigraph as ox
 
 from kg.compression import open_input
 from kg.errors import ExportError, InputError
+from kg.staging import Staging, exchange, new_mode
 
 DIGEST_FILE = "kg-graph.sha256"
 """In the store folder: the SHA-256 of the N-Triples the store holds, as hex."""
@@ -47,53 +50,85 @@ class StoreChange:
     """Loaded afresh, rather than updated by difference."""
 
 
-def update_store(ntriples: Path, path: Path, previous: Path | None = None) -> StoreChange:
-    """Bring the store at ``path`` to the triples of the sorted N-Triples file ``ntriples``
-    (a build's export, gzipped or not).
+class StoreUpdate:
+    """The store at ``path`` brought to the triples of the sorted N-Triples file
+    ``ntriples`` (a build's export, gzipped or not), prepared beside it; :meth:`commit` swaps
+    it in. Leaving the ``with`` block without committing leaves the store as it was.
 
     When the store holds exactly the triples of ``previous`` (the exports ``ntriples``
-    replaced), only the difference is applied; otherwise the store is replaced by one loaded
-    afresh.
+    replaces), only the difference is applied; otherwise the new store is loaded afresh.
     """
-    path = path.resolve()
-    recorded = _recorded_digest(path)
-    if previous is not None and recorded is not None:
-        difference = _difference(previous, ntriples)
-        if difference is not None and difference.previous_digest == recorded:
-            _apply(difference, path)
-            return StoreChange(len(difference.added), len(difference.removed), reloaded=False)
-    return StoreChange(write_store(ntriples, path), 0, reloaded=True)
 
+    def __init__(self, ntriples: Path, path: Path, previous: Path | None = None) -> None:
+        self.path = path.resolve()
+        if self.path.exists() and not _is_store(self.path):
+            raise ExportError(f"{self.path} exists and is not a kg store: refusing to replace it")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._staging = Staging(self.path.parent).open()
+        except OSError as error:
+            raise ExportError(f"cannot write the store {self.path}: {error}") from None
+        self._staged = self._staging.path / "store"
+        try:
+            self.change = self._prepare(ntriples, previous)
+        except (OSError, ValueError, SyntaxError) as error:
+            self._staging.close()
+            raise ExportError(f"cannot write the store {self.path}: {error}") from None
+        except BaseException:
+            self._staging.close()
+            raise
 
-def write_store(ntriples: Path, path: Path) -> int:
-    """Replace the store at ``path`` by one holding the triples of the N-Triples file
-    ``ntriples``; returns how many it holds."""
-    path = path.resolve()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if path.exists() and not _is_store(path):
-        raise ExportError(f"{path} exists and is not a kg store: refusing to replace it")
-    staging = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}.", suffix=".new"))
-    backup = path.parent / f".{path.name}.old"
-    try:
-        store = ox.Store(str(staging))
+    def _prepare(self, ntriples: Path, previous: Path | None) -> StoreChange:
+        recorded = _recorded_digest(self.path)
+        if previous is not None and recorded is not None:
+            difference = _difference(previous, ntriples)
+            if difference is not None and difference.previous_digest == recorded:
+                _checkpoint(self.path, self._staged)
+                _apply(difference, self._staged)
+                _record_digest(self._staged, difference.current_digest)
+                return StoreChange(len(difference.added), len(difference.removed), False)
+        self._staged.mkdir()  # by kg, so with the mode the umask gives
+        store = ox.Store(str(self._staged))
         digest = hashlib.sha256()
         with open_input(ntriples) as source:
             store.bulk_extend(_parsed(cast(IO[bytes], _Hashing(source, digest))))
         store.flush()
         triples = len(store)
         del store  # closes the database before it moves
-        _record_digest(staging, digest.hexdigest())
-        shutil.rmtree(backup, ignore_errors=True)
-        if path.exists():
-            path.rename(backup)
-        staging.rename(path)
-    except (OSError, ValueError, SyntaxError) as error:
-        shutil.rmtree(staging, ignore_errors=True)
-        if backup.exists() and not path.exists():
-            backup.rename(path)
-        raise ExportError(f"cannot write the store {path}: {error}") from None
-    shutil.rmtree(backup, ignore_errors=True)
-    return triples
+        _record_digest(self._staged, digest.hexdigest())
+        return StoreChange(triples, 0, reloaded=True)
+
+    def commit(self) -> StoreChange:
+        """Swap the prepared store in; the previous one goes with the staging folder."""
+        try:
+            if self.path.exists():
+                exchange(self._staged, self.path)
+            else:
+                self._staged.rename(self.path)
+            _fsync_dir(self.path.parent)
+        except OSError as error:
+            raise ExportError(f"cannot write the store {self.path}: {error}") from None
+        finally:
+            self._staging.close()
+        return self.change
+
+    def __enter__(self) -> StoreUpdate:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self._staging.close()
+
+
+def write_store(ntriples: Path, path: Path) -> int:
+    """Replace the store at ``path`` by one holding the triples of the N-Triples file
+    ``ntriples``; returns how many it holds."""
+    with StoreUpdate(ntriples, path) as update:
+        return update.commit().added
 
 
 def open_store(path: Path) -> ox.Store:
@@ -149,20 +184,23 @@ def _lines(stream: IO[bytes], digest: hashlib._Hash) -> Iterator[bytes]:
         yield line
 
 
+def _checkpoint(source: Path, target: Path) -> None:
+    """A copy of the store at ``source`` in ``target`` (which must not exist), sharing its
+    immutable files through hard links; the store at ``source`` is only read."""
+    store = ox.Store.read_only(str(source))
+    store.backup(str(target))
+    del store
+    target.chmod(new_mode(directory=True))  # RocksDB makes it 0755 whatever the umask
+
+
 def _apply(difference: _Difference, path: Path) -> None:
-    """Remove and add ``difference``'s triples in the store at ``path``. The digest goes
-    first, so a store left half-way is loaded afresh by the next build."""
-    (path / DIGEST_FILE).unlink()
-    try:
-        store = ox.Store(str(path))
-        for quad in _parsed(b"".join(difference.removed)):
-            store.remove(quad)
-        store.extend(_parsed(b"".join(difference.added)))
-        store.flush()
-        del store
-    except (OSError, ValueError, SyntaxError) as error:
-        raise ExportError(f"cannot update the store {path}: {error}") from None
-    _record_digest(path, difference.current_digest)
+    """Remove and add ``difference``'s triples in the (staged) store at ``path``."""
+    store = ox.Store(str(path))
+    for quad in _parsed(b"".join(difference.removed)):
+        store.remove(quad)
+    store.extend(_parsed(b"".join(difference.added)))
+    store.flush()
+    del store
 
 
 def _parsed(source: bytes | IO[bytes]) -> Iterator[ox.Quad]:
@@ -194,12 +232,18 @@ def _recorded_digest(path: Path) -> str | None:
 
 
 def _record_digest(path: Path, digest: str) -> None:
-    temp = path / f".{DIGEST_FILE}.tmp"
-    with temp.open("w", encoding="ascii") as stream:
+    with (path / DIGEST_FILE).open("w", encoding="ascii") as stream:
         stream.write(f"{digest}\n")
         stream.flush()
         os.fsync(stream.fileno())
-    os.replace(temp, path / DIGEST_FILE)
+
+
+def _fsync_dir(folder: Path) -> None:
+    descriptor = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
 
 
 def _is_store(path: Path) -> bool:

@@ -39,6 +39,7 @@ from kg.batches import ValidationBatch
 from kg.errors import ConfigError
 from kg.namespaces import RDF, RDFS, new_graph, prefixes
 from kg.resources import shapes_dir
+from kg.terminal import for_terminal
 from kg.terms import parse_ntriples
 
 __all__ = [
@@ -543,7 +544,7 @@ def _summary(report: ValidationReport) -> str:
 
 def _format_text(report: ValidationReport, limit: int | None = None) -> str:
     shown = report.results if limit is None else report.results[:limit]
-    lines = [f"{result.severity:<9} {result}" for result in shown]
+    lines = [for_terminal(f"{result.severity:<9} {result}") for result in shown]
     if len(shown) < len(report.results):
         lines.append(f"… {len(report.results) - len(shown)} more not shown")
     lines.append(_summary(report))

@@ -212,7 +212,7 @@ class LinkedData:
         if fmt == "jsonld":
             return jsonld(triples)
         if fmt == "ntriples":
-            return "".join(sorted(ntriples(triples).splitlines(keepends=True))).encode("utf-8")
+            return "".join(sorted(f"{t}\n" for t in ntriples(triples).split("\n")[:-1])).encode()
         # Papers, persons and venues get the site's pages, linking what this server answers.
         page = entity_page(self._store, iri, root=root, served_base=self._base)
         if page is None:

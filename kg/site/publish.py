@@ -4,9 +4,10 @@ The site holds an index (owners, papers, headline numbers, the co-author network
 per paper, person and venue at ``paper/<slug>.html``, ``person/<slug>.html`` and
 ``venue/<slug>.html`` (the paths of their IRIs under the base), each with its JSON-LD
 (``.jsonld``) and that JSON-LD's triples (``.ttl``) beside it, ``void.ttl``, and the graph's
-dumps when given. Every file is rendered beside its target and all are moved into place
-together (:class:`kg.export.StagedFiles`, one page in memory at a time), so a failure leaves
-the previous site as it was; files of the previous site that the new one no longer has (a
+dumps when given. Every file is rendered into a staging folder inside the site's folder and
+all are moved into place together (:class:`kg.export.StagedFiles`, one page in memory at a
+time), so a failure leaves the previous site as it was, and a killed publish only a staging
+folder that the next one removes; files of the previous site that the new one no longer has (a
 renamed person) are removed afterwards, and only those: ``.kg-site`` lists what kg wrote.
 """
 
@@ -90,7 +91,7 @@ def publish(
     title = site_title(store, settings)
     shipped = _dumps(dumps)
     written: set[str] = set()
-    with StagedFiles() as staged:
+    with StagedFiles(out_dir) as staged:
 
         def put(name: str, data: bytes) -> None:
             staged.write(out_dir / name, data)
@@ -190,7 +191,7 @@ def _previous_files(out_dir: Path) -> set[str]:
     """What the previous publish into ``out_dir`` wrote, from its manifest; only plain
     relative paths inside the folder are believed."""
     try:
-        lines = (out_dir / MANIFEST).read_text(encoding="utf-8").splitlines()
+        lines = (out_dir / MANIFEST).read_text(encoding="utf-8").split("\n")
     except (OSError, UnicodeDecodeError):
         return set()
     return {
