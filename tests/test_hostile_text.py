@@ -440,7 +440,8 @@ def test_a_next_line_control_is_refused_with_file_and_line(tmp_path: Path) -> No
 
 # --- property: any text of these characters survives --------------------------------------
 
-_hostile_alphabet = st.sampled_from(list(INVISIBLE + "\u2028\u2029") + list("ab Z.é😀\"\\'<&"))
+# No backslash or dollar: a text list's abstracts are LaTeX, converted on reading (`\.y` is ẏ).
+_hostile_alphabet = st.sampled_from(list(INVISIBLE + "\u2028\u2029") + list("ab Z.é😀\"'<&%#_"))
 _text = st.text(_hostile_alphabet, min_size=1, max_size=30).map(lambda t: f"x{t}y")
 
 
