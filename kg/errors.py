@@ -16,6 +16,7 @@ class ExitStatus(IntEnum):
     OK = 0
     VALIDATION_FAILED = 1
     USAGE_OR_INPUT = 2
+    INCOMPLETE_ANSWER = 3
 
 
 class KgError(Exception):
@@ -69,6 +70,13 @@ class EndpointError(KgError, ConnectionError):
         self.retry_after = retry_after
         self.transient = transient
         super().__init__(message)
+
+
+class IncompleteAnswer(EndpointError):
+    """An endpoint answered with only part of the results (it caps rows): never passed on as
+    the answer, since a capped answer looks exactly like a complete one."""
+
+    exit_status = ExitStatus.INCOMPLETE_ANSWER
 
 
 class ExportError(KgError, OSError):

@@ -5,7 +5,13 @@ time out, connections drop), and a failure half-way leaves the live graph half r
 the triples go into a fresh staging graph in chunks, the staging graph's size is checked,
 and only then one SPARQL update moves it over the target: a server that runs an update as
 one transaction (Fuseki, GraphDB, Oxigraph, Neptune) never shows a partial graph, and any
-failure before the move leaves the live graph exactly as it was.
+failure before the move leaves the live graph exactly as it was. (Virtuoso 7 moves the
+triples in steps that other clients can see; a failure before the move still changes
+nothing.)
+
+The size is checked with ``SELECT (COUNT(*) …)`` on the SPARQL query endpoint, not by
+downloading the graph: servers cap downloads (Virtuoso's default configuration sends at most
+10,001 triples) and a capped download would look like lost data.
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ from __future__ import annotations
 import base64
 import heapq
 import http.client
+import json
 import re
 import urllib.error
 import urllib.parse
@@ -35,6 +42,7 @@ __all__ = [
     "STAGING_PREFIX",
     "PushReport",
     "check_graph_iri",
+    "default_query_url",
     "default_update_url",
     "push",
 ]
@@ -47,15 +55,16 @@ DEFAULT_CHUNK_BYTES: Final = 8 * 2**20
 STAGING_PREFIX: Final = "urn:kg:staging:"
 
 _NTRIPLES: Final = "application/n-triples; charset=utf-8"
-_ACCEPT_GRAPH: Final = "application/n-triples, text/turtle;q=0.9, application/rdf+xml;q=0.5"
-_ANSWER_FORMATS: Final[dict[str, ox.RdfFormat]] = {
-    "application/n-triples": ox.RdfFormat.N_TRIPLES,
-    "text/plain": ox.RdfFormat.N_TRIPLES,
-    "application/n-quads": ox.RdfFormat.N_QUADS,
-    "text/turtle": ox.RdfFormat.TURTLE,
-    "application/x-turtle": ox.RdfFormat.TURTLE,
-    "application/rdf+xml": ox.RdfFormat.RDF_XML,
-}
+_FORM: Final = "application/x-www-form-urlencoded; charset=utf-8"
+_ACCEPT_RESULTS: Final = "application/sparql-results+json"
+#: Graph Store and SPARQL endpoint paths whose siblings are fixed: (store path, update and
+#: query path). Oxigraph; Fuseki (the dataset segment is kept); Virtuoso, open and secured.
+_LAYOUTS: Final = (
+    ("store", "update", "query"),
+    ("data", "update", "query"),
+    ("sparql-graph-crud", "sparql", "sparql"),
+    ("sparql-graph-crud-auth", "sparql-auth", "sparql-auth"),
+)
 _HTTP_URL = re.compile(r"https?://[^/?#\s@]+(?:[/?][^\s#]*)?", re.IGNORECASE)
 
 
@@ -75,6 +84,7 @@ def push(
     store_url: str,
     update_url: str,
     *,
+    query_url: str | None = None,
     graph: str | None = None,
     auth: tuple[str, str] | None = None,
     chunk_bytes: int = DEFAULT_CHUNK_BYTES,
@@ -85,12 +95,14 @@ def push(
     """Replace ``graph`` (the default graph when None) on a GSP server by the triples of ``files``.
 
     ``store_url`` is the Graph Store Protocol endpoint (Oxigraph ``…/store``, Fuseki
-    ``…/<dataset>/data``) and ``update_url`` the SPARQL update endpoint of the same dataset.
-    The triples are sent as N-Triples in chunks of at most ``chunk_bytes`` bytes (a set of
-    triples joined by blank nodes is never split, so it may exceed the size alone) into a
-    fresh staging graph; once the server holds exactly as many triples as were sent, one
-    ``MOVE`` update replaces the target. ``on_chunk(sent, total)`` is called after each chunk
-    the server accepted (progress bars).
+    ``…/<dataset>/data``, Virtuoso ``…/sparql-graph-crud-auth``), ``update_url`` the SPARQL
+    update endpoint of the same dataset and ``query_url`` its query endpoint (default:
+    :func:`default_query_url`). The triples are sent as N-Triples in chunks of at most
+    ``chunk_bytes`` bytes (a set of triples joined by blank nodes is never split, so it may
+    exceed the size alone) into a fresh staging graph; once the server counts as many triples
+    in it as were sent, one ``MOVE`` update replaces the target. ``auth`` is sent the way the
+    server asks for it, HTTP Basic or Digest. ``on_chunk(sent, total)`` is called after each
+    chunk the server accepted (progress bars).
 
     Raises ConfigError for bad options, InputError for unreadable files or no triples, and
     EndpointError when the server fails; the staging graph is then dropped (best effort:
@@ -100,6 +112,8 @@ def push(
     target = None if graph is None else check_graph_iri(graph)
     _check_http_url(store_url, "store")
     _check_http_url(update_url, "update")
+    query_url = default_query_url(store_url, update_url) if query_url is None else query_url
+    _check_http_url(query_url, "query")
     if chunk_bytes < 1:
         raise ConfigError(f"chunk size must be a positive number of bytes, not {chunk_bytes}")
     if not timeout > 0:
@@ -115,6 +129,8 @@ def push(
     staging_url = _graph_url(store_url, staging)
     # A fresh UUID cannot exist, but a server that cannot even delete is better found now.
     client.send("DELETE", staging_url, store_url, "clearing the staging graph", missing_ok=True)
+    if target is None:
+        _check_default_graph(client, update_url, staging)
     moving = False
     try:
         for number, body in enumerate(chunks, 1):
@@ -128,23 +144,24 @@ def push(
             )
             if on_chunk is not None:
                 on_chunk(number, len(chunks))
-        received = client.count_triples(staging_url, store_url)
+        received = client.count_triples(query_url, staging)
         if received != triples:
             raise EndpointError(
-                f"{store_url} holds {received} triples in the staging graph after {triples} "
-                "were sent (another client writing to it, or a server that drops data)"
+                f"sent {triples} triples, but {query_url} counts {received} in the staging "
+                f"graph <{staging}> (another client writing to it, or a server that drops "
+                "triples or merges blank nodes)"
             )
         moving = True
         client.update(update_url, _move_update(staging, target))
     except BaseException as exc:
-        left = _drop_quietly(client, staging_url, store_url)
+        note = _drop_staging(client, staging, staging_url, store_url, query_url)
         if not isinstance(exc, EndpointError):
             raise
         if moving and isinstance(exc, _CutOff):
             fate = "the server may still apply the move: check the target graph"
         else:
             fate = "the live graph is untouched"
-        raise EndpointError(f"{exc}; {fate}{_staging_note(staging, left)}") from None
+        raise EndpointError(f"{exc}; {fate}; {note}") from None
     return PushReport(
         triples=triples,
         chunks=len(chunks),
@@ -155,25 +172,43 @@ def push(
 
 
 def default_update_url(store_url: str) -> str:
-    """The SPARQL update endpoint beside a GSP endpoint, for the two layouts that fix it.
+    """The SPARQL update endpoint beside a GSP endpoint, for the layouts that fix it.
 
-    Oxigraph serves ``…/store`` and ``…/update``; Fuseki serves ``…/<dataset>/data`` and
-    ``…/<dataset>/update``. Other servers (GraphDB, Virtuoso, Neptune) name theirs freely,
-    so guessing would send the update somewhere unrelated: ConfigError instead.
+    Oxigraph serves ``…/store`` and ``…/update``; Fuseki ``…/<dataset>/data`` and
+    ``…/<dataset>/update``; Virtuoso ``…/sparql-graph-crud`` and ``…/sparql`` (and
+    ``…/sparql-graph-crud-auth`` and ``…/sparql-auth``). Other servers (GraphDB, Neptune) name
+    theirs freely, so guessing would send the update somewhere unrelated: ConfigError instead.
     """
-    _check_http_url(store_url, "store")
-    parts = urllib.parse.urlsplit(store_url)
-    path = parts.path.rstrip("/")
-    head, _, last = path.rpartition("/")
-    if last == "store" or (last == "data" and head.strip("/")):
-        new_path = f"{head}/update"  # Oxigraph, or Fuseki (which needs a dataset segment)
-    else:
+    sibling = _sibling_url(store_url, 1)
+    if sibling is None:
         raise ConfigError(
             f"cannot derive the SPARQL update endpoint from {store_url} (known layouts: "
-            "Oxigraph …/store -> …/update, Fuseki …/<dataset>/data -> …/<dataset>/update); "
-            "give --update-endpoint"
+            "Oxigraph …/store -> …/update, Fuseki …/<dataset>/data -> …/<dataset>/update, "
+            "Virtuoso …/sparql-graph-crud[-auth] -> …/sparql[-auth]); give --update-endpoint"
         )
-    return urllib.parse.urlunsplit((parts.scheme, parts.netloc, new_path, "", ""))
+    return sibling
+
+
+def default_query_url(store_url: str, update_url: str) -> str:
+    """The SPARQL query endpoint beside a GSP endpoint (the layouts of
+    :func:`default_update_url`), or else ``update_url``: the protocol lets one URL answer both,
+    as Virtuoso's and Blazegraph's do. It is only read (to count what arrived), so a wrong
+    guess fails the push before the move and changes nothing."""
+    sibling = _sibling_url(store_url, 2)
+    return update_url if sibling is None else sibling
+
+
+def _sibling_url(store_url: str, which: int) -> str | None:
+    """The update (``which`` 1) or query (2) endpoint of a known layout, if it is one."""
+    _check_http_url(store_url, "store")
+    parts = urllib.parse.urlsplit(store_url)
+    head, _, last = parts.path.rstrip("/").rpartition("/")
+    for layout in _LAYOUTS:
+        # Fuseki's …/data needs a dataset segment before it; a bare /data is not Fuseki.
+        if last == layout[0] and (last != "data" or head.strip("/")):
+            path = f"{head}/{layout[which]}"
+            return urllib.parse.urlunsplit((parts.scheme, parts.netloc, path, "", ""))
+    return None
 
 
 def check_graph_iri(iri: str) -> str:
@@ -277,23 +312,61 @@ def _pack(units: Iterable[Sequence[bytes]], chunk_bytes: int) -> Iterator[bytes]
         yield b"".join(chunk)
 
 
-def _drop_quietly(client: _Client, staging_url: str, store_url: str) -> str | None:
-    """Delete the staging graph after a failure; the reason it failed, or None if gone."""
+def _check_default_graph(client: _Client, update_url: str, staging: str) -> None:
+    """Fail before uploading anything if the server cannot write into its default graph.
+
+    ``ADD SILENT GRAPH <staging> TO DEFAULT`` adds the (still empty) staging graph: nothing,
+    on a server that has a default graph. Virtuoso has none of its own (a query without FROM
+    reads every graph) and refuses the update with 400 Bad Request, as it would the final
+    ``MOVE … TO DEFAULT``.
+    """
+    update = f"ADD SILENT GRAPH <{check_graph_iri(staging)}> TO DEFAULT"
+    try:
+        client.update(
+            update_url, update, f"checking that the default graph can be written ({update})"
+        )
+    except EndpointError as exc:
+        if exc.status != 400:
+            raise
+        raise EndpointError(
+            f"{exc}; this server cannot replace its default graph (Virtuoso keeps none: a "
+            "query without FROM reads every graph), so pass --graph IRI and query that graph; "
+            "nothing was uploaded",
+            status=400,
+        ) from None
+
+
+def _drop_staging(
+    client: _Client, staging: str, staging_url: str, store_url: str, query_url: str
+) -> str:
+    """Delete the staging graph after a failure; the sentence that says what became of it.
+
+    A drop that timed out may still have happened (dropping many triples can outlast a short
+    timeout), so the server is then asked whether the graph still holds triples.
+    """
+    gone = "the staging graph was dropped"
     try:
         client.send("DELETE", staging_url, store_url, "dropping the staging graph", missing_ok=True)
+    except _CutOff as exc:
+        try:
+            left = client.ask(
+                query_url, f"ASK {{ GRAPH <{staging}> {{ ?s ?p ?o }} }}", "checking the drop"
+            )
+        except EndpointError as check:
+            return _left_behind(staging, f"{exc}; {check}", "may remain")
+        if not left:
+            return f"{gone} (its drop outlasted the timeout: {query_url} finds no triples in it)"
+        return _left_behind(staging, f"{exc}; {query_url} still finds triples in it")
     except EndpointError as exc:
-        return str(exc)
+        return _left_behind(staging, str(exc))
     except Exception as exc:  # the original failure matters more than this one
-        return f"{type(exc).__name__}: {exc}"
-    return None
+        return _left_behind(staging, f"{type(exc).__name__}: {exc}")
+    return gone
 
 
-def _staging_note(staging: str, left: str | None) -> str:
-    """The sentence an error ends with: what became of the staging graph."""
-    if left is None:
-        return "; the staging graph was dropped"
+def _left_behind(staging: str, reason: str, fate: str = "could not be dropped") -> str:
     return (
-        f"; the staging graph <{staging}> could not be dropped ({left}): remove it with "
+        f"the staging graph <{staging}> {fate} ({reason}): remove it with "
         f"DROP SILENT GRAPH <{staging}>"
     )
 
@@ -313,18 +386,71 @@ class _RefuseRedirects(urllib.request.HTTPRedirectHandler):
         return None
 
 
+class _Credentials:
+    """``--auth``, sent the way the server asks: HTTP Basic or Digest (RFC 7616, computed by
+    urllib's handler). Nothing is sent until a server answers 401 with its scheme; from then on
+    every request carries the answer, so that no chunk travels twice, once to be refused."""
+
+    def __init__(self, user: str, password: str) -> None:
+        if ":" in user:
+            raise ConfigError("the user name for HTTP authentication cannot hold ':'")
+        self.user = user
+        self.password = password
+        self.scheme: str | None = None
+        self.challenge: dict[str, str] = {}
+        self._passwords = urllib.request.HTTPPasswordMgrWithDefaultRealm()
+        self._digest = urllib.request.HTTPDigestAuthHandler(self._passwords)
+
+    def sign(self, request: urllib.request.Request) -> None:
+        """Add the Authorization header, once the server has said which scheme it wants."""
+        if self.scheme == "basic":
+            token = base64.b64encode(f"{self.user}:{self.password}".encode()).decode("ascii")
+            request.add_unredirected_header("Authorization", f"Basic {token}")
+        elif self.scheme == "digest":
+            self._passwords.add_password(None, request.full_url, self.user, self.password)
+            try:
+                answer = self._digest.get_authorization(request, self.challenge)
+            except UnicodeEncodeError:
+                raise ConfigError(
+                    "HTTP Digest authentication needs a user name and password in ASCII"
+                ) from None
+            except ValueError as exc:  # an algorithm urllib does not know (SHA-256, …)
+                raise EndpointError(f"{request.full_url} asks for HTTP Digest with {exc}") from None
+            if answer is not None:
+                request.add_unredirected_header("Authorization", f"Digest {answer}")
+
+    def answer(self, headers: http.client.HTTPMessage | None) -> bool:
+        """Take the scheme a 401 asks for; True if it is one kg can answer (Digest first)."""
+        challenges = _challenges(headers)
+        if "digest" in challenges:
+            params = challenges["digest"]
+            self.scheme = "digest"
+            self.challenge = urllib.request.parse_keqv_list(
+                filter(None, urllib.request.parse_http_list(params))
+            )
+            return True
+        if "basic" in challenges:
+            self.scheme = "basic"
+            return True
+        return False
+
+
+def _challenges(headers: http.client.HTTPMessage | None) -> dict[str, str]:
+    """Scheme (lower case) -> parameters, from each ``WWW-Authenticate`` header of a 401."""
+    found: dict[str, str] = {}
+    for header in (headers.get_all("WWW-Authenticate") or []) if headers is not None else []:
+        scheme, _, params = header.strip().partition(" ")
+        found.setdefault(scheme.lower(), params)
+    return found
+
+
 class _Client:
     """HTTP with the timeout, User-Agent and credentials on every request, errors explained."""
 
     def __init__(self, auth: tuple[str, str] | None, timeout: float, user_agent: str) -> None:
         self.timeout = timeout
         self.headers = {"User-Agent": user_agent}
-        if auth is not None:
-            user, password = auth
-            if ":" in user:
-                raise ConfigError("the user name for HTTP Basic authentication cannot hold ':'")
-            token = base64.b64encode(f"{user}:{password}".encode()).decode("ascii")
-            self.headers["Authorization"] = f"Basic {token}"
+        self.credentials = None if auth is None else _Credentials(*auth)
         self.opener = urllib.request.build_opener(_RefuseRedirects())
 
     def send(
@@ -344,65 +470,121 @@ class _Client:
             headers["Content-Type"] = content_type
         request = urllib.request.Request(url, data=body, headers=headers, method=method)
         try:
-            with self.opener.open(request, timeout=self.timeout) as response:
+            with self._open(request) as response:
                 response.read()
         except urllib.error.HTTPError as exc:
             if missing_ok and exc.code == 404:
                 exc.close()
                 return
-            raise self._error(exc, named, doing) from None
+            raise self._error(exc, named, doing, request) from None
         except (OSError, http.client.HTTPException) as exc:
-            raise self._error(exc, named, doing) from None
+            raise self._error(exc, named, doing, request) from None
 
-    def count_triples(self, url: str, named: str) -> int:
-        """The number of triples the server returns for a graph (GSP GET, parsed as it streams)."""
-        doing = "counting the staging graph"
-        headers = {**self.headers, "Accept": _ACCEPT_GRAPH}
-        request = urllib.request.Request(url, headers=headers, method="GET")
+    def count_triples(self, url: str, staging: str) -> int:
+        """The number of triples the server holds in a graph: ``SELECT (COUNT(*) …)``."""
+        query = f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{staging}> {{ ?s ?p ?o }} }}"
+        answer = self._query(url, query, "counting the staging graph")
         try:
-            with self.opener.open(request, timeout=self.timeout) as response:
-                content_type = response.headers.get_content_type()
-                rdf_format = _ANSWER_FORMATS.get(content_type)
-                if rdf_format is None:
-                    raise EndpointError(
-                        f"{doing} failed: {named} sent {content_type}, not N-Triples, Turtle "
-                        f"or RDF/XML: {_snippet(response.read(400))}"
-                    )
-                try:
-                    return sum(1 for _ in ox.parse(response, format=rdf_format))
-                except (SyntaxError, ValueError) as exc:
-                    raise EndpointError(
-                        f"{doing} failed: {named} sent invalid {content_type}: {exc}"
-                    ) from None
-        except EndpointError:
-            raise
-        except urllib.error.HTTPError as exc:
-            if exc.code == 404:  # GSP: a graph without triples does not exist
-                exc.close()
-                return 0
-            raise self._error(exc, named, doing) from None
-        except (OSError, http.client.HTTPException) as exc:
-            raise self._error(exc, named, doing) from None
+            count = answer["results"]["bindings"][0]["n"]["value"]
+            return int(count)
+        except (KeyError, IndexError, TypeError, ValueError):
+            raise EndpointError(
+                f"counting the staging graph failed: {url} answered {query} with "
+                f"{_snippet(json.dumps(answer).encode())}"
+            ) from None
 
-    def _error(self, exc: BaseException, named: str, doing: str) -> EndpointError:
-        """The EndpointError for a failed request; _CutOff when no answer came back."""
-        message = f"{doing} failed: {_failure(exc, named, self.timeout)}"
-        reason = exc.reason if isinstance(exc, urllib.error.URLError) else exc
-        answered = isinstance(exc, urllib.error.HTTPError)
-        if not answered and not isinstance(reason, ConnectionRefusedError):
-            return _CutOff(message)
-        return EndpointError(message)
+    def ask(self, url: str, query: str, doing: str) -> bool:
+        """The answer of an ASK query."""
+        answer = self._query(url, query, doing)
+        if not isinstance(answer.get("boolean"), bool):
+            got = _snippet(json.dumps(answer).encode())
+            raise EndpointError(f"{doing} failed: {url} answered {query} with {got}")
+        return bool(answer["boolean"])
 
-    def update(self, url: str, update: str) -> None:
+    def update(self, url: str, update: str, doing: str | None = None) -> None:
         """One SPARQL update, form-encoded (the protocol's most widely supported way)."""
         self.send(
             "POST",
             url,
             url,
-            f"moving the staging graph into place ({update})",
+            doing or f"moving the staging graph into place ({update})",
             body=urllib.parse.urlencode({"update": update}).encode("ascii"),
-            content_type="application/x-www-form-urlencoded; charset=utf-8",
+            content_type=_FORM,
         )
+
+    def _query(self, url: str, query: str, doing: str) -> dict[str, object]:
+        """A form-encoded SPARQL query answered in SPARQL JSON results, as a dictionary."""
+        headers = {**self.headers, "Accept": _ACCEPT_RESULTS, "Content-Type": _FORM}
+        body = urllib.parse.urlencode({"query": query}).encode("ascii")
+        request = urllib.request.Request(url, data=body, headers=headers, method="POST")
+        try:
+            with self._open(request) as response:
+                data = response.read()
+        except (OSError, http.client.HTTPException) as exc:
+            raise self._error(exc, url, doing, request) from None
+        try:
+            answer = json.loads(data)
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            answer = None
+        if not isinstance(answer, dict):
+            raise EndpointError(
+                f"{doing} failed: {url} sent no SPARQL JSON results: {_snippet(data)}"
+            )
+        return answer
+
+    def _open(self, request: urllib.request.Request) -> http.client.HTTPResponse:
+        """Open ``request``; after a 401 that names Basic or Digest, once more with credentials."""
+        if self.credentials is not None:
+            self.credentials.sign(request)
+        try:
+            response: http.client.HTTPResponse = self.opener.open(request, timeout=self.timeout)
+            return response
+        except urllib.error.HTTPError as exc:
+            if (
+                exc.code != 401
+                or self.credentials is None
+                or not self.credentials.answer(exc.headers)
+            ):
+                raise
+            exc.close()
+        self.credentials.sign(request)
+        response = self.opener.open(request, timeout=self.timeout)
+        return response
+
+    def _error(
+        self, exc: BaseException, named: str, doing: str, request: urllib.request.Request
+    ) -> EndpointError:
+        """The EndpointError for a failed request; _CutOff when no answer came back."""
+        message = f"{doing} failed: {_failure(exc, named, self.timeout)}"
+        if isinstance(exc, urllib.error.HTTPError) and exc.code == 401:
+            message += f" ({_unauthorized(exc, request.has_header('Authorization'))})"
+        reason = exc.reason if isinstance(exc, urllib.error.URLError) else exc
+        answered = isinstance(exc, urllib.error.HTTPError)
+        if not answered and not isinstance(reason, ConnectionRefusedError):
+            return _CutOff(message)
+        return EndpointError(message, status=exc.code if answered else None)
+
+
+def _unauthorized(exc: urllib.error.HTTPError, sent: bool) -> str:
+    """What a 401 asked for, and whether kg had sent credentials."""
+    challenges = _challenges(exc.headers)
+    if not challenges:
+        asked = "it names no authentication scheme (no WWW-Authenticate header)"
+    else:
+        names = " or ".join(
+            f"{scheme.capitalize()}{_realm(params)}" for scheme, params in challenges.items()
+        )
+        asked = f"it asks for HTTP {names} authentication"
+        if not {"basic", "digest"} & challenges.keys():
+            return f"{asked}, which kg cannot answer (it does Basic and Digest)"
+    if sent:
+        return f"{asked}; the credentials sent were refused"
+    return f"{asked}; no credentials were sent: give --auth USER"
+
+
+def _realm(params: str) -> str:
+    found = re.search(r'realm="([^"]*)"', params)
+    return f' (realm "{found.group(1)}")' if found else ""
 
 
 class _CutOff(EndpointError):

@@ -40,7 +40,7 @@ from SPARQLWrapper.SPARQLExceptions import (
 )
 
 from kg import __version__
-from kg.errors import EndpointError, QueryError
+from kg.errors import EndpointError, IncompleteAnswer, QueryError
 from kg.namespaces import SCHEMA
 from kg.namespaces import prefixes as kg_prefixes
 from kg.resources import queries_dir
@@ -48,6 +48,8 @@ from kg.results import QueryResult, term_to_sparql
 from kg.terms import iri_problem
 
 __all__ = [
+    "KNOWN_ROW_CAPS",
+    "MAX_ROWS_HEADER",
     "USER_AGENT",
     "BoundTerm",
     "CannedQuery",
@@ -99,6 +101,22 @@ _HTTP_STATUS: Final[dict[type[SPARQLWrapperException], tuple[int, str]]] = {
     EndPointInternalError: (500, "Internal Server Error"),
 }
 _GRAPH_ACCEPT = "application/n-triples, text/turtle;q=0.9"
+
+#: Blank node labels that every SPARQL results parser accepts (a subset of the grammar's).
+_BLANK_LABEL = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]*(?<!\.)")
+
+#: The header in which a server says it capped an answer at that many rows (Virtuoso sends it,
+#: and so does ``kg serve``).
+MAX_ROWS_HEADER: Final = "X-SPARQL-MaxRows"
+
+#: Answer sizes that are a server's cap rather than the whole answer, for servers that cap
+#: without saying so: Virtuoso's shipped ``ResultSetMaxRows = 10000`` (also DBpedia's), which
+#: caps SELECT answers at 10,000 rows (it does send the header then) and CONSTRUCT answers at
+#: 10,001 triples (it does not).
+KNOWN_ROW_CAPS: Final[dict[int, str]] = {
+    10000: "Virtuoso's default row cap (ResultSetMaxRows = 10000)",
+    10001: "the CONSTRUCT size under Virtuoso's default row cap (ResultSetMaxRows = 10000)",
+}
 _MAX_ANSWER_BYTES = 1 << 30
 # Every reading of a codepoint escape: rdflib takes \u with 4 or (greedily) 8 hex digits
 # anywhere in the query, Oxigraph \u with 4 and \U with 8, inside strings and IRIs only.
@@ -604,16 +622,22 @@ def run_remote(
         # Bound values double every backslash, so an escape-like text in them is text.
         _read_only_form(query)
     answer = fetch_remote(query, endpoint_url, form, timeout, user_agent)
-    return answer_result(answer, form)
+    result = answer_result(answer, form)
+    _check_complete(result, answer, query)
+    return result
 
 
 @dataclass(frozen=True)
 class RemoteAnswer:
-    """An endpoint's answer as it came: kept whole so that callers can cache it."""
+    """An endpoint's answer as it came: kept whole so that callers can cache it.
+
+    ``max_rows`` is the row cap the server said it applied (``X-SPARQL-MaxRows``), if any.
+    """
 
     endpoint: str
     body: bytes
     content_type: str
+    max_rows: int | None = None
 
 
 def fetch_remote(
@@ -646,12 +670,13 @@ def fetch_remote(
     try:
         response = wrapper.query().response
         content_type = str(response.headers.get("Content-Type", "")).split(";")[0].strip()
+        max_rows = _max_rows(response.headers.get(MAX_ROWS_HEADER))
         body = _read_answer(response, deadline, endpoint_url, timeout)
     except EndpointError:
         raise
     except Exception as exc:
         raise _endpoint_error(exc, endpoint_url, timeout) from None
-    return RemoteAnswer(endpoint_url, body, content_type)
+    return RemoteAnswer(endpoint_url, body, content_type, max_rows)
 
 
 def answer_result(answer: RemoteAnswer, form: QueryForm = "SELECT") -> QueryResult:
@@ -660,6 +685,56 @@ def answer_result(answer: RemoteAnswer, form: QueryForm = "SELECT") -> QueryResu
     if form in ("CONSTRUCT", "DESCRIBE"):
         return _graph_answer(answer.body, answer.content_type, answer.endpoint)
     return _results_answer(answer.body, answer.content_type, answer.endpoint, form)
+
+
+def _check_complete(result: QueryResult, answer: RemoteAnswer, query: str) -> None:
+    """Raise IncompleteAnswer when ``answer`` holds only the first rows of the results.
+
+    A server that caps answers sends as many rows as its cap allows and nothing else looks
+    different, so the size is compared with the cap the server declared in
+    ``X-SPARQL-MaxRows`` or, when it declared none, with the caps of :data:`KNOWN_ROW_CAPS`.
+    Reaching the cap is not proof of truncation when the query's own ``LIMIT`` asked for that
+    many rows, so then the answer passes.
+    """
+    if result.kind == "ask":
+        return
+    size = len(result.rows) if result.kind == "select" else len(result.triples)
+    unit = "rows" if result.kind == "select" else "triples"
+    if answer.max_rows is not None and size >= answer.max_rows:
+        what = (
+            f"capped its answer at {answer.max_rows} {unit} "
+            f"({MAX_ROWS_HEADER}: {answer.max_rows}): the answer is incomplete"
+        )
+    elif answer.max_rows is None and size in KNOWN_ROW_CAPS:
+        what = (
+            f"sent exactly {size} {unit}, {KNOWN_ROW_CAPS[size]}: the answer is probably incomplete"
+        )
+    else:
+        return
+    limit = _query_limit(query)
+    if limit is not None and limit <= size:
+        return  # the query itself asked for no more
+    raise IncompleteAnswer(
+        f"{answer.endpoint} {what}, so kg prints none of it; narrow the query, or raise the "
+        "server's cap (Virtuoso: ResultSetMaxRows in virtuoso.ini)"
+    )
+
+
+def _query_limit(query: str) -> int | None:
+    """The ``LIMIT`` of the query itself (not of a subquery), if it has one."""
+    with _PARSER_LOCK:
+        tree = parseQuery(query)
+    clauses = tree[1]
+    if "limitoffset" not in clauses or "limit" not in clauses["limitoffset"]:
+        return None
+    return int(clauses["limitoffset"]["limit"])
+
+
+def _max_rows(header: str | None) -> int | None:
+    """The row cap an ``X-SPARQL-MaxRows`` header declares (None when absent or not a count)."""
+    if header is None or not header.strip().isdigit():
+        return None
+    return int(header.strip())
 
 
 def bind_values(query: str, bindings: Mapping[str, BoundTerm]) -> str:
@@ -833,6 +908,8 @@ def _results_answer(body: bytes, content_type: str, endpoint: str, form: QueryFo
             f"(no 'head' and '{expected}'): {_snippet(body)}",
             transient=True,
         )
+    if _relabel_blank_nodes(document):
+        body = json.dumps(document).encode()
     try:
         result = QueryResult.from_oxigraph(
             ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
@@ -844,6 +921,29 @@ def _results_answer(body: bytes, content_type: str, endpoint: str, form: QueryFo
     if result.kind != ("ask" if form == "ASK" else "select"):
         raise EndpointError(f"{endpoint} sent results of the wrong kind for a {form} query")
     return result
+
+
+def _relabel_blank_nodes(document: dict[str, Any]) -> bool:
+    """Give blank nodes that the SPARQL grammar would refuse a label it accepts, in place.
+
+    Virtuoso labels them ``nodeID://b10226``. Every character but a letter or digit becomes
+    ``_`` and its six-digit code point, so distinct labels stay distinct. True if any changed.
+    """
+    results = document.get("results")
+    bindings = results.get("bindings") if isinstance(results, dict) else None
+    changed = False
+    for row in bindings if isinstance(bindings, list) else ():
+        for cell in row.values() if isinstance(row, dict) else ():
+            if not isinstance(cell, dict) or cell.get("type") != "bnode":
+                continue
+            label = cell.get("value")
+            if isinstance(label, str) and not _BLANK_LABEL.fullmatch(label):
+                cell["value"] = "".join(
+                    char if char.isascii() and char.isalnum() else f"_{ord(char):06x}"
+                    for char in label
+                )
+                changed = True
+    return changed
 
 
 def _graph_answer(body: bytes, content_type: str, endpoint: str) -> QueryResult:
