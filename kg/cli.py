@@ -505,13 +505,19 @@ def _credentials(auth: str | None) -> tuple[str, str] | None:
     "--endpoint",
     required=True,
     metavar="URL",
-    help="Graph Store Protocol URL, e.g. http://127.0.0.1:7878/store (Oxigraph) "
-    "or http://host:3030/ds/data (Fuseki).",
+    help="Graph Store Protocol URL, e.g. http://127.0.0.1:7878/store (Oxigraph), "
+    "http://host:3030/ds/data (Fuseki) or http://host:8890/sparql-graph-crud-auth (Virtuoso).",
 )
 @click.option(
     "--update-endpoint",
     metavar="URL",
-    help="SPARQL update URL (default: derived for Oxigraph and Fuseki).",
+    help="SPARQL update URL (default: derived for Oxigraph, Fuseki and Virtuoso).",
+)
+@click.option(
+    "--query-endpoint",
+    metavar="URL",
+    help="SPARQL query URL that counts the staging graph (default: derived like the update "
+    "URL, else the update URL itself).",
 )
 @click.option(
     "--graph",
@@ -522,7 +528,8 @@ def _credentials(auth: str | None) -> tuple[str, str] | None:
 @click.option(
     "--auth",
     metavar="USER[:PASSWORD]",
-    help="HTTP Basic credentials; without :PASSWORD it comes from $KG_PUSH_PASSWORD or a prompt.",
+    help="Credentials, sent as HTTP Basic or Digest, whichever the server asks for; without "
+    ":PASSWORD it comes from $KG_PUSH_PASSWORD or a prompt.",
 )
 @click.option(
     "--chunk-size",
@@ -547,6 +554,7 @@ def push_command(
     files: tuple[Path, ...],
     endpoint: str,
     update_endpoint: str | None,
+    query_endpoint: str | None,
     graph_iri: str | None,
     auth: str | None,
     chunk_size: int,
@@ -564,6 +572,7 @@ def push_command(
             list(files) or [_last_build(_settings(ctx))],
             endpoint,
             update_endpoint or default_update_url(endpoint),
+            query_url=query_endpoint,
             graph=graph_iri,
             auth=_credentials(auth),
             chunk_bytes=chunk_size,

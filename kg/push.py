@@ -27,8 +27,9 @@ import urllib.request
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from email.message import Message
 from pathlib import Path
-from typing import IO, Final
+from typing import IO, Any, Final
 
 import pyoxigraph as ox
 
@@ -419,14 +420,14 @@ class _Credentials:
             if answer is not None:
                 request.add_unredirected_header("Authorization", f"Digest {answer}")
 
-    def answer(self, headers: http.client.HTTPMessage | None) -> bool:
+    def answer(self, headers: Message | None) -> bool:
         """Take the scheme a 401 asks for; True if it is one kg can answer (Digest first)."""
         challenges = _challenges(headers)
         if "digest" in challenges:
             params = challenges["digest"]
             self.scheme = "digest"
             self.challenge = urllib.request.parse_keqv_list(
-                filter(None, urllib.request.parse_http_list(params))
+                [item for item in urllib.request.parse_http_list(params) if item]
             )
             return True
         if "basic" in challenges:
@@ -435,7 +436,7 @@ class _Credentials:
         return False
 
 
-def _challenges(headers: http.client.HTTPMessage | None) -> dict[str, str]:
+def _challenges(headers: Message | None) -> dict[str, str]:
     """Scheme (lower case) -> parameters, from each ``WWW-Authenticate`` header of a 401."""
     found: dict[str, str] = {}
     for header in (headers.get_all("WWW-Authenticate") or []) if headers is not None else []:
@@ -512,7 +513,7 @@ class _Client:
             content_type=_FORM,
         )
 
-    def _query(self, url: str, query: str, doing: str) -> dict[str, object]:
+    def _query(self, url: str, query: str, doing: str) -> dict[str, Any]:
         """A form-encoded SPARQL query answered in SPARQL JSON results, as a dictionary."""
         headers = {**self.headers, "Accept": _ACCEPT_RESULTS, "Content-Type": _FORM}
         body = urllib.parse.urlencode({"query": query}).encode("ascii")
@@ -558,11 +559,12 @@ class _Client:
         message = f"{doing} failed: {_failure(exc, named, self.timeout)}"
         if isinstance(exc, urllib.error.HTTPError) and exc.code == 401:
             message += f" ({_unauthorized(exc, request.has_header('Authorization'))})"
+        if isinstance(exc, urllib.error.HTTPError):
+            return EndpointError(message, status=exc.code)
         reason = exc.reason if isinstance(exc, urllib.error.URLError) else exc
-        answered = isinstance(exc, urllib.error.HTTPError)
-        if not answered and not isinstance(reason, ConnectionRefusedError):
+        if not isinstance(reason, ConnectionRefusedError):
             return _CutOff(message)
-        return EndpointError(message, status=exc.code if answered else None)
+        return EndpointError(message)
 
 
 def _unauthorized(exc: urllib.error.HTTPError, sent: bool) -> str:

@@ -512,9 +512,10 @@ def test_validate_text_report_shows_them_escaped(tmp_path: Path) -> None:
     assert report.returncode == 0
     assert "Cut off \\u202emid\\u2028x" in report.stdout.decode("utf-8")
     as_json = kg("validate", "exports/graph.nt", "--format", "json", cwd=tmp_path)
-    assert f"Cut off {BIDI['RLO']}mid{SEPARATORS['LINE SEPARATOR']}x" in json.loads(
-        as_json.stdout
-    )["results"][0]["value"]
+    assert (
+        f"Cut off {BIDI['RLO']}mid{SEPARATORS['LINE SEPARATOR']}x"
+        in json.loads(as_json.stdout)["results"][0]["value"]
+    )
 
 
 def test_titles_that_end_alike_after_a_separator_are_validated_whole(tmp_path: Path) -> None:

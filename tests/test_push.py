@@ -27,7 +27,7 @@ from rdflib import BNode, Graph, URIRef
 from rdflib.compare import isomorphic
 
 from kg.errors import ConfigError, EndpointError, InputError
-from kg.push import STAGING_PREFIX, PushReport, default_update_url, push
+from kg.push import STAGING_PREFIX, PushReport, default_query_url, default_update_url, push
 from kg.queries import USER_AGENT
 from kg.rdfio import load_graph, load_store
 
@@ -99,6 +99,10 @@ class Server:
     @property
     def update(self) -> str:
         return self.url("/update")
+
+    @property
+    def query(self) -> str:
+        return self.url("/query")
 
     def _wait_until_answering(self) -> None:
         # conftest's helper asks for a non-empty store; this one starts empty: ASK {} is true.
@@ -372,8 +376,7 @@ def test_staging_graph_changed_by_another_client_is_not_moved(seeded: Server) ->
 
     local = len(load_graph([GRAPH_NT]))
     message = str(caught.value)
-    assert seeded.store in message
-    assert f"holds {local + 1} triples in the staging graph after {local} were sent" in message
+    assert f"sent {local} triples, but {seeded.query} counts {local + 1}" in message
     assert_untouched(seeded)
 
 
@@ -485,23 +488,48 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 class _MiniStore(_Handler):
-    """Just enough of a graph store to watch what kg sends: one staging graph, kept as bytes."""
+    """Just enough of a graph store to watch what kg sends: one staging graph, kept as bytes,
+    counted by the query endpoint; every request needs HTTP Basic credentials."""
+
+    def _refused(self) -> bool:
+        if "Authorization" in self.headers:
+            return False
+        self._answer(401, WWW_Authenticate='Basic realm="mini"')
+        return True
 
     def do_DELETE(self) -> None:
         self._record()
-        self._answer(404)
+        if not self._refused():
+            self._answer(404)
 
     def do_POST(self) -> None:
         body = self._record()
+        if self._refused():
+            return
         if self.path.startswith("/store"):
             self.server.graph += body
             self._answer(201)
+        elif self.path.startswith("/query"):
+            count = self.server.graph.count(b"\n")
+            answer = {
+                "head": {"vars": ["n"]},
+                "results": {
+                    "bindings": [
+                        {
+                            "n": {
+                                "type": "literal",
+                                "value": str(count),
+                                "datatype": "http://www.w3.org/2001/XMLSchema#integer",
+                            }
+                        }
+                    ]
+                },
+            }
+            self._answer(
+                200, json.dumps(answer).encode(), Content_Type="application/sparql-results+json"
+            )
         else:
             self._answer(204)
-
-    def do_GET(self) -> None:
-        self._record()
-        self._answer(200, self.server.graph, Content_Type="application/n-triples")
 
 
 class _Redirecting(_Handler):
@@ -550,26 +578,72 @@ def test_requests_carry_charset_user_agent_and_credentials(recorded: Any) -> Non
     staging = urllib.parse.quote(report.staging, safe="")
     methods = [(method, path) for method, path, _, _ in store.requests]
     assert methods == [
+        ("DELETE", f"/store?graph={staging}"),  # refused: the server asks for Basic
         ("DELETE", f"/store?graph={staging}"),
         *[("POST", f"/store?graph={staging}")] * report.chunks,
-        ("GET", f"/store?graph={staging}"),
+        ("POST", "/query"),
         ("POST", "/update"),
     ]
     assert report.chunks == -(-report.bytes // 65536)  # full chunks: 3 for 183 KiB
+    assert "Authorization" not in store.requests[0][2]  # sent only once a server asks
     for _, _, headers, _ in store.requests:
         assert headers["User-Agent"] == USER_AGENT
+    for _, _, headers, _ in store.requests[1:]:
         assert headers["Authorization"] == f"Basic {token}"
-    chunks = [body for method, _, _, body in store.requests[1:-2]]
+    chunks = [body for method, _, _, body in store.requests[2:-2]]
     assert all(len(body) <= 65536 for body in chunks)
     assert all(
         headers["Content-Type"] == "application/n-triples; charset=utf-8"
-        for _, _, headers, _ in store.requests[1:-2]
+        for _, _, headers, _ in store.requests[2:-2]
     )
     assert "Šakota".encode() in b"".join(chunks)  # raw UTF-8, declared as such
+    _, _, headers, body = store.requests[-2]
+    count = urllib.parse.parse_qs(body.decode("ascii"))["query"]
+    assert count == [f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{report.staging}> {{ ?s ?p ?o }} }}"]
+    assert headers["Accept"] == "application/sparql-results+json"
     _, _, headers, body = store.requests[-1]
     assert headers["Content-Type"].startswith("application/x-www-form-urlencoded")
     update = urllib.parse.parse_qs(body.decode("ascii"))["update"]
     assert update == [f"MOVE GRAPH <{report.staging}> TO <{TARGET}>"]
+
+
+class _SlowDrop(_Handler):
+    """A store that refuses the upload, then takes longer than kg's timeout to drop the
+    staging graph; its query endpoint says whether the graph still holds triples."""
+
+    def do_DELETE(self) -> None:
+        self._record()
+        if sum(method == "DELETE" for method, _, _, _ in self.server.requests) > 1:
+            time.sleep(1.5)  # the drop, done after kg stopped waiting
+        self._answer(204)
+
+    def do_POST(self) -> None:
+        self._record()
+        if self.path.startswith("/store"):
+            self._answer(500, b"disk full")
+        else:
+            answer = {"head": {}, "boolean": self.server.redirect_to == "left"}
+            self._answer(200, json.dumps(answer).encode())
+
+
+@pytest.mark.parametrize("left", [False, True])
+def test_a_drop_that_outlasts_the_timeout_is_checked(recorded: Any, left: bool) -> None:
+    """With a short --timeout the drop may finish after kg stopped waiting: kg asks the server
+    instead of claiming the graph was left behind."""
+    store = recorded(_SlowDrop)
+    store.redirect_to = "left" if left else ""
+    with pytest.raises(EndpointError) as caught:
+        push([EXAMPLE], store.url + "/store", store.url + "/update", graph=TARGET, timeout=0.5)
+    message = str(caught.value)
+    assert "HTTP 500" in message and "the live graph is untouched" in message
+    ask = [body for method, path, _, body in store.requests if path == "/query"]
+    assert len(ask) == 1 and b"ASK" in ask[0]
+    if left:
+        assert "still finds triples in it" in message
+        assert "DROP SILENT GRAPH <urn:kg:staging:" in message
+    else:
+        assert "the staging graph was dropped (its drop outlasted the timeout" in message
+        assert "could not be dropped" not in message
 
 
 def test_redirects_are_refused(recorded: Any) -> None:
@@ -657,8 +731,25 @@ def test_default_update_url() -> None:
     assert default_update_url("http://localhost:3030/papers/data?default") == (
         "http://localhost:3030/papers/update"
     )
+    assert default_update_url("http://localhost:8890/sparql-graph-crud") == (
+        "http://localhost:8890/sparql"
+    )
+    assert default_update_url("http://localhost:8890/sparql-graph-crud-auth") == (
+        "http://localhost:8890/sparql-auth"
+    )
+    assert (
+        default_query_url(
+            "http://localhost:8890/sparql-graph-crud-auth", "http://localhost:8890/sparql-auth"
+        )
+        == "http://localhost:8890/sparql-auth"
+    )
+    assert default_query_url("http://127.0.0.1:7878/store", "http://127.0.0.1:7878/update") == (
+        "http://127.0.0.1:7878/query"
+    )
+    assert default_query_url("https://db.example.org/gsp", "https://db.example.org/sparql") == (
+        "https://db.example.org/sparql"
+    )
     for unknown in (
-        "http://localhost:8890/sparql-graph-crud",
         "http://localhost:7200/repositories/kg/rdf-graphs/service",
         "http://localhost:3030/data",
         "http://localhost:3030/",

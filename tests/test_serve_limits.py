@@ -177,6 +177,25 @@ def test_kg_serve_max_rows_option(tmp_path: Path) -> None:
         url = line.split()[1]
         status, headers, body = get_query(url + "sparql", HUGE, accept="text/csv")
         assert (status, headers["X-SPARQL-MaxRows"], rows_in(body, "text/csv")) == (200, "42", 42)
+        # kg's own client reads the header: a cut answer is an error, never a short table.
+        endpoint = url + "sparql"
+        cut = subprocess.run(
+            [sys.executable, "-m", "kg", "query", "-q", HUGE, "--endpoint", endpoint],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert (cut.returncode, cut.stdout) == (3, "")
+        assert f"{endpoint} capped its answer at 42 rows (X-SPARQL-MaxRows: 42)" in cut.stderr
+        whole = subprocess.run(
+            [sys.executable, "-m", "kg", "query", "-q", HUGE.replace("LIMIT 600000", "LIMIT 42"),
+             "--endpoint", endpoint, "--format", "csv"],
+            capture_output=True,
+            text=True,
+            check=False,
+        )  # fmt: skip
+        assert whole.returncode == 0, whole.stderr
+        assert len(whole.stdout.splitlines()) == 43
 
 
 # --- memory, stalled clients and the deadline ------------------------------------------------

@@ -33,9 +33,7 @@ def modes(folder: Path, *, skip: Path | None = None) -> dict[str, int]:
 
 
 def expected(found: dict[str, int], folder: Path, umask: int) -> dict[str, int]:
-    return {
-        name: (0o777 if (folder / name).is_dir() else 0o666) & ~umask for name in found
-    }
+    return {name: (0o777 if (folder / name).is_dir() else 0o666) & ~umask for name in found}
 
 
 @pytest.mark.parametrize("umask", [0o022, 0o002, 0o077])
