@@ -11,16 +11,13 @@ import itertools
 import shutil
 import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
-from conftest import free_port
+from conftest import first_line
 from playwright.sync_api import Browser, Page, sync_playwright
 
 REPO = Path(__file__).resolve().parent.parent
@@ -138,38 +135,23 @@ def test_a_paper_page_shows_its_venue_and_doi_link(
 
 
 @contextmanager
-def kg_serve(folder: Path, graph: Path, *options: str) -> Iterator[str]:
-    """``kg serve`` of ``graph`` in its own process; yields its URL once it answers."""
-    port = free_port()
-    log = (folder / f"serve-{port}.log").open("wb")
-    server = subprocess.Popen(
-        [sys.executable, "-m", "kg", "serve", "--data", str(graph), "--port", str(port), *options],
-        stdout=log,
-        stderr=subprocess.STDOUT,
+def kg_serve(graph: Path, *options: str) -> Iterator[str]:
+    """``kg serve`` of ``graph`` in its own process; yields its URL once it listens."""
+    server = subprocess.Popen(  # its errors go to stderr, which pytest shows on failure
+        [sys.executable, "-m", "kg", "serve", "--data", str(graph), "--port", "0", *options],
+        stdout=subprocess.PIPE,
+        text=True,
     )
-    url = f"http://127.0.0.1:{port}/"
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with urllib.request.urlopen(url, timeout=2) as answer:
-                    if answer.status == 200:
-                        break
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                pass
-            if server.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"kg serve did not start: {Path(log.name).read_text()}")
-            time.sleep(0.1)
-        yield url
+        yield first_line(server).split()[1]  # "serving http://127.0.0.1:PORT/ (...)"
     finally:
         server.terminate()
         server.wait(timeout=10)
-        log.close()
 
 
 @pytest.fixture
-def served(tmp_path: Path) -> Iterator[str]:
-    with kg_serve(tmp_path, SAMPLE_GRAPH) as url:
+def served() -> Iterator[str]:
+    with kg_serve(SAMPLE_GRAPH) as url:
         yield url
 
 
@@ -242,8 +224,8 @@ def test_the_query_page_has_the_sites_style_and_leads_to_entities_and_back(
     assert page.locator("#query").is_visible()
 
 
-def test_a_capped_answer_says_so_on_the_query_page(page: Page, tmp_path: Path) -> None:
-    with kg_serve(tmp_path, SAMPLE_GRAPH, "--max-rows", "5") as url:
+def test_a_capped_answer_says_so_on_the_query_page(page: Page) -> None:
+    with kg_serve(SAMPLE_GRAPH, "--max-rows", "5") as url:
         page.goto(f"{url}?query={quote('SELECT * WHERE { ?s ?p ?o }')}")
         note = page.locator("#results .capped")
         note.wait_for(timeout=15_000)
@@ -251,11 +233,9 @@ def test_a_capped_answer_says_so_on_the_query_page(page: Page, tmp_path: Path) -
         assert page.locator("#results table tbody tr").count() == 5
 
 
-def test_hostile_iris_in_results_are_not_links_and_names_stay_isolated(
-    page: Page, tmp_path: Path
-) -> None:
+def test_hostile_iris_in_results_are_not_links_and_names_stay_isolated(page: Page) -> None:
     query = "SELECT ?o ?name WHERE { ?s ?p ?o OPTIONAL { ?o <http://schema.org/name> ?name } }"
-    with kg_serve(tmp_path, HOSTILE_GRAPH) as url:
+    with kg_serve(HOSTILE_GRAPH) as url:
         page.goto(f"{url}?query={quote(query)}")
         page.locator("#results table tbody tr").first.wait_for(timeout=15_000)
         shown = page.inner_text("#results")
@@ -304,6 +284,6 @@ def test_a_right_to_left_override_in_a_name_reorders_nothing_after_it(
     )
     name, count = positions
     assert count and min(count) >= max(name), positions  # the count starts where it ends
-    with kg_serve(tmp_path, HOSTILE_GRAPH) as url:
+    with kg_serve(HOSTILE_GRAPH) as url:
         page.goto(url + "paper/one")
         assert right_edges_in_order(page, ".byline a")

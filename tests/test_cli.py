@@ -202,7 +202,9 @@ def test_query_command_locally_and_on_a_real_endpoint(
     assert names == ["Marija Šakota", "Robert West"]
 
 
-def test_query_command_errors_exit_2(tmp_path: Path, example_graph_path: Path) -> None:
+def test_query_command_errors_exit_2(
+    tmp_path: Path, example_graph_path: Path, dead_endpoint: str
+) -> None:
     no_build = run("query", "papers-per-author", cwd=tmp_path)
     assert no_build.returncode == 2 and "run `kg build` first" in no_build.stderr
     unknown = run("query", "no-such-query", "--data", str(example_graph_path))
@@ -211,8 +213,8 @@ def test_query_command_errors_exit_2(tmp_path: Path, example_graph_path: Path) -
     assert missing.returncode == 2 and "name" in missing.stderr
     update = run("query", "-q", "DELETE WHERE { ?s ?p ?o }", "--data", str(example_graph_path))
     assert update.returncode == 2 and "Traceback" not in update.stderr
-    dead = run("query", "-q", "ASK {}", "--endpoint", "http://127.0.0.1:9/sparql", "--timeout", "2")
-    assert dead.returncode == 2 and "127.0.0.1:9" in dead.stderr
+    dead = run("query", "-q", "ASK {}", "--endpoint", f"{dead_endpoint}/sparql", "--timeout", "2")
+    assert dead.returncode == 2 and f"{dead_endpoint}/sparql refused the connection" in dead.stderr
     for result in (no_build, unknown, missing, update, dead):
         assert "Traceback" not in result.stderr
 

@@ -13,7 +13,7 @@ from urllib.parse import urljoin, urlsplit
 
 import pyoxigraph as ox
 import pytest
-from conftest import DATA, free_port
+from conftest import DATA
 from test_publish import VOID_ELEMENTS, Page
 from test_serve import BROWSER_ACCEPT, request, running
 
@@ -53,7 +53,7 @@ def store() -> ox.Store:
 
 @pytest.fixture(scope="module")
 def server(store: ox.Store) -> Iterator[KgServer]:
-    with running(make_server(store, port=free_port(), workers=1)) as started:
+    with running(make_server(store, port=0, workers=1)) as started:
         yield started
 
 

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import free_port, oxigraph_binary
+from conftest import PortTaken, start_on_free_ports, start_oxigraph, stop
 from rdflib import BNode, Graph, URIRef
 from rdflib.compare import isomorphic
 
@@ -53,41 +53,50 @@ SELECT ?paper (COUNT(?cell) AS ?n) WHERE {
 
 
 class Server:
-    """An ``oxigraph serve`` process on 127.0.0.1 with its store in a folder; restartable."""
+    """An ``oxigraph serve`` process on 127.0.0.1 with its store in a folder; restartable.
+
+    A socket of the test holds the server's port from before it starts until it starts
+    again, bound and never listening: stopped, the server's address refuses connections
+    (for kg in the middle of a push) rather than being free for another server to take.
+    Both sockets allow address reuse, so the server can bind it meanwhile; a third socket
+    can only if it allows reuse too and asks for this very port.
+    """
 
     def __init__(self, location: Path, log: Path) -> None:
         self.location = location
         self.log = log
         self.process: subprocess.Popen[bytes] | None = None
         self.port = 0
+        self._holder: socket.socket | None = None
 
     def start(self) -> None:
-        self.port = free_port()
-        with self.log.open("ab") as log:
-            self.process = subprocess.Popen(
-                [
-                    str(oxigraph_binary()),
-                    "serve",
-                    "--location",
-                    str(self.location),
-                    "--bind",
-                    f"127.0.0.1:{self.port}",
-                ],
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        self._wait_until_answering()
+        self.release()
+        self.process, self.port, self._holder = start_on_free_ports(self._start)
+
+    def _start(self, ports: tuple[int, ...]) -> tuple[subprocess.Popen[bytes], int, socket.socket]:
+        holder = socket.socket()
+        try:
+            holder.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                holder.bind(("127.0.0.1", ports[0]))
+            except OSError as exc:
+                raise PortTaken(str(exc)) from exc
+            return start_oxigraph("serve", self.location, ports[0], self.log), ports[0], holder
+        except BaseException:
+            holder.close()
+            raise
 
     def stop(self) -> None:
-        if self.process is None:
-            return
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(timeout=10)
-        self.process = None
+        """Stop the server; its port stays held, refusing connections."""
+        if self.process is not None:
+            stop(self.process)
+            self.process = None
+
+    def release(self) -> None:
+        """Let go of the stopped server's port."""
+        if self._holder is not None:
+            self._holder.close()
+            self._holder = None
 
     def url(self, path: str) -> str:
         return f"http://127.0.0.1:{self.port}{path}"
@@ -103,23 +112,6 @@ class Server:
     @property
     def query(self) -> str:
         return self.url("/query")
-
-    def _wait_until_answering(self) -> None:
-        # conftest's helper asks for a non-empty store; this one starts empty: ASK {} is true.
-        probe = self.url("/query?") + urllib.parse.urlencode({"query": "ASK {}"})
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            assert self.process is not None
-            if self.process.poll() is not None:
-                pytest.fail(f"oxigraph serve exited: {self.log.read_text()}")
-            try:
-                with _NO_PROXY.open(probe, timeout=2) as response:
-                    if response.status == 200 and b"true" in response.read():
-                        return
-            except OSError:
-                pass
-            time.sleep(0.05)
-        pytest.fail(f"oxigraph serve did not answer within 30 s: {self.log.read_text()}")
 
     # Reading and seeding the server without kg.push, so the tests do not trust what they test.
 
@@ -191,6 +183,7 @@ def server(tmp_path: Path) -> Iterator[Server]:
         yield running
     finally:
         running.stop()
+        running.release()
 
 
 @pytest.fixture
@@ -202,9 +195,10 @@ def seeded(server: Server) -> Server:
     return server
 
 
-def dead_url() -> str:
-    """The GSP URL of a port nothing listens on: any request to it fails at once."""
-    return f"http://127.0.0.1:{free_port()}/store"
+@pytest.fixture
+def dead_url(dead_endpoint: str) -> str:
+    """A GSP URL whose port refuses connections: any request to it fails at once."""
+    return dead_endpoint + "/store"
 
 
 def assert_untouched(server: Server) -> None:
@@ -431,12 +425,11 @@ def test_store_url_that_404s(seeded: Server) -> None:
     assert_untouched(seeded)
 
 
-def test_dead_endpoint_fails_fast() -> None:
+def test_dead_endpoint_fails_fast(dead_url: str) -> None:
     started = time.monotonic()
-    url = dead_url()
     with pytest.raises(EndpointError, match="refused the connection") as caught:
-        push([EXAMPLE], url, url.replace("/store", "/update"), timeout=30)
-    assert url in str(caught.value)
+        push([EXAMPLE], dead_url, dead_url.replace("/store", "/update"), timeout=30)
+    assert dead_url in str(caught.value)
     assert time.monotonic() - started < 5
 
 
@@ -676,10 +669,9 @@ def test_redirects_are_refused(recorded: Any) -> None:
         "https://example.org/a\nb",
     ],
 )
-def test_bad_graph_iri_is_refused_before_any_request(iri: str) -> None:
-    url = dead_url()  # a request would raise EndpointError instead
-    with pytest.raises(ConfigError, match="graph name"):
-        push([EXAMPLE], url, url, graph=iri)
+def test_bad_graph_iri_is_refused_before_any_request(iri: str, dead_url: str) -> None:
+    with pytest.raises(ConfigError, match="graph name"):  # a request would raise EndpointError
+        push([EXAMPLE], dead_url, dead_url, graph=iri)
 
 
 @pytest.mark.parametrize(
@@ -688,20 +680,20 @@ def test_bad_graph_iri_is_refused_before_any_request(iri: str) -> None:
         ("ftp://127.0.0.1/store", 1024, 10.0, None),
         ("file:///etc/passwd", 1024, 10.0, None),
         ("http://user:pw@127.0.0.1/store", 1024, 10.0, None),
+        # Refused before any connection (one would end in EndpointError): port 1 is not asked.
         ("http://127.0.0.1:1/store", 0, 10.0, None),
         ("http://127.0.0.1:1/store", 1024, 0.0, None),
         ("http://127.0.0.1:1/store", 1024, 10.0, ("a:b", "c")),
     ],
 )
 def test_bad_options_are_config_errors(
-    store_url: str, chunk_bytes: int, timeout: float, auth: tuple[str, str] | None
+    store_url: str, chunk_bytes: int, timeout: float, auth: tuple[str, str] | None, dead_url: str
 ) -> None:
     with pytest.raises(ConfigError):
-        push([EXAMPLE], store_url, dead_url(), chunk_bytes=chunk_bytes, timeout=timeout, auth=auth)
+        push([EXAMPLE], store_url, dead_url, chunk_bytes=chunk_bytes, timeout=timeout, auth=auth)
 
 
-def test_unreadable_inputs_are_input_errors(tmp_path: Path) -> None:
-    url = dead_url()
+def test_unreadable_inputs_are_input_errors(tmp_path: Path, dead_url: str) -> None:
     broken = tmp_path / "broken.ttl"
     broken.write_text("<https://example.org/a> <https://example.org/b> .\n", encoding="utf-8")
     empty = tmp_path / "empty.nt"
@@ -715,9 +707,9 @@ def test_unreadable_inputs_are_input_errors(tmp_path: Path) -> None:
     ]
     for path, message in cases:
         with pytest.raises(InputError, match=message):
-            push([EXAMPLE, path], url, url)
+            push([EXAMPLE, path], dead_url, dead_url)
     with pytest.raises(InputError, match=r"nothing to push: no triples in empty\.nt"):
-        push([empty], url, url)
+        push([empty], dead_url, dead_url)
 
 
 def test_default_update_url() -> None:
@@ -802,5 +794,6 @@ def test_push_command_failures_exit_2_and_leave_the_graph(seeded: Server) -> Non
     assert_untouched(seeded)
     bad_size = _kg("push", str(GRAPH_NT), "--endpoint", seeded.store, "--chunk-size", "lots")
     assert bad_size.returncode == 2 and "lots" in bad_size.stderr
+    # Refused before any connection: no update endpoint can be told from a /sparql URL.
     unknown = _kg("push", str(GRAPH_NT), "--endpoint", "http://127.0.0.1:9/sparql")
     assert unknown.returncode == 2 and "--update-endpoint" in unknown.stderr

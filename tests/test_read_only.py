@@ -98,6 +98,7 @@ def store(example_graph_path: Path) -> ox.Store:
     return load_store([example_graph_path])
 
 
+# The URL only counts the attacks; each test uses its own listener's.
 @pytest.mark.parametrize("number", range(len(attacks("http://127.0.0.1:9/"))))
 def test_no_attack_reaches_out_from_kg_query(
     number: int, store: ox.Store, listener: Listener

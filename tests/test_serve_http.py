@@ -5,6 +5,7 @@ header, the Host guard against DNS rebinding on loopback, and ``--public-url``.
 
 from __future__ import annotations
 
+import re
 import socket
 import subprocess
 import sys
@@ -13,7 +14,7 @@ from collections.abc import Iterator
 
 import pyoxigraph as ox
 import pytest
-from conftest import free_port
+from conftest import first_line
 from test_serve import COUNT, GRAPH, request, running
 
 from kg import __version__
@@ -31,7 +32,7 @@ def store() -> ox.Store:
 
 @pytest.fixture(scope="module")
 def server(store: ox.Store) -> Iterator[KgServer]:
-    with running(make_server(store, port=free_port(), workers=1)) as started:
+    with running(make_server(store, port=0, workers=1)) as started:
         yield started
 
 
@@ -212,7 +213,7 @@ def test_http_11_needs_one_host_http_10_may_send_none(server: KgServer) -> None:
 
 
 def test_the_public_urls_host_is_answered_on_loopback(store: ox.Store) -> None:
-    public = make_server(store, port=free_port(), workers=1, public_url="https://KG.example.org")
+    public = make_server(store, port=0, workers=1, public_url="https://KG.example.org")
     with running(public) as server:
         assert server.url == "https://KG.example.org/"
         assert server.local_url.startswith("http://127.0.0.1:")
@@ -229,7 +230,7 @@ def test_the_public_urls_host_is_answered_on_loopback(store: ox.Store) -> None:
 
 def test_every_name_is_answered_off_loopback(store: ox.Store) -> None:
     """Served on all addresses (behind a proxy), the server cannot know its names."""
-    with running(make_server(store, "0.0.0.0", free_port(), workers=1)) as server:
+    with running(make_server(store, "0.0.0.0", 0, workers=1)) as server:
         assert statuses(get_with_host(server, b"kg.example.org")) == [200]
 
 
@@ -250,7 +251,7 @@ def test_every_name_is_answered_off_loopback(store: ox.Store) -> None:
 )
 def test_a_bad_public_url_is_refused(store: ox.Store, url: str) -> None:
     with pytest.raises(ConfigError, match="public URL"):
-        make_server(store, port=free_port(), public_url=url)
+        make_server(store, port=0, public_url=url)
 
 
 def test_kg_serve_public_url(tmp_path: object) -> None:
@@ -262,7 +263,6 @@ def test_kg_serve_public_url(tmp_path: object) -> None:
     )
     assert bad.returncode == 2
     assert "public URL 'ftp://x/'" in bad.stderr and "Traceback" not in bad.stderr
-    port = free_port()
     process = subprocess.Popen(
         [
             sys.executable,
@@ -274,7 +274,7 @@ def test_kg_serve_public_url(tmp_path: object) -> None:
             "--host",
             "0.0.0.0",
             "--port",
-            str(port),
+            "0",
             "--public-url",
             "https://kg.example.org/graph",
         ],
@@ -282,14 +282,16 @@ def test_kg_serve_public_url(tmp_path: object) -> None:
         text=True,
     )
     try:
-        assert process.stdout is not None
-        line = process.stdout.readline()
-        status, _, body = request(f"http://127.0.0.1:{port}/void.ttl")
+        line = first_line(process)
+        said = re.match(
+            r"serving http://0\.0\.0\.0:(\d+)/ as https://kg\.example\.org/graph/ "
+            r"\(SPARQL endpoint https://kg\.example\.org/graph/sparql\)",
+            line,
+        )
+        assert said, line
+        # --port 0: the port it printed is the one it listens on.
+        status, _, body = request(f"http://127.0.0.1:{said[1]}/void.ttl")
     finally:
         process.terminate()
         process.wait(30)
-    assert line.startswith(
-        f"serving http://0.0.0.0:{port}/ as https://kg.example.org/graph/ "
-        "(SPARQL endpoint https://kg.example.org/graph/sparql)"
-    )
     assert status == 200 and b"<https://kg.example.org/graph/sparql>" in body

@@ -20,7 +20,6 @@ import socket
 import subprocess
 import sys
 import threading
-import time
 import urllib.parse
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
@@ -29,7 +28,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
-from conftest import free_port
+from conftest import first_line, wait_for
 from test_serve import COUNT, CROSS_PRODUCT, GRAPH, get_query, graph_triples, running
 
 from kg.errors import ConfigError
@@ -88,7 +87,7 @@ def store() -> ox.Store:
 def test_the_issues_query_is_capped_at_the_default_with_the_header_and_a_valid_body(
     store: ox.Store,
 ) -> None:
-    with running(make_server(store, port=free_port(), workers=1)) as server:
+    with running(make_server(store, port=0, workers=1)) as server:
         status, headers, body = get_query(server.url + "sparql", HUGE)
     assert status == 200
     assert headers["X-SPARQL-MaxRows"] == str(DEFAULT_MAX_ROWS) == "100000"
@@ -99,7 +98,7 @@ def test_the_issues_query_is_capped_at_the_default_with_the_header_and_a_valid_b
 
 @pytest.fixture(scope="module")
 def capped_endpoint(store: ox.Store) -> Iterator[str]:
-    with running(make_server(store, port=free_port(), max_rows=700)) as server:
+    with running(make_server(store, port=0, max_rows=700)) as server:
         yield server.url + "sparql"
 
 
@@ -133,7 +132,7 @@ def test_an_answer_of_exactly_max_rows_is_not_said_to_be_cut(
 
 @pytest.fixture(scope="module")
 def small_endpoint(store: ox.Store) -> Iterator[str]:
-    with running(make_server(store, port=free_port(), max_bytes=64 << 10)) as server:
+    with running(make_server(store, port=0, max_bytes=64 << 10)) as server:
         yield server.url + "sparql"
 
 
@@ -157,11 +156,11 @@ def test_long_rows_are_cut_at_max_bytes_and_the_answer_says_how_many_fit(
 
 def test_caps_are_checked(store: ox.Store) -> None:
     with pytest.raises(ConfigError, match="at least one row"):
-        make_server(store, port=free_port(), max_rows=0)
+        make_server(store, port=0, max_rows=0)
     with pytest.raises(ConfigError, match="bytes"):
-        make_server(store, port=free_port(), max_bytes=1000)
+        make_server(store, port=0, max_bytes=1000)
     with pytest.raises(ConfigError, match="send an answer"):
-        make_server(store, port=free_port(), send_timeout=0)
+        make_server(store, port=0, send_timeout=0)
     assert DEFAULT_MAX_BYTES == 64 << 20
 
 
@@ -220,21 +219,16 @@ if __name__ == "__main__":
 def served(tmp_path: Path, *options: str, script: bool = False) -> Iterator[str]:
     """``kg serve --data GRAPH OPTIONS`` (or the script above) in its own process; yields
     the first line it prints, once it answers."""
-    port = free_port()
     if script:
         path = tmp_path / "serve_script.py"
         path.write_text(_SERVER_SCRIPT)
-        command = [sys.executable, str(path), str(GRAPH), str(port), *options]
+        command = [sys.executable, str(path), str(GRAPH), "0", *options]
     else:
-        command = [sys.executable, "-m", "kg", "serve", "--data", str(GRAPH), "--port", str(port)]
+        command = [sys.executable, "-m", "kg", "serve", "--data", str(GRAPH), "--port", "0"]
         command += options
     process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
     try:
-        assert process.stdout is not None
-        line = process.stdout.readline()
-        if not line:
-            pytest.fail(f"the server exited with {process.wait()}")
-        yield line
+        yield first_line(process)  # printed once it listens, with the port it bound
     finally:
         process.send_signal(signal.SIGINT)  # Ctrl+C: the server removes its temporary folder
         process.wait(timeout=30)
@@ -346,7 +340,7 @@ def test_a_cheap_query_from_another_client_is_answered_while_50_heavy_ones_wait(
     """50 concurrent heavy queries from 127.0.0.1 take one worker, one at a time, and keep
     16 waiting (the rest are told 429, Retry-After); a cheap query from 127.0.0.2 is
     answered 200 while every heavy one is still pending."""
-    server = make_server(store, port=free_port(), workers=2, query_timeout=300)
+    server = make_server(store, port=0, workers=2, query_timeout=300)
     answers: queue.Queue[tuple[str, int, str]] = queue.Queue()
     sockets: list[socket.socket] = []
 
@@ -402,8 +396,8 @@ def test_a_clients_waiting_queries_take_their_turns_in_order() -> None:
         for index, name in enumerate(("second", "third")):
             threads.append(threading.Thread(target=query, args=(name, waiting[index])))
             threads[-1].start()
-            while len(shares._clients["client"].waiting) < index + 1:  # queued, in order
-                time.sleep(0.01)
+            queued = index + 1  # queued, in order
+            assert wait_for(lambda n=queued: len(shares._clients["client"].waiting) == n)
         with pytest.raises(QueueFull), shares.turn("client"):
             pass
         with shares.turn("another client"):  # others have their own share

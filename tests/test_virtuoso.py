@@ -21,7 +21,6 @@ import re
 import shutil
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -31,7 +30,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
-from conftest import free_port
+from conftest import refusing_port, start_on_free_ports, stop, wait_until_answering
 
 from kg.errors import IncompleteAnswer
 from kg.queries import BoundTerm, parse_params, resolve_query, run_local, run_remote
@@ -109,47 +108,31 @@ class Virtuoso:
         return {row["g"]["value"] for row in answer["results"]["bindings"]}
 
 
-def _start(folder: Path) -> tuple[subprocess.Popen[bytes], Virtuoso]:
-    http_port, sql_port = free_port(), free_port()
+def _start(folder: Path, ports: tuple[int, ...]) -> tuple[subprocess.Popen[bytes], Virtuoso]:
+    """Virtuoso in ``folder`` on HTTP and SQL ``ports``, once it answers; raises PortTaken
+    if either port is taken."""
+    http_port, sql_port = ports
     ini = SHIPPED_INI.read_text(encoding="utf-8")
     ini = ini.replace(SHIPPED_DB, str(folder)).replace(SHIPPED_VSP, str(folder / "vsp"))
     ini = re.sub(r"(?m)^(ServerPort\s*=\s*)1111\b", rf"\g<1>127.0.0.1:{sql_port}", ini)
     ini = re.sub(r"(?m)^(ServerPort\s*=\s*)8890\b", rf"\g<1>127.0.0.1:{http_port}", ini)
     (folder / "virtuoso.ini").write_text(ini, encoding="utf-8")
-    log = (folder / "server.log").open("wb")
-    process = subprocess.Popen(
-        ["virtuoso-t", "+foreground", "+configfile", str(folder / "virtuoso.ini")],
-        cwd=folder,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    return process, Virtuoso(f"http://127.0.0.1:{http_port}", sql_port)
-
-
-def _answering(process: subprocess.Popen[bytes], server: Virtuoso) -> bool:
-    """Wait for the HTTP endpoint; False if the server exited (a port taken meanwhile)."""
+    log = folder / "server.log"
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            ["virtuoso-t", "+foreground", "+configfile", str(folder / "virtuoso.ini")],
+            cwd=folder,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    server = Virtuoso(f"http://127.0.0.1:{http_port}", sql_port)
     probe = server.sparql + "?" + urllib.parse.urlencode({"query": "ASK {}"})
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            return False
-        try:
-            with _NO_PROXY.open(probe, timeout=5) as response:
-                if response.status == 200:
-                    return True
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
-        time.sleep(0.2)
-    return False
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    process.terminate()
     try:
-        process.wait(timeout=60)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(timeout=10)
+        wait_until_answering(probe, process, log, timeout=120)
+    except BaseException:
+        stop(process, grace=60)
+        raise
+    return process, server
 
 
 @pytest.fixture(scope="module")
@@ -160,18 +143,35 @@ def virtuoso(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Virtuoso]:
                 f"{binary} or {SHIPPED_INI} is missing: install Debian's virtuoso-opensource-7 "
                 "(.ci/run does)"
             )
-    for _attempt in range(3):
-        folder = tmp_path_factory.mktemp("virtuoso")
-        process, server = _start(folder)
-        if _answering(process, server):
-            break
-        _stop(process)
-    else:
-        pytest.fail(f"Virtuoso did not start: {(folder / 'server.log').read_text()}")
+    process, server = start_on_free_ports(
+        lambda ports: _start(tmp_path_factory.mktemp("virtuoso"), ports), count=2
+    )
     try:
         yield server
     finally:
-        _stop(process)
+        stop(process, grace=60)
+
+
+@pytest.mark.parametrize("which", [0, 1], ids=["HTTP", "SQL"])
+def test_virtuoso_on_a_taken_port_is_started_again_on_others(
+    tmp_path_factory: pytest.TempPathFactory, which: int
+) -> None:
+    """Virtuoso exits when its HTTP or SQL port is taken; the start is tried again."""
+    logs: list[Path] = []
+
+    def start(ports: tuple[int, ...]) -> tuple[subprocess.Popen[bytes], Virtuoso]:
+        folder = tmp_path_factory.mktemp("virtuoso-taken")
+        logs.append(folder / "server.log")
+        given = list(ports)
+        if len(logs) == 1:
+            given[which] = taken
+        return _start(folder, tuple(given))
+
+    with refusing_port() as taken:
+        process, _ = start_on_free_ports(start, count=2)
+    stop(process, grace=60)
+    assert len(logs) == 2
+    assert f"127.0.0.1:{taken}" in logs[0].read_text()
 
 
 def _kg(*args: str) -> subprocess.CompletedProcess[str]:

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
-from conftest import free_port, read_only_oxigraph
+from conftest import read_only_oxigraph
 from faults import Fault, FaultyProxy
 
 from kg.config import load_settings
@@ -554,7 +554,7 @@ def test_a_papers_author_names_travel_in_one_request() -> None:
     assert {name for batch in batches for name in batch} == set("abcdefgh")
 
 
-def test_the_command(wikidata: Servers, tmp_path: Path) -> None:
+def test_the_command(wikidata: Servers, tmp_path: Path, dead_endpoint: str) -> None:
     def kg(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             [sys.executable, "-m", "kg", *args], capture_output=True, text=True, check=False
@@ -585,8 +585,8 @@ def test_the_command(wikidata: Servers, tmp_path: Path) -> None:
     assert bad_agent.returncode == 2 and "tool/version" in bad_agent.stderr
     down = kg(
         "align", "wikidata", "--data", str(SAMPLE_GRAPH), "--main-endpoint",
-        f"http://127.0.0.1:{free_port()}/query", "--scholarly-endpoint",
-        f"http://127.0.0.1:{free_port()}/query", "--cache", str(tmp_path / "c2"),
+        f"{dead_endpoint}/query", "--scholarly-endpoint",
+        f"{dead_endpoint}/scholarly", "--cache", str(tmp_path / "c2"),
         "-o", str(tmp_path / "y"),
     )  # fmt: skip
     assert down.returncode == 2
