@@ -124,6 +124,11 @@ class _Server(ThreadingHTTPServer):
             return
         super().handle_error(request, client_address)
 
+    def shutdown_request(self, request: Any) -> None:
+        """Close a connection, then count it done: after any error on it was reported."""
+        super().shutdown_request(request)
+        self.proxy._connection_done()
+
 
 class _Handler(BaseHTTPRequestHandler):
     server: _Server
@@ -176,6 +181,8 @@ class FaultyProxy:
         self._lock = threading.Lock()
         self._faults: deque[Fault] = deque()
         self._stopping = threading.Event()
+        self._done = threading.Condition()
+        self._connections_done = 0
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
 
@@ -197,6 +204,18 @@ class FaultyProxy:
         """Give the next ``len(faults)`` requests these faults, in order (after any queued)."""
         with self._lock:
             self._faults.extend(faults)
+
+    def wait_for_connections(self, count: int, timeout: float = 30.0) -> None:
+        """Wait until the stand-in is through with ``count`` connections in all (answered or
+        given up, and closed): what it does with a connection its client left is over."""
+        with self._done:
+            if not self._done.wait_for(lambda: self._connections_done >= count, timeout):
+                raise TimeoutError(f"{self._connections_done} of {count} connections done")
+
+    def _connection_done(self) -> None:
+        with self._done:
+            self._connections_done += 1
+            self._done.notify_all()
 
     def start(self) -> None:
         """Listen on a free loopback port and serve in a daemon thread."""

@@ -183,7 +183,7 @@ def test_slow_survives_a_client_that_gives_up(
     proxy.script(Fault("slow", delay=0.3))
     with pytest.raises((TimeoutError, socket.timeout, urllib.error.URLError)):
         post(proxy.url, timeout=0.05)
-    time.sleep(0.4)  # the stand-in answers the closed connection meanwhile
+    proxy.wait_for_connections(1)  # the stand-in has answered the closed connection
     assert article_count(post(proxy.url)) == 2
     assert capfd.readouterr().err == ""
 
