@@ -720,7 +720,12 @@ def _interrupt(_signal: int, _frame: object) -> None:
     help="Address to listen on.",
 )
 @click.option(
-    "--port", type=int, default=8000, show_default=True, metavar="PORT", help="Port to listen on."
+    "--port",
+    type=int,
+    default=8000,
+    show_default=True,
+    metavar="PORT",
+    help="Port to listen on (0: any free port; the URL printed at start names it).",
 )
 @click.option(
     "--timeout",
