@@ -1,4 +1,8 @@
-"""Shared fixtures: the example graph and a real Oxigraph SPARQL server on loopback."""
+"""Shared fixtures: the example graph and a real Oxigraph SPARQL server on loopback, and the
+helpers for servers on loopback without port races: servers bind port 0 where they can tell
+the port (kg's, Python's), others are started again on new ports when theirs was taken
+(:func:`start_on_free_ports`); a dead endpoint is a port held bound (:func:`refusing_port`);
+waiting is for an event or a condition polled with a deadline (:func:`wait_for`)."""
 
 from __future__ import annotations
 
