@@ -287,6 +287,7 @@ def _merged_reports(reports: Iterable[str]) -> Graph:
     merged = Graph(bind_namespaces="none")
     for text in reports:
         merged.parse(data=text, format="nt")
+    _share_paths(merged)
     report = BNode()
     merged.add((report, RDF.type, SH.ValidationReport))
     results = set(merged.subjects(RDF.type, SH.ValidationResult))
@@ -294,6 +295,35 @@ def _merged_reports(reports: Iterable[str]) -> Graph:
     for result in results:
         merged.add((report, SH.result, result))
     return merged
+
+
+def _share_paths(graph: Graph) -> None:
+    """One node per shape's blank result path (a sequence, an inverse path), as the engine
+    writes a whole graph's report: each entity's report brings its own copy, and the copies
+    would make the merged report, and its Turtle, differ from the whole graph's."""
+    kept: dict[tuple[Node | None, str], Node] = {}
+    copies: list[Node] = []
+    for result, path in sorted(graph.subject_objects(SH.resultPath)):
+        if not isinstance(path, BNode):
+            continue
+        key = (_one(graph, result, SH.sourceShape), _structure(graph, path))
+        shared = kept.setdefault(key, path)
+        if shared != path:
+            graph.set((result, SH.resultPath, shared))
+            copies.append(path)
+    for path in copies:
+        if (None, SH.resultPath, path) not in graph:
+            for triple in list(_reachable(graph, path)):
+                graph.remove(triple)
+
+
+def _structure(graph: Graph, node: Node) -> str:
+    """A blank node's triples and those of the blank nodes below it, as one string."""
+    parts = sorted(
+        f"{p.n3()} ({_structure(graph, o)})" if isinstance(o, BNode) else f"{p.n3()} {o.n3()}"
+        for p, o in graph.predicate_objects(node)
+    )
+    return " ; ".join(parts)
 
 
 def _run_engine(

@@ -5,15 +5,19 @@ from __future__ import annotations
 import sqlite3
 import subprocess
 import sys
+from collections.abc import Iterator
+from importlib.metadata import version
 from pathlib import Path
 
 import pytest
 
 import kg.incremental
+import kg.validation
 from kg.cachefile import CacheFile
 from kg.mapping import IriScheme
 from kg.pipeline import BuildResult, build
 from kg.records import list_from_json, list_to_json
+from kg.resources import shapes_dir
 from kg.sources import read_input_file
 from kg.validation import format_report
 
@@ -115,6 +119,72 @@ def test_new_shapes_or_engine_invalidate_every_entry(
     monkeypatch.setattr(kg.incremental, "_fingerprint", lambda: "other shapes")
     second = built(corpus_dir, tmp_path / "out", cache)
     assert second.validated == first.validated and second.reused == 0
+
+
+@pytest.fixture
+def own_shapes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A copy of the bundled shapes that validation and the cache key both read; the
+    cached fingerprint and shapes are dropped before and after."""
+    folder = tmp_path / "shapes"
+    folder.mkdir()
+    for path in sorted(shapes_dir().glob("*.ttl")):
+        (folder / path.name).write_bytes(path.read_bytes())
+    monkeypatch.setattr(kg.incremental, "shapes_dir", lambda: folder)
+    monkeypatch.setattr(kg.validation, "shapes_dir", lambda: folder)
+    forget_shapes()
+    yield folder
+    monkeypatch.undo()
+    forget_shapes()
+
+
+def forget_shapes() -> None:
+    """What kg keeps per process about the shapes and the engine."""
+    kg.incremental._fingerprint.cache_clear()
+    kg.validation._shapes_graph.cache_clear()
+    kg.validation._compiled_shapes.cache_clear()
+    kg.validation._shape_kinds.cache_clear()
+
+
+def test_changed_shape_bytes_change_the_fingerprint_and_revalidate_everything(
+    tmp_path: Path, corpus_dir: Path, own_shapes: Path
+) -> None:
+    """Even a comment: the bytes are what the key hashes, so nothing is missed."""
+    cache = tmp_path / "cache"
+    first = built(corpus_dir, tmp_path / "out", cache)
+    before = kg.incremental._fingerprint()
+    shapes = sorted(own_shapes.glob("*.ttl"))[0]
+    shapes.write_bytes(shapes.read_bytes() + b"\n# edited\n")
+    forget_shapes()
+    assert kg.incremental._fingerprint() != before
+    second = built(corpus_dir, tmp_path / "out", cache)
+    assert (second.validated, second.reused) == (first.validated, 0)
+    same_reports(first, second)
+    third = built(corpus_dir, tmp_path / "out", cache)  # the new key is kept
+    assert (third.validated, third.reused) == (0, first.validated)
+
+
+def test_another_engine_version_changes_the_fingerprint_and_revalidates_everything(
+    tmp_path: Path, corpus_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The engine's version as kg reads it: the installed distribution's metadata."""
+    cache = tmp_path / "cache"
+    kg.incremental._fingerprint.cache_clear()
+    first = built(corpus_dir, tmp_path / "out", cache)
+    before = kg.incremental._fingerprint()
+
+    def upgraded(name: str) -> str:
+        return "9999.0" if name == "pyshacl-turbo" else version(name)
+
+    monkeypatch.setattr(kg.incremental, "version", upgraded)
+    kg.incremental._fingerprint.cache_clear()
+    try:
+        assert kg.incremental._fingerprint() != before
+        second = built(corpus_dir, tmp_path / "out", cache)
+    finally:
+        monkeypatch.undo()
+        kg.incremental._fingerprint.cache_clear()
+    assert (second.validated, second.reused) == (first.validated, 0)
+    same_reports(first, second)
 
 
 def test_a_damaged_cache_is_read_as_empty_and_rebuilt(tmp_path: Path, corpus_dir: Path) -> None:
