@@ -212,11 +212,40 @@ def test_query_command_errors_exit_2(
     missing = run("query", "coauthors", "--data", str(example_graph_path))
     assert missing.returncode == 2 and "name" in missing.stderr
     update = run("query", "-q", "DELETE WHERE { ?s ?p ?o }", "--data", str(example_graph_path))
-    assert update.returncode == 2 and "Traceback" not in update.stderr
+    assert (update.returncode, update.stdout, update.stderr) == (2, "", REFUSED_UPDATE)
     dead = run("query", "-q", "ASK {}", "--endpoint", f"{dead_endpoint}/sparql", "--timeout", "2")
     assert dead.returncode == 2 and f"{dead_endpoint}/sparql refused the connection" in dead.stderr
     for result in (no_build, unknown, missing, update, dead):
         assert "Traceback" not in result.stderr
+
+
+REFUSED_UPDATE = (
+    "kg: error: updates (INSERT, DELETE, LOAD, CLEAR, DROP, ...) are not allowed: "
+    "kg only runs read-only queries\n"
+)
+
+
+UPDATES = [
+    "DELETE WHERE { ?s ?p ?o }",
+    "CLEAR ALL",
+    "DROP DEFAULT",
+    "INSERT DATA { <urn:x:a> <urn:x:b> <urn:x:c> }",
+]
+
+
+def test_query_refuses_updates_and_changes_nothing(tmp_path: Path) -> None:
+    """On the last build's files and on its on-disk store: refused, named, and afterwards
+    the store still answers with every triple and graph.nt holds the same bytes."""
+    assert run("build", "--store", "store", cwd=tmp_path).returncode == 0
+    graph = (tmp_path / "exports" / "graph.nt").read_bytes()
+    for update in UPDATES:
+        for source in ([], ["--store", "store"]):
+            refused = run("query", "-q", update, *source, cwd=tmp_path)
+            assert (refused.returncode, refused.stdout, refused.stderr) == (2, "", REFUSED_UPDATE)
+    count = ["query", "-q", "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", "--format", "csv"]
+    for source in ([], ["--store", "store"]):
+        assert run(*count, *source, cwd=tmp_path).stdout.splitlines() == ["n", "1158"]
+    assert (tmp_path / "exports" / "graph.nt").read_bytes() == graph
 
 
 def test_queries_lists_every_canned_query() -> None:

@@ -6,6 +6,7 @@ or (venues, DOIs, dates) the graph built from the BibTeX and CSL-JSON exporter f
 
 from __future__ import annotations
 
+import html
 import http.client
 import json
 import os
@@ -40,6 +41,7 @@ from SPARQLWrapper import (
 
 from kg.errors import ConfigError, InputError
 from kg.mapping import IriScheme
+from kg.namespaces import OX_BIBO, OX_SCHEMA
 from kg.pipeline import build
 from kg.queries import list_canned_queries, run_local
 from kg.rdfio import load_store
@@ -518,6 +520,20 @@ def test_a_papers_description_carries_its_author_order(server: KgServer) -> None
     assert printed == [(1, "Šakota, Marija"), (2, "Peyrard, Maxime"), (3, "West, Robert")]
 
 
+def check_entity_page(page: str, path: str, name: str) -> None:
+    """An entity's HTML page: its name as the heading and, embedded for search engines,
+    JSON-LD about it (the site's schema.org summary for papers and persons; the whole
+    description, as in the .jsonld variant, on the generic page of other entities)."""
+    assert re.findall(r"<h1>(.*?)</h1>", page) == [f"<bdi>{html.escape(name)}</bdi>"]
+    (embedded,) = re.findall(r'<script type="application/ld\+json">(.*?)</script>', page, re.S)
+    structured = json.loads(embedded)
+    if "@graph" in structured:
+        expected = canonical(description(BASE + path))
+        assert canonical(parsed(embedded.encode(), "application/ld+json")) == expected
+    else:
+        assert (structured["@id"], structured["name"]) == (BASE + path, name)
+
+
 @pytest.mark.parametrize(
     ("path", "name"),
     [(PAPER, PAPER_TITLE), (PERSON, "Marija Šakota"), ("list/peyrard", "peyrard.txt")],
@@ -527,9 +543,30 @@ def test_entity_html_page(server: KgServer, path: str, name: str, accept: str | 
     status, headers, body = request(server.url + path, accept=accept)
     assert (status, headers["Content-Type"]) == (200, "text/html; charset=utf-8")
     assert headers["Vary"] == "Accept"
-    page = body.decode("utf-8")
-    assert name in page
-    assert '<script type="application/ld+json">' in page
+    check_entity_page(body.decode("utf-8"), path, name)
+
+
+def test_entity_html_pages_show_what_the_graph_says(server: KgServer) -> None:
+    """A paper's page names its authors in author order; a person's page lists the title
+    of every paper the graph gives them as author; a list's page links every paper in it."""
+    paper = request(server.url + PAPER, accept="text/html")[2].decode("utf-8")
+    authors = ["Marija Šakota", "Maxime Peyrard", "Robert West"]
+    at = [paper.find(f"<bdi>{author}</bdi>") for author in authors]
+    assert -1 not in at and at == sorted(at), at
+    triples = graph_triples()
+    names = {t.subject: t.object.value for t in triples if t.predicate == OX_SCHEMA.name}
+    person = ox.NamedNode(BASE + PERSON)
+    titles = [
+        names[t.subject] for t in triples if (t.predicate, t.object) == (OX_SCHEMA.author, person)
+    ]
+    page = request(server.url + PERSON, accept="text/html")[2].decode("utf-8")
+    assert len(titles) == 2
+    for title in titles:
+        assert f"<bdi>{html.escape(title)}</bdi>" in page, title
+    page = request(server.url + "list/peyrard", accept="text/html")[2].decode("utf-8")
+    listed = {BASE + path for path in re.findall(r'href="\.\./(paper/[^"]+)"', page)}
+    papers = {t.subject.value for t in triples if t.object == OX_BIBO.Document}
+    assert listed == papers and len(papers) == 10
 
 
 @pytest.mark.parametrize(
@@ -545,8 +582,13 @@ def test_entity_html_page(server: KgServer, path: str, name: str, accept: str | 
     ],
 )
 def test_formats_for_browsers(server: KgServer, suffix: str, media_type: str) -> None:
-    status, headers, _ = request(server.url + PAPER + suffix, accept=BROWSER_ACCEPT)
+    status, headers, body = request(server.url + PAPER + suffix, accept=BROWSER_ACCEPT)
     assert (status, headers["Content-Type"]) == (200, f"{media_type}; charset=utf-8")
+    if media_type == "text/html":
+        check_entity_page(body.decode("utf-8"), PAPER, PAPER_TITLE)
+    else:
+        got = parsed(body, media_type)
+        assert canonical(got) == canonical(description(BASE + PAPER)) and got
 
 
 def test_unknown_entities_are_404_and_unacceptable_formats_406(server: KgServer) -> None:
@@ -559,7 +601,10 @@ def test_unknown_entities_are_404_and_unacceptable_formats_406(server: KgServer)
     assert (status, headers["Content-Type"]) == (406, "text/plain; charset=utf-8")
     assert b"text/turtle" in body
     assert request(server.url + PAPER + "?format=pdf")[0] == 400
-    assert request(server.url + PAPER, method="HEAD", accept="text/turtle")[0] == 200
+    status, headers, body = request(server.url + PAPER, method="HEAD", accept="text/turtle")
+    full = request(server.url + PAPER, accept="text/turtle")[2]
+    assert (status, headers["Content-Type"], body) == (200, "text/turtle; charset=utf-8", b"")
+    assert int(headers["Content-Length"]) == len(full) > 0
 
 
 def test_base_iri_is_detected_from_the_papers(store: ox.Store) -> None:
@@ -730,13 +775,33 @@ def local_links(server: KgServer, path: str) -> list[str]:
     return [url for url in absolute if url.startswith(server.url)]
 
 
+LINKED_TYPES = {
+    ".ttl": "text/turtle",
+    ".jsonld": "application/ld+json",
+    ".nt": "application/n-triples",
+}
+
+
+def check_link(url: str) -> None:
+    """A link a page offers answers, with what its name promises: the Turtle, JSON-LD or
+    N-Triples of something, or a page with a heading."""
+    status, headers, body = request(url)
+    suffix = Path(urllib.parse.urlsplit(url).path).suffix
+    media_type = LINKED_TYPES.get(suffix, "text/html")
+    assert (status, headers["Content-Type"]) == (200, f"{media_type}; charset=utf-8"), url
+    if media_type == "text/html":
+        assert re.search(r"<h1>.+</h1>", body.decode("utf-8")), url
+    else:
+        assert parsed(body, media_type), url
+
+
 @pytest.mark.parametrize("path", [PAPER, PERSON])
 def test_every_link_on_a_served_page_answers(server: KgServer, path: str) -> None:
     local = local_links(server, path)
     assert any(url.endswith("void.ttl") for url in local)
     assert len(local) >= 4
     for url in local:
-        assert request(url)[0] == 200, url
+        check_link(url)
 
 
 @pytest.mark.parametrize("path", [RICH_PAPER, VENUE, "person/felix-brandt"])
@@ -747,7 +812,7 @@ def test_every_link_on_a_served_page_of_works_and_venues_answers(
     assert any("/venue/" in url for url in local)  # the venue page, or links to it
     assert any("/paper/" in url for url in local)
     for url in local:
-        assert request(url)[0] == 200, url
+        check_link(url)
 
 
 @pytest.mark.parametrize("media_type", GRAPH_TYPES)
@@ -806,7 +871,7 @@ def test_entities_the_server_does_not_answer_are_not_linked(tmp_path: Path) -> N
         links = local_links(server, "paper/lonely")
         assert not [url for url in links if "far" in url.rsplit("/", 1)[-1]]
         for url in links:
-            assert request(url)[0] == 200, url
+            check_link(url)
 
 
 def test_void_describes_the_served_dataset(server: KgServer) -> None:
