@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import datetime
 import re
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 from kg.terms import iri_problem
 
 _DOI = re.compile(
-    r"^(?:doi:\s*|(?:https?://)?(?:dx\.)?doi\.org/|(?:info:)?doi/)?(10\.\d{4,9}/\S+)$",
+    r"^(?:doi:\s*|(?P<link>(?:https?://)?(?:dx\.)?doi\.org/)|(?:info:)?doi/)?"
+    r"(?P<doi>10\.\d{4,9}/\S+)$",
     re.IGNORECASE,
 )
 _ARXIV_NEW = r"\d{4}\.\d{4,5}"
@@ -60,11 +61,14 @@ MONTHS = (
 
 def normalise_doi(text: str) -> str:
     """The DOI in ``text`` (bare, ``doi:`` or a resolver link), lower-case: DOIs are
-    case-insensitive and Crossref prints them in lower case."""
+    case-insensitive and Crossref prints them in lower case. A resolver link is a URL, so
+    its percent-escapes are decoded (``…49:8%3C693…`` is the DOI ``…49:8<693…``, the
+    inverse of :func:`doi_iri`)."""
     match = _DOI.match(text.strip())
     if match is None:
         raise ValueError(f"not a DOI: {text!r} (expected 10.<registrant>/<suffix>)")
-    return match.group(1).rstrip(".").lower()
+    doi = unquote(match["doi"]) if match["link"] else match["doi"]
+    return doi.rstrip(".").lower()
 
 
 def normalise_arxiv(text: str) -> str:

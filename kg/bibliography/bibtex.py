@@ -45,6 +45,10 @@ _LATEX_OVERRIDES = {"^": r"{\textasciicircum}", "{": r"\{", "}": r"\}"}
 ``^`` stops LaTeX with "Missing $ inserted"); braces unbraced, because a brace group with
 no macro in it would stay a group to ``kg.text`` and read back wrong after a backslash
 (``{\\textbackslash}{\\{}``)."""
+_LIGATURE = re.compile(r"-(?=-)|`(?=`)|'(?=')|[!?](?=`)")
+"""The first character of a TeX ligature: ``--`` is an en dash to LaTeX, ``\'\'`` a closing
+quote, ``!`` followed by a backquote an inverted exclamation mark; ``{}`` after it keeps the
+characters as written (``-{}-``), and kg's reader drops the empty group."""
 _NAME_SEPARATOR = re.compile(r",|\band\b", re.IGNORECASE)
 _THESES = {"PhD": "phdthesis", "Master's": "mastersthesis"}
 _VENUE_FIELDS = {VenueKind.PERIODICAL: "journal", VenueKind.BOOK: "booktitle"}
@@ -142,7 +146,8 @@ def latex_escape(text: str) -> str:
     """``text`` as LaTeX that reads back as ``text``, for classic BibTeX as well as biber.
 
     TeX's special characters are escaped (``{\\&}``, ``{\\%}``, ``{\\$}``, ``{\\_}``,
-    ``\\{``, ``{\\textbackslash}``), accented Latin letters, Greek letters and symbols are
+    ``\\{``, ``{\\textbackslash}``) and TeX's ligatures broken (``-{}-``, so two hyphens
+    are not an en dash), accented Latin letters, Greek letters and symbols are
     written in LaTeX (``{\\"u}``, ``{\\v{S}}``, ``{\\ensuremath{\\alpha}}``, ``{\\textendash}``),
     each braced as classic BibTeX wants special characters. A character gets its LaTeX form
     (pylatexenc's) only when both pylatexenc's decoder and kg's own
@@ -152,7 +157,8 @@ def latex_escape(text: str) -> str:
     other script (Cyrillic, CJK, ...), whose LaTeX forms need font encodings a document may
     not load.
     """
-    return _MAYBE_LATEX.sub(lambda match: _latex(match.group()), text)
+    escaped = _MAYBE_LATEX.sub(lambda match: _latex(match.group()), text)
+    return _LIGATURE.sub(lambda match: match.group() + "{}", escaped)
 
 
 @cache
