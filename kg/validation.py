@@ -39,6 +39,7 @@ from kg.batches import ValidationBatch
 from kg.errors import ConfigError
 from kg.namespaces import RDF, RDFS, new_graph, prefixes
 from kg.resources import shapes_dir
+from kg.shacl_sparql import Checks, LoadedData, NotRepresentable, compile_checks
 from kg.terminal import for_terminal
 from kg.terms import parse_ntriples
 
@@ -247,8 +248,7 @@ def merged_report(outcomes: Iterable[EntityOutcome]) -> ValidationReport:
 def _validate_batch(text: str, owners: dict[str, str]) -> dict[str, EntityOutcome]:
     """The outcome of each entity in one batch (N-Triples ``text``; ``owners`` maps each
     focus node the batch reports on to its entity)."""
-    data = EngineInput(text, "ntriples", None, {}, preserve_ids=True)
-    results_graph = _run_engine(data, (), focus=sorted(owners))
+    results_graph = _run_engine(text, (), focus=sorted(owners))
     batch_graph: list[Graph] = []
 
     def label_blank(node: BNode) -> str:
@@ -327,14 +327,35 @@ def _structure(graph: Graph, node: Node) -> str:
 
 
 def _run_engine(
-    data: Graph | EngineInput, extra_shapes: tuple[Path, ...], focus: Sequence[str] | None = None
+    data: Graph | str, extra_shapes: tuple[Path, ...], focus: Sequence[str] | None = None
 ) -> Graph:
-    """The SHACL report graph of ``data``, from pyshacl-turbo (a SHACL engine in Rust with
-    pySHACL's interface; the test suite checks it against pySHACL itself)."""
+    """The SHACL report graph of ``data`` (a graph, or N-Triples text), only for the
+    ``focus`` nodes if given.
+
+    The bundled shapes run as set-based SPARQL over Oxigraph (:mod:`kg.shacl_sparql`); user
+    shapes, and the rare graph Oxigraph cannot hold term for term, go to pyshacl-turbo (a
+    SHACL engine in Rust with pySHACL's interface). The test suite checks both against
+    pySHACL itself."""
+    if not extra_shapes:
+        checks = _sparql_checks()
+        try:
+            loaded = LoadedData.from_graph(data) if isinstance(data, Graph) else LoadedData.from_ntriples(data)
+        except NotRepresentable:
+            pass
+        else:
+            return checks.report(loaded, focus)
+    return _run_general_engine(data, extra_shapes, focus)
+
+
+def _run_general_engine(
+    data: Graph | str, extra_shapes: tuple[Path, ...], focus: Sequence[str] | None = None
+) -> Graph:
+    """The SHACL report graph of ``data`` from pyshacl-turbo."""
     shapes = _compiled_shapes(extra_shapes)
+    engine_data = data if isinstance(data, Graph) else EngineInput(data, "ntriples", None, {}, preserve_ids=True)
     try:
         _conforms, results_graph, _text = shapes.validate(  # type: ignore[no-untyped-call]
-            data,
+            engine_data,
             inference="none",
             allow_infos=True,
             allow_warnings=True,
@@ -407,6 +428,16 @@ def _compiled_shapes(extra_shapes: tuple[Path, ...] = ()) -> pyshacl_turbo.Compi
         return compiled
     except (pyshacl_turbo.ReportableRuntimeError, pyshacl_turbo.ValidationFailure) as error:
         raise ConfigError(f"the SHACL shapes in {shapes_dir()} are invalid: {error}") from error
+
+
+def _sparql_checks() -> Checks:
+    """The bundled shapes as SPARQL checks (compiled once per shapes graph and process)."""
+    return _checks_of(_shapes_graph())
+
+
+@cache
+def _checks_of(shapes: Graph) -> Checks:
+    return Checks(compile_checks(shapes), shapes)
 
 
 @cache

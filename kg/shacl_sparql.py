@@ -1,0 +1,711 @@
+"""The bundled shapes' constraints as set-based SPARQL over an in-memory Oxigraph store.
+
+pySHACL (and pyshacl-turbo) check one focus node at a time, about 30 µs per triple; a SPARQL
+query over Oxigraph finds every violation of one constraint in the whole graph at once. The
+queries are generated from the shapes graph, never written by hand: :func:`compile_checks`
+turns each (shape, constraint component) into one SELECT that yields every violating focus
+node (and value, and path where the component has them), and wraps each SHACL-SPARQL
+constraint so that ``$this`` ranges over the shape's focus nodes instead of being bound to
+one. A component, parameter or shape form the compiler does not know is refused when the
+shapes are loaded, so a change to the shapes cannot silently drop a check.
+
+The results become the report graph pySHACL writes (same nodes, same triples), so
+:mod:`kg.validation` reads, labels and formats them as before. Where SPARQL and pySHACL
+could disagree, the data carries what pySHACL decides in Python:
+
+- Oxigraph stores typed literals in canonical form (``"1.0"^^xsd:decimal`` comes back as
+  ``"1"``): each value is mapped back to the term the data had, and a graph where two
+  distinct terms would share one canonical form is refused (:class:`NotRepresentable`),
+  so the caller can use the general engine for it;
+- literals that pySHACL finds ill-typed (``"2024-02-30"^^xsd:date``) are listed in a named
+  graph that the ``sh:datatype`` checks read;
+- ``sh:pattern`` regexes are Python's; the few constructs where Rust's regex (Oxigraph)
+  reads them otherwise (``\\s``, ``\\S``, a final ``$``) are rewritten, anything unknown
+  is refused.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from decimal import Decimal
+from functools import cache
+from typing import Final
+
+import pyoxigraph as ox
+from rdflib import BNode, Graph, Literal, Namespace, URIRef
+from rdflib.collection import Collection
+from rdflib.namespace import RDF, RDFS, XSD
+from rdflib.term import Node
+
+from kg.errors import ConfigError
+from kg.terms import to_oxigraph, to_rdflib
+
+__all__ = ["Check", "Checks", "LoadedData", "NotRepresentable", "compile_checks"]
+
+SH: Final = Namespace("http://www.w3.org/ns/shacl#")
+
+_ENGINE: Final = "urn:kg:shacl-sparql:"
+_CHECKS_GRAPH: Final = ox.NamedNode(_ENGINE + "checks")
+_ILL_TYPED: Final = ox.NamedNode(_ENGINE + "ill-typed")
+_FOCUS: Final = ox.NamedNode(_ENGINE + "focus")
+_XSD_STRING: Final = str(XSD.string)
+
+# What pySHACL checks of a well-typed literal's Python value (DatatypeConstraintComponent).
+_PYTHON_TYPES: Final[dict[URIRef, type | tuple[type, ...]]] = {
+    XSD.string: (str, bytes),
+    RDF.langString: (str, bytes),
+    XSD.integer: int,
+    XSD.float: float,
+    XSD.decimal: Decimal,
+    XSD.boolean: bool,
+    XSD.date: date,
+    XSD.time: time,
+    XSD.dateTime: datetime,
+}
+
+_NODE_KINDS: Final[dict[URIRef, str]] = {
+    SH.IRI: "isIRI({v})",
+    SH.BlankNode: "isBlank({v})",
+    SH.Literal: "isLiteral({v})",
+    SH.BlankNodeOrIRI: "(isBlank({v}) || isIRI({v}))",
+    SH.BlankNodeOrLiteral: "(isBlank({v}) || isLiteral({v}))",
+    SH.IRIOrLiteral: "(isIRI({v}) || isLiteral({v}))",
+}
+
+_TARGETS: Final = (SH.targetClass, SH.targetSubjectsOf, SH.targetObjectsOf)
+_SHAPE_PARAMETERS: Final = {*_TARGETS, SH.property, SH.sparql, SH.severity, SH.message}
+_NODE_CONSTRAINTS: Final = {SH.closed, SH.ignoredProperties, SH.nodeKind, SH["class"], SH["or"]}
+_PROPERTY_PARAMETERS: Final = {SH.path, SH.message, SH.severity, SH.flags}
+_PROPERTY_CONSTRAINTS: Final = {
+    SH.minCount,
+    SH.maxCount,
+    SH.datatype,
+    SH.pattern,
+    SH.nodeKind,
+    SH["class"],
+    SH.equals,
+    SH.hasValue,
+    SH.minInclusive,
+    SH["in"],
+    SH["or"],
+}
+_COMPONENT: Final[dict[URIRef, URIRef]] = {
+    SH.closed: SH.ClosedConstraintComponent,
+    SH.minCount: SH.MinCountConstraintComponent,
+    SH.maxCount: SH.MaxCountConstraintComponent,
+    SH.datatype: SH.DatatypeConstraintComponent,
+    SH.pattern: SH.PatternConstraintComponent,
+    SH.nodeKind: SH.NodeKindConstraintComponent,
+    SH["class"]: SH.ClassConstraintComponent,
+    SH.equals: SH.EqualsConstraintComponent,
+    SH.hasValue: SH.HasValueConstraintComponent,
+    SH.minInclusive: SH.MinInclusiveConstraintComponent,
+    SH["in"]: SH.InConstraintComponent,
+    SH["or"]: SH.OrConstraintComponent,
+    SH.sparql: SH.SPARQLConstraintComponent,
+}
+
+
+class NotRepresentable(ValueError):
+    """The data holds distinct terms that Oxigraph would store as one (``"1"`` and ``"01"``
+    as xsd:integer): this engine cannot report on it exactly as pySHACL does."""
+
+
+@dataclass(frozen=True)
+class Check:
+    """One constraint of one shape, as a query for all of its violations."""
+
+    shape: URIRef
+    """sh:sourceShape."""
+    component: URIRef
+    severity: URIRef
+    messages: tuple[Literal, ...]
+    path: Node | None
+    """The property shape's sh:path (a node of the shapes graph), for sh:resultPath."""
+    query: str
+    """Selects ?this, and ?value / ?path where the component reports them."""
+    constraint: URIRef | None = None
+    """A SHACL-SPARQL constraint (sh:sourceConstraint); its other variables fill the
+    message's {?var} templates."""
+    value_is_focus: bool = False
+    """A node shape's constraint: the value is the focus node."""
+
+
+class LoadedData:
+    """A data graph in an in-memory Oxigraph store, with the way back to its own terms."""
+
+    def __init__(self) -> None:
+        self.store = ox.Store()
+        self._originals: dict[ox.Literal, Node] = {}
+        self._blanks: dict[ox.BlankNode, BNode] = {}
+        self._checked: set[ox.Literal] = set()
+        self._quads: list[ox.Quad] = []
+
+    @classmethod
+    def from_graph(cls, graph: Graph) -> LoadedData:
+        """An rdflib graph; its blank nodes map back to themselves."""
+        data = cls()
+        mine: dict[BNode, ox.BlankNode] = {}
+
+        def blank(node: BNode) -> ox.BlankNode:
+            found = mine.get(node)
+            if found is None:
+                found = mine[node] = ox.BlankNode()
+                data._blanks[found] = node
+            return found
+
+        for s, p, o in graph:
+            obj = to_oxigraph(o, blank)
+            if isinstance(o, Literal) and (o.datatype is not None or o.language):
+                obj = data._literal(obj, o)
+            data._add(to_oxigraph(s, blank), to_oxigraph(p, blank), obj)
+        data._flush()
+        return data
+
+    @classmethod
+    def from_ntriples(cls, text: str) -> LoadedData:
+        """N-Triples text; blank nodes keep their labels (as :func:`kg.terms.parse_ntriples`)."""
+        data = cls()
+        parsed = ox.parse(text.encode("utf-8"), format=ox.RdfFormat.N_TRIPLES, rename_blank_nodes=False)
+        for triple in parsed:
+            obj = triple.object
+            if isinstance(obj, ox.Literal) and not obj.language and obj.datatype.value != _XSD_STRING:
+                obj = data._literal(obj, to_rdflib(obj, _same_label))
+            data._add(triple.subject, triple.predicate, obj)
+        data._flush()
+        return data
+
+    def _add(self, s: object, p: object, o: object) -> None:
+        self._quads.append(ox.Quad(s, p, o))  # type: ignore[arg-type]
+        if len(self._quads) >= 100_000:
+            self._flush()
+
+    def _flush(self) -> None:
+        self.store.extend(self._quads)
+        self._quads = []
+
+    def _literal(self, literal: ox.Literal, original: Node) -> ox.Literal:
+        """The stored form of a typed or tagged literal, remembering the original."""
+        stored = _canonical(literal) if not literal.language else literal
+        known = self._originals.setdefault(stored, original)
+        if known != original:
+            raise NotRepresentable(f"{known.n3()} and {original.n3()} are one term in Oxigraph")
+        if stored not in self._checked:
+            self._checked.add(stored)
+            if isinstance(original, Literal) and _ill_typed(original):
+                self._quads.append(ox.Quad(_ILL_TYPED, _ILL_TYPED, stored, _CHECKS_GRAPH))
+        return stored
+
+    def focus_on(self, iris: Iterable[str]) -> None:
+        """Only these nodes are focus nodes (the entities a batch owns)."""
+        self.store.extend(ox.Quad(ox.NamedNode(iri), _FOCUS, _FOCUS, _FOCUS) for iri in iris)
+
+    def back(self, term: object) -> Node:
+        """The data's own term for a term a query returned."""
+        if isinstance(term, ox.BlankNode):
+            return self._blanks.get(term) or BNode(term.value)
+        if isinstance(term, ox.Literal):
+            found = self._originals.get(term)
+            if found is not None:
+                return found
+        return to_rdflib(term, _same_label)
+
+
+def _same_label(node: ox.BlankNode) -> BNode:
+    return BNode(node.value)
+
+
+_SCRATCH: Final = ox.Store()
+_SCRATCH_NODE: Final = ox.NamedNode(_ENGINE + "scratch")
+
+
+@cache
+def _canonical(literal: ox.Literal) -> ox.Literal:
+    """The form in which Oxigraph's store gives ``literal`` back."""
+    quad = ox.Quad(_SCRATCH_NODE, _SCRATCH_NODE, literal)
+    _SCRATCH.add(quad)
+    try:
+        (stored,) = _SCRATCH.quads_for_pattern(_SCRATCH_NODE, _SCRATCH_NODE, None)
+    finally:
+        _SCRATCH.clear()
+    result = stored.object
+    assert isinstance(result, ox.Literal)
+    return result
+
+
+def _ill_typed(literal: Literal) -> bool:
+    """pySHACL's verdict that a literal does not match its own datatype."""
+    if literal.datatype is None:
+        return False
+    if getattr(literal, "ill_typed", None) is True:
+        return True
+    expected = _PYTHON_TYPES.get(literal.datatype)
+    return expected is not None and not isinstance(literal.value, expected)
+
+
+# --- compiling ------------------------------------------------------------------------
+
+
+class _Compiler:
+    def __init__(self, shapes: Graph) -> None:
+        self.shapes = shapes
+
+    def refuse(self, node: Node, why: str) -> ConfigError:
+        return ConfigError(f"SHACL shape {node.n3()}: {why} (kg's SPARQL checks cannot run it)")
+
+    def one(self, node: Node, parameter: URIRef) -> Node:
+        values = list(self.shapes.objects(node, parameter))
+        if len(values) != 1:
+            raise self.refuse(node, f"needs exactly one {parameter.n3()}")
+        return values[0]
+
+    def parameters(self, node: Node) -> set[URIRef]:
+        return {
+            p
+            for p in self.shapes.predicates(node, unique=True)
+            if isinstance(p, URIRef) and p.startswith(str(SH))
+        }
+
+    def messages(self, node: Node) -> tuple[Literal, ...]:
+        found = tuple(sorted(m for m in self.shapes.objects(node, SH.message) if isinstance(m, Literal)))
+        if not found:
+            raise self.refuse(node, "has no sh:message (pySHACL would make up one)")
+        return found
+
+    def severity(self, node: Node) -> URIRef:
+        found = list(self.shapes.objects(node, SH.severity))
+        if len(found) > 1 or any(not isinstance(s, URIRef) for s in found):
+            raise self.refuse(node, "needs at most one sh:severity IRI")
+        return found[0] if found else SH.Violation  # type: ignore[return-value]
+
+    def term(self, node: Node) -> str:
+        if isinstance(node, BNode):
+            raise self.refuse(node, "blank node as a constraint value")
+        return str(to_oxigraph(node, lambda b: ox.BlankNode()))
+
+    def members(self, node: Node, parameter: URIRef) -> list[Node]:
+        return list(Collection(self.shapes, self.one(node, parameter)))
+
+    def path(self, node: Node) -> str:
+        """A SHACL path as a SPARQL property path."""
+        if isinstance(node, URIRef):
+            return f"<{node}>"
+        unary = {SH.inversePath: "^({})", SH.zeroOrMorePath: "({})*", SH.oneOrMorePath: "({})+",
+                 SH.zeroOrOnePath: "({})?"}
+        for parameter, template in unary.items():
+            inner = self.shapes.value(node, parameter)
+            if inner is not None:
+                return template.format(self.path(inner))
+        alternatives = self.shapes.value(node, SH.alternativePath)
+        if alternatives is not None:
+            return "(" + "|".join(self.path(p) for p in Collection(self.shapes, alternatives)) + ")"
+        if (node, RDF.first, None) in self.shapes:
+            return "(" + "/".join(self.path(p) for p in Collection(self.shapes, node)) + ")"
+        raise self.refuse(node, "unknown kind of sh:path")
+
+    # -- focus nodes
+
+    def focus(self, shape: Node) -> str | None:
+        """A group that binds ?this to each focus node of ``shape`` once (None: no
+        targets)."""
+        parts = []
+        for target in self.shapes.objects(shape, SH.targetClass):
+            parts.append(f"{{ ?this <{RDF.type}>/<{RDFS.subClassOf}>* {self.term(target)} }}")
+        for target in self.shapes.objects(shape, SH.targetSubjectsOf):
+            parts.append(f"{{ ?this {self.term(target)} ?target_ }}")
+        for target in self.shapes.objects(shape, SH.targetObjectsOf):
+            parts.append(f"{{ ?target_ {self.term(target)} ?this }}")
+        if not parts:
+            return None
+        return f"{{ SELECT DISTINCT ?this WHERE {{ FOCUS_RESTRICTION {' UNION '.join(parts)} }} }}"
+
+    # -- value conditions (SPARQL expressions over ?value that hold when it conforms)
+
+    def datatype_ok(self, shape: Node, datatype: Node, v: str) -> str:
+        if datatype in (RDFS.Literal, RDFS.Datatype) or not isinstance(datatype, URIRef):
+            raise self.refuse(shape, f"sh:datatype {datatype.n3()}")
+        return (
+            f"(isLiteral({v}) && datatype({v}) = <{datatype}> && NOT EXISTS {{ GRAPH "
+            f"<{_CHECKS_GRAPH.value}> {{ <{_ILL_TYPED.value}> <{_ILL_TYPED.value}> {v} }} }})"
+        )
+
+    def class_ok(self, cls: Node, v: str) -> str:
+        return f"EXISTS {{ {v} <{RDF.type}>/<{RDFS.subClassOf}>* {self.term(cls)} }}"
+
+    def or_ok(self, shape: Node, v: str) -> str:
+        options = []
+        for option in self.members(shape, SH["or"]):
+            parameters = self.parameters(option)
+            if parameters == {SH["class"]}:
+                options.append(self.class_ok(self.one(option, SH["class"]), v))
+            elif parameters == {SH.datatype}:
+                options.append(self.datatype_ok(option, self.one(option, SH.datatype), v))
+            else:
+                raise self.refuse(option, "an sh:or member other than [ sh:class ] or [ sh:datatype ]")
+        return "(" + " || ".join(options or ["false"]) + ")"
+
+    def pattern_ok(self, shape: Node, v: str) -> list[str]:
+        flags = list(self.shapes.objects(shape, SH.flags))
+        flag_text = str(flags[0]) if flags else ""
+        if set(flag_text) - {"i"}:
+            raise self.refuse(shape, f"sh:flags {flag_text!r}")
+        found = []
+        for pattern in sorted(self.shapes.objects(shape, SH.pattern)):
+            rust = _rust_regex(str(pattern))
+            if rust is None:
+                raise self.refuse(shape, f"sh:pattern {str(pattern)!r} uses regex syntax kg does not translate")
+            found.append(
+                f"(!isBlank({v}) && REGEX(STR({v}), {_string(rust)}, {_string(flag_text)}))"
+            )
+        return found
+
+    # -- the checks of one shape
+
+    def node_shape(self, shape: Node) -> Iterator[Check]:
+        parameters = self.parameters(shape)
+        unknown = parameters - _SHAPE_PARAMETERS - _NODE_CONSTRAINTS
+        if unknown or SH.path in parameters:
+            raise self.refuse(shape, "unsupported " + ", ".join(sorted(u.n3() for u in unknown)))
+        if not isinstance(shape, URIRef):
+            raise self.refuse(shape, "a node shape must be an IRI")
+        focus = self.focus(shape)
+        if focus is None:
+            raise self.refuse(shape, "a node shape without targets")
+        if SH.sparql in parameters and SH.message in parameters:
+            raise self.refuse(shape, "sh:message on a shape that carries sh:sparql")
+        severity = self.severity(shape)
+        own = parameters & _NODE_CONSTRAINTS - {SH.ignoredProperties}
+        messages = self.messages(shape) if own else ()
+
+        def check(component: URIRef, query: str, **kwargs: object) -> Check:
+            return Check(shape, component, severity, messages, None, query, value_is_focus=True, **kwargs)  # type: ignore[arg-type]
+
+        for cls in sorted(self.shapes.objects(shape, SH["class"])):
+            yield check(
+                _COMPONENT[SH["class"]],
+                f"SELECT ?this WHERE {{ {focus} FILTER (!{self.class_ok(cls, '?this')}) }}",
+            )
+        if SH.nodeKind in parameters:
+            kind = _NODE_KINDS.get(self.one(shape, SH.nodeKind))  # type: ignore[call-overload]
+            if kind is None:
+                raise self.refuse(shape, "unknown sh:nodeKind")
+            yield check(
+                _COMPONENT[SH.nodeKind],
+                f"SELECT ?this WHERE {{ {focus} FILTER (!{kind.format(v='?this')}) }}",
+            )
+        if SH["or"] in parameters:
+            yield check(
+                _COMPONENT[SH["or"]],
+                f"SELECT ?this WHERE {{ {focus} FILTER (!{self.or_ok(shape, '?this')}) }}",
+            )
+        if SH.closed in parameters:
+            closed = self.one(shape, SH.closed)
+            if closed != Literal(True):
+                raise self.refuse(shape, "sh:closed other than true")
+            allowed = [self.one(p, SH.path) for p in self.shapes.objects(shape, SH.property)]
+            if SH.ignoredProperties in parameters:
+                allowed += self.members(shape, SH.ignoredProperties)
+            iris = sorted({f"<{p}>" for p in allowed if isinstance(p, URIRef)})
+            yield check(
+                _COMPONENT[SH.closed],
+                f"SELECT DISTINCT ?this ?path ?value WHERE {{ {focus} ?this ?path ?value "
+                f"FILTER (?path NOT IN ({', '.join(iris)})) }}",
+            )
+        elif SH.ignoredProperties in parameters:
+            raise self.refuse(shape, "sh:ignoredProperties without sh:closed")
+        for prop in sorted(self.shapes.objects(shape, SH.property)):
+            yield from self.property_shape(prop, focus)
+        for constraint in sorted(self.shapes.objects(shape, SH.sparql)):
+            yield self.sparql(shape, constraint, focus, severity)
+
+    def property_shape(self, shape: Node, focus: str) -> Iterator[Check]:
+        if not isinstance(shape, URIRef):
+            raise self.refuse(shape, "a property shape must be an IRI")
+        parameters = self.parameters(shape)
+        unknown = parameters - _PROPERTY_PARAMETERS - _PROPERTY_CONSTRAINTS
+        if unknown or any((shape, t, None) in self.shapes for t in _TARGETS):
+            raise self.refuse(shape, "unsupported " + ", ".join(sorted(u.n3() for u in unknown)))
+        path_node = self.one(shape, SH.path)
+        path = self.path(path_node)
+        severity = self.severity(shape)
+        messages = self.messages(shape)
+        values = f"{focus} ?this {path} ?value ."
+
+        def check(parameter: URIRef, query: str) -> Check:
+            return Check(shape, _COMPONENT[parameter], severity, messages, path_node, query)
+
+        def failing(condition: str) -> str:
+            return f"SELECT DISTINCT ?this ?value WHERE {{ {values} FILTER (!{condition}) }}"
+
+        if SH.minCount in parameters:
+            count = self.count(shape, SH.minCount)
+            yield check(
+                SH.minCount,
+                f"SELECT ?this WHERE {{ {focus} OPTIONAL {{ ?this {path} ?value }} }} "
+                f"GROUP BY ?this HAVING (COUNT(DISTINCT ?value) < {count})",
+            )
+        if SH.maxCount in parameters:
+            count = self.count(shape, SH.maxCount)
+            yield check(
+                SH.maxCount,
+                f"SELECT ?this WHERE {{ {values} }} GROUP BY ?this "
+                f"HAVING (COUNT(DISTINCT ?value) > {count})",
+            )
+        if SH.datatype in parameters:
+            yield check(SH.datatype, failing(self.datatype_ok(shape, self.one(shape, SH.datatype), "?value")))
+        if SH.pattern in parameters:
+            for condition in self.pattern_ok(shape, "?value"):
+                yield check(SH.pattern, failing(condition))
+        elif SH.flags in parameters:
+            raise self.refuse(shape, "sh:flags without sh:pattern")
+        if SH.nodeKind in parameters:
+            kind = _NODE_KINDS.get(self.one(shape, SH.nodeKind))  # type: ignore[call-overload]
+            if kind is None:
+                raise self.refuse(shape, "unknown sh:nodeKind")
+            yield check(SH.nodeKind, failing(kind.format(v="?value")))
+        for cls in sorted(self.shapes.objects(shape, SH["class"])):
+            yield check(SH["class"], failing(self.class_ok(cls, "?value")))
+        for other in sorted(self.shapes.objects(shape, SH.equals)):
+            prop = self.term(other)
+            yield check(
+                SH.equals,
+                f"SELECT DISTINCT ?this ?value WHERE {{ {focus} "
+                f"{{ ?this {path} ?value FILTER NOT EXISTS {{ ?this {prop} ?value }} }} UNION "
+                f"{{ ?this {prop} ?value FILTER NOT EXISTS {{ ?this {path} ?value }} }} }}",
+            )
+        for value in sorted(self.shapes.objects(shape, SH.hasValue)):
+            yield check(
+                SH.hasValue,
+                f"SELECT ?this WHERE {{ {focus} FILTER NOT EXISTS {{ ?this {path} "
+                f"{self.term(value)} }} }}",
+            )
+        for bound in sorted(self.shapes.objects(shape, SH.minInclusive)):
+            if not isinstance(bound, Literal) or isinstance(bound.value, str) or bound.value is None:
+                raise self.refuse(shape, "sh:minInclusive must be a number or date")
+            yield check(
+                SH.minInclusive,
+                failing(f"(isLiteral(?value) && COALESCE(?value >= {self.term(bound)}, false))"),
+            )
+        if SH["in"] in parameters:
+            allowed = [f"sameTerm(?value, {self.term(m)})" for m in self.members(shape, SH["in"])]
+            yield check(SH["in"], failing("(" + " || ".join(allowed or ["false"]) + ")"))
+        if SH["or"] in parameters:
+            yield check(SH["or"], failing(self.or_ok(shape, "?value")))
+
+    def count(self, shape: Node, parameter: URIRef) -> int:
+        value = self.one(shape, parameter)
+        if not isinstance(value, Literal) or not isinstance(value.value, int):
+            raise self.refuse(shape, f"{parameter.n3()} must be an integer")
+        return value.value
+
+    def sparql(self, shape: URIRef, constraint: Node, focus: str, severity: URIRef) -> Check:
+        if not isinstance(constraint, URIRef):
+            raise self.refuse(constraint, "a SPARQL constraint must be an IRI")
+        if self.parameters(constraint) - {SH.select, SH.message, SH.prefixes}:
+            raise self.refuse(constraint, "only sh:select, sh:message and sh:prefixes are supported")
+        select = str(self.one(constraint, SH.select))
+        head = re.match(r"\s*SELECT\s+(DISTINCT\s+)?([^{]*?)\s*WHERE\b", select, re.IGNORECASE)
+        if head is None or not re.search(r"[$?]this\b", head.group(2)):
+            raise self.refuse(constraint, "the query must be SELECT ... $this ... WHERE")
+        if re.search(r"\$(currentShape|shapesGraph|PATH)\b", select):
+            raise self.refuse(constraint, "pre-bound variables other than $this")
+        prefixes = "".join(
+            f"PREFIX {self.shapes.value(d, SH.prefix)}: <{self.shapes.value(d, SH.namespace)}>\n"
+            for source in self.shapes.objects(constraint, SH.prefixes)
+            for d in sorted(self.shapes.objects(source, SH.declare))
+        )
+        query = f"{prefixes}SELECT * WHERE {{ {focus} {{ {select} }} }}"
+        return Check(
+            shape,
+            SH.SPARQLConstraintComponent,
+            severity,
+            tuple(sorted(m for m in self.shapes.objects(constraint, SH.message) if isinstance(m, Literal))),
+            None,
+            query,
+            constraint=constraint,
+            value_is_focus=True,
+        )
+
+
+def _string(text: str) -> str:
+    """A SPARQL string literal."""
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
+    return f'"{escaped}"'
+
+
+_PY_SPACE: Final = r"\s\x1C-\x1F"
+"""Python's \\s also matches the information separators U+001C..U+001F; Rust's does not."""
+
+
+def _rust_regex(pattern: str) -> str | None:
+    """``pattern`` (Python ``re`` syntax, as pySHACL reads it) in Rust regex syntax with the
+    same matches, or None if it uses anything beyond literals, classes, groups,
+    alternation, quantifiers, ``^``, a final ``$``, ``\\s``, ``\\S`` and escaped
+    punctuation."""
+    out: list[str] = []
+    i, in_class = 0, False
+    while i < len(pattern):
+        char = pattern[i]
+        if char == "\\":
+            if i + 1 >= len(pattern):
+                return None
+            nxt = pattern[i + 1]
+            if nxt == "s":
+                out.append(_PY_SPACE if in_class else f"[{_PY_SPACE}]")
+            elif nxt == "S":
+                if in_class:
+                    return None  # [\S...] would need set difference
+                out.append(f"[^{_PY_SPACE}]")
+            elif not nxt.isalnum():
+                out.append(char + nxt)
+            else:
+                return None
+            i += 2
+            continue
+        if in_class:
+            if char == "]":
+                in_class = False
+            elif char == "[":
+                out.append("\\[")
+                i += 1
+                continue
+            out.append(char)
+        elif char == "[":
+            in_class = True
+            out.append(char)
+            if pattern[i + 1 : i + 2] == "^":
+                out.append("^")
+                i += 1
+            if pattern[i + 1 : i + 2] == "]":  # a leading ] is a literal in Python
+                out.append("\\]")
+                i += 1
+        elif char == "$":
+            if i != len(pattern) - 1:
+                return None
+            out.append("\\n?$")  # Python's $ also matches before a final newline
+        elif char == "(" and pattern[i + 1 : i + 2] == "?":
+            return None
+        else:
+            out.append(char)
+        i += 1
+    return None if in_class else "".join(out)
+
+
+def compile_checks(shapes: Graph) -> tuple[Check, ...]:
+    """Every constraint of every shape in ``shapes`` as a :class:`Check`; raises ConfigError
+    on anything the compiler does not support."""
+    compiler = _Compiler(shapes)
+    shape_nodes = set(shapes.subjects(RDF.type, SH.NodeShape))
+    for target in _TARGETS:
+        shape_nodes |= set(shapes.subjects(target, None))
+    for node in shapes.subjects(RDF.type, SH.PropertyShape):
+        if (None, SH.property, node) not in shapes:
+            raise compiler.refuse(node, "a property shape that no node shape uses")
+    if (None, SH.deactivated, None) in shapes or (None, SH.node, None) in shapes:
+        raise ConfigError("SHACL shapes: sh:deactivated and sh:node are not supported by kg's SPARQL checks")
+    return tuple(check for shape in sorted(shape_nodes) for check in compiler.node_shape(shape))
+
+
+# --- running --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Checks:
+    """Compiled checks, run against loaded data into a SHACL report graph."""
+
+    checks: tuple[Check, ...]
+    shapes: Graph
+
+    def report(self, data: LoadedData, focus: Sequence[str] | None = None) -> Graph:
+        """pySHACL's report graph for ``data`` (only ``focus`` nodes, if given)."""
+        restriction = ""
+        if focus is not None:
+            data.focus_on(focus)
+            restriction = f"GRAPH <{_FOCUS.value}> {{ ?this <{_FOCUS.value}> <{_FOCUS.value}> }}"
+        graph = Graph(bind_namespaces="none")
+        results: list[Node] = []
+        paths: dict[Node, Node] = {}
+        for check in self.checks:
+            query = check.query.replace("FOCUS_RESTRICTION", restriction)
+            for row in self._rows(data, check, query):
+                results.append(self._result(graph, data, check, row, paths))
+        report = BNode()
+        graph.add((report, RDF.type, SH.ValidationReport))
+        graph.add((report, SH.conforms, Literal(not results)))
+        for node in results:
+            graph.add((report, SH.result, node))
+        return graph
+
+    @staticmethod
+    def _rows(data: LoadedData, check: Check, query: str) -> Iterator[dict[str, Node]]:
+        solutions = data.store.query(query)
+        assert isinstance(solutions, ox.QuerySolutions)
+        names = [v.value for v in solutions.variables]
+        seen: set[tuple[tuple[str, Node], ...]] = set()
+        for solution in solutions:
+            row = {name: data.back(solution[name]) for name in names if solution[name] is not None}
+            key = tuple(sorted(row.items(), key=lambda item: item[0]))
+            if key not in seen:  # pySHACL reports each distinct solution once
+                seen.add(key)
+                yield {name: row[name] for name in names if name in row}
+
+    def _result(
+        self, graph: Graph, data: LoadedData, check: Check, row: dict[str, Node], paths: dict[Node, Node]
+    ) -> Node:
+        node = BNode()
+        focus = row["this"]
+        value = row.get("value", focus if check.value_is_focus else None)
+        graph.add((node, RDF.type, SH.ValidationResult))
+        graph.add((node, SH.focusNode, focus))
+        graph.add((node, SH.sourceShape, check.shape))
+        graph.add((node, SH.sourceConstraintComponent, check.component))
+        graph.add((node, SH.resultSeverity, check.severity))
+        if value is not None:
+            graph.add((node, SH.value, value))
+        path = row.get("path") if check.path is None else self._path(graph, check, paths)
+        if path is not None:
+            graph.add((node, SH.resultPath, path))
+        if check.constraint is not None:
+            graph.add((node, SH.sourceConstraint, check.constraint))
+            bound = {k: v for k, v in row.items() if k not in ("this", "path", "value")}
+            bound.update({"this": focus, **({"path": row["path"]} if "path" in row else {})})
+            if value is not None:
+                bound["value"] = value
+            for message in check.messages:
+                graph.add((node, SH.resultMessage, Literal(_filled(str(message), bound))))
+        else:
+            for message in check.messages:
+                graph.add((node, SH.resultMessage, message))
+        return node
+
+    def _path(self, graph: Graph, check: Check, paths: dict[Node, Node]) -> Node:
+        """The shape's path in the report: the IRI, or one copy of its blank nodes per
+        shape and report, as pySHACL writes it."""
+        assert check.path is not None
+        if isinstance(check.path, URIRef):
+            return check.path
+        if check.shape not in paths:
+            copies: dict[Node, BNode] = {}
+
+            def copy(node: Node) -> Node:
+                if not isinstance(node, BNode):
+                    return node
+                if node not in copies:
+                    copies[node] = BNode()
+                    for p, o in self.shapes.predicate_objects(node):
+                        graph.add((copies[node], p, copy(o)))
+                return copies[node]
+
+            paths[check.shape] = copy(check.path)
+        return paths[check.shape]
+
+
+def _filled(message: str, bound: dict[str, Node]) -> str:
+    """pySHACL's {?var} substitution (``re.sub`` with each value's text)."""
+    for name, value in bound.items():
+        message = re.sub("{{[?$]{}}}".format(name), str(value), message)
+    return message
+
