@@ -468,19 +468,22 @@ class _Compiler:
             yield check(SH.nodeKind, failing(kind.format(v="?value")))
         for cls in sorted(self.shapes.objects(shape, SH["class"])):
             yield check(SH["class"], failing(self.class_ok(cls, "?value")))
+        # Both sides walked from ?this, then compared: a path with both ends bound (as in
+        # FILTER NOT EXISTS { ?this path ?value }) makes Oxigraph search from either end.
         for other in sorted(self.shapes.objects(shape, SH.equals)):
-            prop = self.term(other)
             yield check(
                 SH.equals,
-                f"SELECT DISTINCT ?this ?value WHERE {{ {focus} "
-                f"{{ ?this {path} ?value FILTER NOT EXISTS {{ ?this {prop} ?value }} }} UNION "
-                f"{{ ?this {prop} ?value FILTER NOT EXISTS {{ ?this {path} ?value }} }} }}",
+                f"SELECT ?this ?value WHERE {{ {focus} "
+                f"{{ ?this {path} ?value BIND (1 AS ?side_) }} UNION "
+                f"{{ ?this {self.term(other)} ?value BIND (2 AS ?side_) }} }} "
+                "GROUP BY ?this ?value HAVING (COUNT(DISTINCT ?side_) < 2)",
             )
         for value in sorted(self.shapes.objects(shape, SH.hasValue)):
             yield check(
                 SH.hasValue,
-                f"SELECT ?this WHERE {{ {focus} FILTER NOT EXISTS {{ ?this {path} "
-                f"{self.term(value)} }} }}",
+                f"SELECT ?this WHERE {{ {focus} OPTIONAL {{ ?this {path} ?value }} }} "
+                f"GROUP BY ?this HAVING "
+                f"(SUM(IF(BOUND(?value) && sameTerm(?value, {self.term(value)}), 1, 0)) = 0)",
             )
         for bound in sorted(self.shapes.objects(shape, SH.minInclusive)):
             if not isinstance(bound, Literal) or isinstance(bound.value, str) or bound.value is None:
