@@ -52,6 +52,8 @@ _CHECKS_GRAPH: Final = ox.NamedNode(_ENGINE + "checks")
 _ILL_TYPED: Final = ox.NamedNode(_ENGINE + "ill-typed")
 _FOCUS: Final = ox.NamedNode(_ENGINE + "focus")
 _XSD_STRING: Final = str(XSD.string)
+_XSD_STRING_SUFFIX: Final = f'"^^<{XSD.string}>'
+_TYPED_LITERAL: Final = re.compile(r'"(?:[^"\\\n]|\\.)*"\^\^<[^>\n]*>(?= \.$)', re.MULTILINE)
 
 # What pySHACL checks of a well-typed literal's Python value (DatatypeConstraintComponent).
 _PYTHON_TYPES: Final[dict[URIRef, type | tuple[type, ...]]] = {
@@ -170,11 +172,27 @@ class LoadedData:
         """N-Triples text; blank nodes keep their labels (as :func:`kg.terms.parse_ntriples`)."""
         data = cls()
         parsed = ox.parse(text.encode("utf-8"), format=ox.RdfFormat.N_TRIPLES, rename_blank_nodes=False)
-        for triple in parsed:
-            obj = triple.object
-            if isinstance(obj, ox.Literal) and not obj.language and obj.datatype.value != _XSD_STRING:
-                obj = data._literal(obj, to_rdflib(obj, _same_label))
-            data._add(triple.subject, triple.predicate, obj)
+        # Typed literals end their line (strings hold no raw newline or bare quote), and only
+        # they may be stored in another form: read just those again. Should any hide from
+        # the pattern (other spacing), every triple is looked at instead.
+        typed = _TYPED_LITERAL.findall(text)
+        if len(typed) != text.count('"^^<'):
+            for quad in parsed:
+                obj = quad.object
+                if isinstance(obj, ox.Literal) and not obj.language and obj.datatype.value != _XSD_STRING:
+                    obj = data._literal(obj, to_rdflib(obj, _same_label))
+                data._add(quad.subject, quad.predicate, obj)
+            data._flush()
+            return data
+        data.store.bulk_extend(parsed)
+        for text_form in set(typed):
+            if text_form.startswith(_XSD_STRING_SUFFIX, text_form.rindex('"')):
+                continue
+            line = f"<{_ENGINE}s> <{_ENGINE}p> {text_form} ."
+            (quad,) = ox.parse(line.encode("utf-8"), format=ox.RdfFormat.N_TRIPLES)
+            literal = quad.object
+            assert isinstance(literal, ox.Literal)
+            data._literal(literal, to_rdflib(literal, _same_label))
         data._flush()
         return data
 
@@ -252,6 +270,8 @@ def _ill_typed(literal: Literal) -> bool:
 class _Compiler:
     def __init__(self, shapes: Graph) -> None:
         self.shapes = shapes
+        self.focus_sets: list[tuple[str, str]] = []
+        """(graph IRI, pattern): each node shape's focus nodes, found once per run."""
 
     def refuse(self, node: Node, why: str) -> ConfigError:
         return ConfigError(f"SHACL shape {node.n3()}: {why} (kg's SPARQL checks cannot run it)")
@@ -309,18 +329,20 @@ class _Compiler:
     # -- focus nodes
 
     def focus(self, shape: Node) -> str | None:
-        """A group that binds ?this to each focus node of ``shape`` once (None: no
-        targets)."""
+        """The query pattern that finds each focus node of ``shape`` (None: no targets)."""
         parts = []
         for target in self.shapes.objects(shape, SH.targetClass):
-            parts.append(f"{{ ?this <{RDF.type}>/<{RDFS.subClassOf}>* {self.term(target)} }}")
+            parts.append(f"{{ ?this <{RDF.type}> ?class_ . {self.subclasses('?class_', target)} }}")
         for target in self.shapes.objects(shape, SH.targetSubjectsOf):
             parts.append(f"{{ ?this {self.term(target)} ?target_ }}")
         for target in self.shapes.objects(shape, SH.targetObjectsOf):
             parts.append(f"{{ ?target_ {self.term(target)} ?this }}")
-        if not parts:
-            return None
-        return f"{{ SELECT DISTINCT ?this WHERE {{ FOCUS_RESTRICTION {' UNION '.join(parts)} }} }}"
+        return " UNION ".join(parts) if parts else None
+
+    def subclasses(self, variable: str, cls: Node) -> str:
+        """``variable`` is ``cls`` or one of its subclasses in the data. (Walked from the
+        class: ``?x rdf:type/rdfs:subClassOf* C`` makes Oxigraph walk from every node.)"""
+        return f"{variable} <{RDFS.subClassOf}>* {self.term(cls)} ."
 
     # -- value conditions (SPARQL expressions over ?value that hold when it conforms)
 
@@ -333,7 +355,7 @@ class _Compiler:
         )
 
     def class_ok(self, cls: Node, v: str) -> str:
-        return f"EXISTS {{ {v} <{RDF.type}>/<{RDFS.subClassOf}>* {self.term(cls)} }}"
+        return f"EXISTS {{ {v} <{RDF.type}> ?type_ . {self.subclasses('?type_', cls)} }}"
 
     def or_ok(self, shape: Node, v: str) -> str:
         options = []
@@ -371,9 +393,12 @@ class _Compiler:
             raise self.refuse(shape, "unsupported " + ", ".join(sorted(u.n3() for u in unknown)))
         if not isinstance(shape, URIRef):
             raise self.refuse(shape, "a node shape must be an IRI")
-        focus = self.focus(shape)
-        if focus is None:
+        pattern = self.focus(shape)
+        if pattern is None:
             raise self.refuse(shape, "a node shape without targets")
+        graph = f"{_ENGINE}focus-{len(self.focus_sets)}"
+        self.focus_sets.append((graph, pattern))
+        focus = f"GRAPH <{graph}> {{ ?this <{_FOCUS.value}> <{_FOCUS.value}> }}"
         if SH.sparql in parameters and SH.message in parameters:
             raise self.refuse(shape, "sh:message on a shape that carries sh:sparql")
         severity = self.severity(shape)
@@ -597,7 +622,7 @@ def _rust_regex(pattern: str) -> str | None:
     return None if in_class else "".join(out)
 
 
-def compile_checks(shapes: Graph) -> tuple[Check, ...]:
+def compile_checks(shapes: Graph) -> Checks:
     """Every constraint of every shape in ``shapes`` as a :class:`Check`; raises ConfigError
     on anything the compiler does not support."""
     compiler = _Compiler(shapes)
@@ -608,8 +633,11 @@ def compile_checks(shapes: Graph) -> tuple[Check, ...]:
         if (None, SH.property, node) not in shapes:
             raise compiler.refuse(node, "a property shape that no node shape uses")
     if (None, SH.deactivated, None) in shapes or (None, SH.node, None) in shapes:
-        raise ConfigError("SHACL shapes: sh:deactivated and sh:node are not supported by kg's SPARQL checks")
-    return tuple(check for shape in sorted(shape_nodes) for check in compiler.node_shape(shape))
+        raise ConfigError(
+            "SHACL shapes: sh:deactivated and sh:node are not supported by kg's SPARQL checks"
+        )
+    checks = tuple(check for shape in sorted(shape_nodes) for check in compiler.node_shape(shape))
+    return Checks(checks, tuple(compiler.focus_sets), shapes)
 
 
 # --- running --------------------------------------------------------------------------
@@ -620,6 +648,8 @@ class Checks:
     """Compiled checks, run against loaded data into a SHACL report graph."""
 
     checks: tuple[Check, ...]
+    focus_sets: tuple[tuple[str, str], ...]
+    """(graph IRI, pattern) of each node shape's focus nodes."""
     shapes: Graph
 
     def report(self, data: LoadedData, focus: Sequence[str] | None = None) -> Graph:
@@ -628,12 +658,16 @@ class Checks:
         if focus is not None:
             data.focus_on(focus)
             restriction = f"GRAPH <{_FOCUS.value}> {{ ?this <{_FOCUS.value}> <{_FOCUS.value}> }}"
+        for graph_iri, pattern in self.focus_sets:  # each shape's focus nodes, found once
+            data.store.update(
+                f"INSERT {{ GRAPH <{graph_iri}> {{ ?this <{_FOCUS.value}> <{_FOCUS.value}> }} }} "
+                f"WHERE {{ {restriction} {pattern} }}"
+            )
         graph = Graph(bind_namespaces="none")
         results: list[Node] = []
         paths: dict[Node, Node] = {}
         for check in self.checks:
-            query = check.query.replace("FOCUS_RESTRICTION", restriction)
-            for row in self._rows(data, check, query):
+            for row in self._rows(data, check, check.query):
                 results.append(self._result(graph, data, check, row, paths))
         report = BNode()
         graph.add((report, RDF.type, SH.ValidationReport))

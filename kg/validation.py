@@ -437,7 +437,7 @@ def _sparql_checks() -> Checks:
 
 @cache
 def _checks_of(shapes: Graph) -> Checks:
-    return Checks(compile_checks(shapes), shapes)
+    return compile_checks(shapes)
 
 
 @cache
