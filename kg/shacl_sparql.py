@@ -219,7 +219,7 @@ class LoadedData:
 
     def focus_on(self, iris: Iterable[str]) -> None:
         """Only these nodes are focus nodes (the entities a batch owns)."""
-        self.store.extend(ox.Quad(ox.NamedNode(iri), _FOCUS, _FOCUS, _FOCUS) for iri in iris)
+        self.store.extend(ox.Quad(_FOCUS, _FOCUS, ox.NamedNode(iri), _FOCUS) for iri in iris)
 
     def back(self, term: object) -> Node:
         """The data's own term for a term a query returned."""
@@ -271,7 +271,8 @@ class _Compiler:
     def __init__(self, shapes: Graph) -> None:
         self.shapes = shapes
         self.focus_sets: list[tuple[str, str]] = []
-        """(graph IRI, pattern): each node shape's focus nodes, found once per run."""
+        """(graph IRI, pattern): each node shape's focus nodes, found once per run, as objects
+        (a focus node may be a literal)."""
 
     def refuse(self, node: Node, why: str) -> ConfigError:
         return ConfigError(f"SHACL shape {node.n3()}: {why} (kg's SPARQL checks cannot run it)")
@@ -398,7 +399,7 @@ class _Compiler:
             raise self.refuse(shape, "a node shape without targets")
         graph = f"{_ENGINE}focus-{len(self.focus_sets)}"
         self.focus_sets.append((graph, pattern))
-        focus = f"GRAPH <{graph}> {{ ?this <{_FOCUS.value}> <{_FOCUS.value}> }}"
+        focus = f"GRAPH <{graph}> {{ <{_FOCUS.value}> <{_FOCUS.value}> ?this }}"
         if SH.sparql in parameters and SH.message in parameters:
             raise self.refuse(shape, "sh:message on a shape that carries sh:sparql")
         severity = self.severity(shape)
@@ -657,10 +658,10 @@ class Checks:
         restriction = ""
         if focus is not None:
             data.focus_on(focus)
-            restriction = f"GRAPH <{_FOCUS.value}> {{ ?this <{_FOCUS.value}> <{_FOCUS.value}> }}"
+            restriction = f"GRAPH <{_FOCUS.value}> {{ <{_FOCUS.value}> <{_FOCUS.value}> ?this }}"
         for graph_iri, pattern in self.focus_sets:  # each shape's focus nodes, found once
             data.store.update(
-                f"INSERT {{ GRAPH <{graph_iri}> {{ ?this <{_FOCUS.value}> <{_FOCUS.value}> }} }} "
+                f"INSERT {{ GRAPH <{graph_iri}> {{ <{_FOCUS.value}> <{_FOCUS.value}> ?this }} }} "
                 f"WHERE {{ {restriction} {pattern} }}"
             )
         graph = Graph(bind_namespaces="none")
