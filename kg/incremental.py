@@ -97,8 +97,9 @@ def entity_key(entity: Entity) -> str:
 
 @cache
 def _fingerprint() -> str:
-    """kg's and the engine's versions and the bundled shapes' bytes."""
-    digest = hashlib.sha256(f"kg {__version__} pyshacl-turbo {version('pyshacl-turbo')}".encode())
+    """kg's and the engines' versions and the bundled shapes' bytes."""
+    engines = f"pyshacl-turbo {version('pyshacl-turbo')} pyoxigraph {version('pyoxigraph')}"
+    digest = hashlib.sha256(f"kg {__version__} {engines}".encode())
     for path in sorted(shapes_dir().glob("*.ttl")):
         digest.update(path.name.encode("utf-8") + b"\0" + path.read_bytes())
     return digest.hexdigest()

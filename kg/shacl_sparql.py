@@ -27,7 +27,7 @@ could disagree, the data carries what pySHACL decides in Python:
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -161,7 +161,11 @@ class LoadedData:
 
         for s, p, o in graph:
             obj = to_oxigraph(o, blank)
-            if isinstance(o, Literal) and (o.datatype is not None or o.language):
+            if (
+                isinstance(obj, ox.Literal)
+                and isinstance(o, Literal)
+                and (o.datatype or o.language)
+            ):
                 obj = data._literal(obj, o)
             data._add(to_oxigraph(s, blank), to_oxigraph(p, blank), obj)
         data._flush()
@@ -171,7 +175,9 @@ class LoadedData:
     def from_ntriples(cls, text: str) -> LoadedData:
         """N-Triples text; blank nodes keep their labels (as :func:`kg.terms.parse_ntriples`)."""
         data = cls()
-        parsed = ox.parse(text.encode("utf-8"), format=ox.RdfFormat.N_TRIPLES, rename_blank_nodes=False)
+        parsed = ox.parse(
+            text.encode("utf-8"), format=ox.RdfFormat.N_TRIPLES, rename_blank_nodes=False
+        )
         # Typed literals end their line (strings hold no raw newline or bare quote), and only
         # they may be stored in another form: read just those again. Should any hide from
         # the pattern (other spacing), every triple is looked at instead.
@@ -179,7 +185,11 @@ class LoadedData:
         if len(typed) != text.count('"^^<'):
             for quad in parsed:
                 obj = quad.object
-                if isinstance(obj, ox.Literal) and not obj.language and obj.datatype.value != _XSD_STRING:
+                if (
+                    isinstance(obj, ox.Literal)
+                    and not obj.language
+                    and obj.datatype.value != _XSD_STRING
+                ):
                     obj = data._literal(obj, to_rdflib(obj, _same_label))
                 data._add(quad.subject, quad.predicate, obj)
             data._flush()
@@ -291,7 +301,9 @@ class _Compiler:
         }
 
     def messages(self, node: Node) -> tuple[Literal, ...]:
-        found = tuple(sorted(m for m in self.shapes.objects(node, SH.message) if isinstance(m, Literal)))
+        found = tuple(
+            sorted(m for m in self.shapes.objects(node, SH.message) if isinstance(m, Literal))
+        )
         if not found:
             raise self.refuse(node, "has no sh:message (pySHACL would make up one)")
         return found
@@ -314,8 +326,12 @@ class _Compiler:
         """A SHACL path as a SPARQL property path."""
         if isinstance(node, URIRef):
             return f"<{node}>"
-        unary = {SH.inversePath: "^({})", SH.zeroOrMorePath: "({})*", SH.oneOrMorePath: "({})+",
-                 SH.zeroOrOnePath: "({})?"}
+        unary = {
+            SH.inversePath: "^({})",
+            SH.zeroOrMorePath: "({})*",
+            SH.oneOrMorePath: "({})+",
+            SH.zeroOrOnePath: "({})?",
+        }
         for parameter, template in unary.items():
             inner = self.shapes.value(node, parameter)
             if inner is not None:
@@ -367,7 +383,9 @@ class _Compiler:
             elif parameters == {SH.datatype}:
                 options.append(self.datatype_ok(option, self.one(option, SH.datatype), v))
             else:
-                raise self.refuse(option, "an sh:or member other than [ sh:class ] or [ sh:datatype ]")
+                raise self.refuse(
+                    option, "an sh:or member other than [ sh:class ] or [ sh:datatype ]"
+                )
         return "(" + " || ".join(options or ["false"]) + ")"
 
     def pattern_ok(self, shape: Node, v: str) -> list[str]:
@@ -376,10 +394,12 @@ class _Compiler:
         if set(flag_text) - {"i"}:
             raise self.refuse(shape, f"sh:flags {flag_text!r}")
         found = []
-        for pattern in sorted(self.shapes.objects(shape, SH.pattern)):
+        for pattern in sorted(self.shapes.objects(shape, SH.pattern), key=str):
             rust = _rust_regex(str(pattern))
             if rust is None:
-                raise self.refuse(shape, f"sh:pattern {str(pattern)!r} uses regex syntax kg does not translate")
+                raise self.refuse(
+                    shape, f"sh:pattern {str(pattern)!r} uses regex syntax kg does not translate"
+                )
             found.append(
                 f"(!isBlank({v}) && REGEX(STR({v}), {_string(rust)}, {_string(flag_text)}))"
             )
@@ -407,9 +427,11 @@ class _Compiler:
         messages = self.messages(shape) if own else ()
 
         def check(component: URIRef, query: str, **kwargs: object) -> Check:
-            return Check(shape, component, severity, messages, None, query, value_is_focus=True, **kwargs)  # type: ignore[arg-type]
+            return Check(
+                shape, component, severity, messages, None, query, value_is_focus=True, **kwargs
+            )  # type: ignore[arg-type]
 
-        for cls in sorted(self.shapes.objects(shape, SH["class"])):
+        for cls in sorted(self.shapes.objects(shape, SH["class"]), key=str):
             yield check(
                 _COMPONENT[SH["class"]],
                 f"SELECT ?this WHERE {{ {focus} FILTER (!{self.class_ok(cls, '?this')}) }}",
@@ -442,9 +464,9 @@ class _Compiler:
             )
         elif SH.ignoredProperties in parameters:
             raise self.refuse(shape, "sh:ignoredProperties without sh:closed")
-        for prop in sorted(self.shapes.objects(shape, SH.property)):
+        for prop in sorted(self.shapes.objects(shape, SH.property), key=str):
             yield from self.property_shape(prop, focus)
-        for constraint in sorted(self.shapes.objects(shape, SH.sparql)):
+        for constraint in sorted(self.shapes.objects(shape, SH.sparql), key=str):
             yield self.sparql(shape, constraint, focus, severity)
 
     def property_shape(self, shape: Node, focus: str) -> Iterator[Check]:
@@ -481,7 +503,10 @@ class _Compiler:
                 f"HAVING (COUNT(DISTINCT ?value) > {count})",
             )
         if SH.datatype in parameters:
-            yield check(SH.datatype, failing(self.datatype_ok(shape, self.one(shape, SH.datatype), "?value")))
+            yield check(
+                SH.datatype,
+                failing(self.datatype_ok(shape, self.one(shape, SH.datatype), "?value")),
+            )
         if SH.pattern in parameters:
             for condition in self.pattern_ok(shape, "?value"):
                 yield check(SH.pattern, failing(condition))
@@ -492,11 +517,11 @@ class _Compiler:
             if kind is None:
                 raise self.refuse(shape, "unknown sh:nodeKind")
             yield check(SH.nodeKind, failing(kind.format(v="?value")))
-        for cls in sorted(self.shapes.objects(shape, SH["class"])):
+        for cls in sorted(self.shapes.objects(shape, SH["class"]), key=str):
             yield check(SH["class"], failing(self.class_ok(cls, "?value")))
         # Both sides walked from ?this, then compared: a path with both ends bound (as in
         # FILTER NOT EXISTS { ?this path ?value }) makes Oxigraph search from either end.
-        for other in sorted(self.shapes.objects(shape, SH.equals)):
+        for other in sorted(self.shapes.objects(shape, SH.equals), key=str):
             yield check(
                 SH.equals,
                 f"SELECT ?this ?value WHERE {{ {focus} "
@@ -504,15 +529,19 @@ class _Compiler:
                 f"{{ ?this {self.term(other)} ?value BIND (2 AS ?side_) }} }} "
                 "GROUP BY ?this ?value HAVING (COUNT(DISTINCT ?side_) < 2)",
             )
-        for value in sorted(self.shapes.objects(shape, SH.hasValue)):
+        for value in sorted(self.shapes.objects(shape, SH.hasValue), key=str):
             yield check(
                 SH.hasValue,
                 f"SELECT ?this WHERE {{ {focus} OPTIONAL {{ ?this {path} ?value }} }} "
                 f"GROUP BY ?this HAVING "
                 f"(SUM(IF(BOUND(?value) && sameTerm(?value, {self.term(value)}), 1, 0)) = 0)",
             )
-        for bound in sorted(self.shapes.objects(shape, SH.minInclusive)):
-            if not isinstance(bound, Literal) or isinstance(bound.value, str) or bound.value is None:
+        for bound in sorted(self.shapes.objects(shape, SH.minInclusive), key=str):
+            if (
+                not isinstance(bound, Literal)
+                or isinstance(bound.value, str)
+                or bound.value is None
+            ):
                 raise self.refuse(shape, "sh:minInclusive must be a number or date")
             yield check(
                 SH.minInclusive,
@@ -534,7 +563,9 @@ class _Compiler:
         if not isinstance(constraint, URIRef):
             raise self.refuse(constraint, "a SPARQL constraint must be an IRI")
         if self.parameters(constraint) - {SH.select, SH.message, SH.prefixes}:
-            raise self.refuse(constraint, "only sh:select, sh:message and sh:prefixes are supported")
+            raise self.refuse(
+                constraint, "only sh:select, sh:message and sh:prefixes are supported"
+            )
         select = str(self.one(constraint, SH.select))
         head = re.match(r"\s*SELECT\s+(DISTINCT\s+)?([^{]*?)\s*WHERE\b", select, re.IGNORECASE)
         if head is None or not re.search(r"[$?]this\b", head.group(2)):
@@ -544,14 +575,18 @@ class _Compiler:
         prefixes = "".join(
             f"PREFIX {self.shapes.value(d, SH.prefix)}: <{self.shapes.value(d, SH.namespace)}>\n"
             for source in self.shapes.objects(constraint, SH.prefixes)
-            for d in sorted(self.shapes.objects(source, SH.declare))
+            for d in sorted(self.shapes.objects(source, SH.declare), key=str)
         )
         query = f"{prefixes}SELECT * WHERE {{ {focus} {{ {select} }} }}"
         return Check(
             shape,
             SH.SPARQLConstraintComponent,
             severity,
-            tuple(sorted(m for m in self.shapes.objects(constraint, SH.message) if isinstance(m, Literal))),
+            tuple(
+                sorted(
+                    m for m in self.shapes.objects(constraint, SH.message) if isinstance(m, Literal)
+                )
+            ),
             None,
             query,
             constraint=constraint,
@@ -561,7 +596,9 @@ class _Compiler:
 
 def _string(text: str) -> str:
     """A SPARQL string literal."""
-    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
+    escaped = (
+        text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
+    )
     return f'"{escaped}"'
 
 
@@ -637,7 +674,9 @@ def compile_checks(shapes: Graph) -> Checks:
         raise ConfigError(
             "SHACL shapes: sh:deactivated and sh:node are not supported by kg's SPARQL checks"
         )
-    checks = tuple(check for shape in sorted(shape_nodes) for check in compiler.node_shape(shape))
+    checks = tuple(
+        check for shape in sorted(shape_nodes, key=str) for check in compiler.node_shape(shape)
+    )
     return Checks(checks, tuple(compiler.focus_sets), shapes)
 
 
@@ -691,7 +730,12 @@ class Checks:
                 yield {name: row[name] for name in names if name in row}
 
     def _result(
-        self, graph: Graph, data: LoadedData, check: Check, row: dict[str, Node], paths: dict[Node, Node]
+        self,
+        graph: Graph,
+        data: LoadedData,
+        check: Check,
+        row: dict[str, Node],
+        paths: dict[Node, Node],
     ) -> Node:
         node = BNode()
         focus = row["this"]
@@ -744,6 +788,5 @@ class Checks:
 def _filled(message: str, bound: dict[str, Node]) -> str:
     """pySHACL's {?var} substitution (``re.sub`` with each value's text)."""
     for name, value in bound.items():
-        message = re.sub("{{[?$]{}}}".format(name), str(value), message)
+        message = re.sub(f"{{[?$]{name}}}", str(value), message)
     return message
-

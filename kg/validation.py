@@ -339,7 +339,11 @@ def _run_engine(
     if not extra_shapes:
         checks = _sparql_checks()
         try:
-            loaded = LoadedData.from_graph(data) if isinstance(data, Graph) else LoadedData.from_ntriples(data)
+            loaded = (
+                LoadedData.from_graph(data)
+                if isinstance(data, Graph)
+                else LoadedData.from_ntriples(data)
+            )
         except NotRepresentable:
             pass
         else:
@@ -352,7 +356,11 @@ def _run_general_engine(
 ) -> Graph:
     """The SHACL report graph of ``data`` from pyshacl-turbo."""
     shapes = _compiled_shapes(extra_shapes)
-    engine_data = data if isinstance(data, Graph) else EngineInput(data, "ntriples", None, {}, preserve_ids=True)
+    engine_data = (
+        data
+        if isinstance(data, Graph)
+        else EngineInput(data, "ntriples", None, {}, preserve_ids=True)
+    )
     try:
         _conforms, results_graph, _text = shapes.validate(  # type: ignore[no-untyped-call]
             engine_data,

@@ -81,7 +81,7 @@ def test_sparql_checks_agree_with_pyshacl_on_random_corpora(tmp_path: Path, seed
 
 
 def test_terms_that_oxigraph_would_merge_are_refused() -> None:
-    """"1.0" and "1.00" as xsd:decimal are two terms for pySHACL, one in Oxigraph's store."""
+    """ "1.0" and "1.00" as xsd:decimal are two terms for pySHACL, one in Oxigraph's store."""
     graph = example()
     decimal = URIRef(XSD + "decimal")
     for lexical in ("1.0", "1.00"):
@@ -99,7 +99,7 @@ def test_an_unsupported_constraint_is_refused_when_the_shapes_load() -> None:
     for triple in kg.validation._shapes_graph():
         shapes.add(triple)
     shapes.add((URIRef("https://w3id.org/kg-tool/vocab#PaperTitle"), SH.maxLength, Literal(300)))
-    with pytest.raises(ConfigError, match="PaperTitle.*maxLength"):
+    with pytest.raises(ConfigError, match=r"PaperTitle.*maxLength"):
         compile_checks(shapes)
 
 
@@ -107,7 +107,9 @@ def test_every_bundled_shape_and_constraint_becomes_a_check() -> None:
     shapes = kg.validation._shapes_graph()
     checks = compile_checks(shapes).checks
     sources = {c.shape for c in checks}
-    assert {s for s in shapes.subjects(SH.message, None) if (s, SH.select, None) not in shapes} <= sources
+    assert {
+        s for s in shapes.subjects(SH.message, None) if (s, SH.select, None) not in shapes
+    } <= sources
     assert {c.constraint for c in checks if c.constraint is not None} == set(
         shapes.objects(None, SH.sparql)
     )
@@ -116,7 +118,10 @@ def test_every_bundled_shape_and_constraint_becomes_a_check() -> None:
 def _patterns() -> list[tuple[str, str]]:
     shapes = kg.validation._shapes_graph()
     return sorted(
-        {(str(p), str(shapes.value(s, SH.flags) or "")) for s, p in shapes.subject_objects(SH.pattern)}
+        {
+            (str(p), str(shapes.value(s, SH.flags) or ""))
+            for s, p in shapes.subject_objects(SH.pattern)
+        }
     )
 
 
