@@ -426,10 +426,8 @@ class _Compiler:
         own = parameters & _NODE_CONSTRAINTS - {SH.ignoredProperties}
         messages = self.messages(shape) if own else ()
 
-        def check(component: URIRef, query: str, **kwargs: object) -> Check:
-            return Check(
-                shape, component, severity, messages, None, query, value_is_focus=True, **kwargs
-            )  # type: ignore[arg-type]
+        def check(component: URIRef, query: str) -> Check:
+            return Check(shape, component, severity, messages, None, query, value_is_focus=True)
 
         for cls in sorted(self.shapes.objects(shape, SH["class"]), key=str):
             yield check(
