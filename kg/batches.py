@@ -46,10 +46,10 @@ from kg.ntriples import lf_lines
 
 _TYPE = OX_RDF.type
 
-ENTITIES_PER_BATCH = 64
-"""Small, because pyshacl-turbo's work per batch grows faster than the batch (it scans the
-focus nodes for every target): validating a 10k-paper corpus took 27 s in batches of 2000
-and 16 s in batches of 64 on 2 cores; below that, gains are lost in noise."""
+ENTITIES_PER_BATCH = 2000
+"""Large, because the SPARQL checks (:mod:`kg.shacl_sparql`) cost some 190 queries per batch
+whatever its size, then grow linearly with it. (pyshacl-turbo, used before, wanted batches
+of 64: its work per batch grows faster than the batch.)"""
 
 
 @dataclass(frozen=True)

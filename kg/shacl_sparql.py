@@ -348,11 +348,11 @@ class _Compiler:
     def focus(self, shape: Node) -> str | None:
         """The query pattern that finds each focus node of ``shape`` (None: no targets)."""
         parts = []
-        for target in self.shapes.objects(shape, SH.targetClass):
+        for target in sorted(self.shapes.objects(shape, SH.targetClass), key=str):
             parts.append(f"{{ ?this <{RDF.type}> ?class_ . {self.subclasses('?class_', target)} }}")
-        for target in self.shapes.objects(shape, SH.targetSubjectsOf):
+        for target in sorted(self.shapes.objects(shape, SH.targetSubjectsOf), key=str):
             parts.append(f"{{ ?this {self.term(target)} ?target_ }}")
-        for target in self.shapes.objects(shape, SH.targetObjectsOf):
+        for target in sorted(self.shapes.objects(shape, SH.targetObjectsOf), key=str):
             parts.append(f"{{ ?target_ {self.term(target)} ?this }}")
         return " UNION ".join(parts) if parts else None
 
@@ -417,8 +417,10 @@ class _Compiler:
         pattern = self.focus(shape)
         if pattern is None:
             raise self.refuse(shape, "a node shape without targets")
-        graph = f"{_ENGINE}focus-{len(self.focus_sets)}"
-        self.focus_sets.append((graph, pattern))
+        known = {found: iri for iri, found in self.focus_sets}
+        graph = known.get(pattern, f"{_ENGINE}focus-{len(self.focus_sets)}")
+        if pattern not in known:  # shapes with the same targets share their focus nodes
+            self.focus_sets.append((graph, pattern))
         focus = f"GRAPH <{graph}> {{ <{_FOCUS.value}> <{_FOCUS.value}> ?this }}"
         if SH.sparql in parameters and SH.message in parameters:
             raise self.refuse(shape, "sh:message on a shape that carries sh:sparql")
