@@ -697,11 +697,13 @@ class Checks:
         restriction = ""
         if focus is not None:
             data.focus_on(focus)
-            restriction = f"GRAPH <{_FOCUS.value}> {{ <{_FOCUS.value}> <{_FOCUS.value}> ?this }}"
+            # FILTER EXISTS: Oxigraph evaluates a join with the given nodes 2-3 times slower.
+            owned = f"GRAPH <{_FOCUS.value}> {{ <{_FOCUS.value}> <{_FOCUS.value}> ?this }}"
+            restriction = f"FILTER EXISTS {{ {owned} }}"
         for graph_iri, pattern in self.focus_sets:  # each shape's focus nodes, found once
             data.store.update(
                 f"INSERT {{ GRAPH <{graph_iri}> {{ <{_FOCUS.value}> <{_FOCUS.value}> ?this }} }} "
-                f"WHERE {{ {restriction} {pattern} }}"
+                f"WHERE {{ {{ {pattern} }} {restriction} }}"
             )
         graph = Graph(bind_namespaces="none")
         results: list[Node] = []
