@@ -382,12 +382,17 @@ def _shapes_graph(extra_shapes: tuple[Path, ...] = ()) -> Graph:
     bundled = sorted(folder.glob("*.ttl"))
     if not bundled:
         raise ConfigError(f"no SHACL shapes (*.ttl) in {folder}")
-    files = [*bundled, *extra_shapes]
+    # A file named twice (in kg.toml and by --shapes) is read once: read twice, its blank
+    # property shapes would be two shapes, and every result of theirs would be reported twice.
+    named: dict[Path, Path] = {}
+    for path in extra_shapes:
+        named.setdefault(path.resolve(), path)
+    files = [*bundled, *named.values()]
     graph = Graph(bind_namespaces="none")
     for path in files:
         try:
             with path.open("rb") as stream:  # an opened stream: rdflib never fetches it
-                graph.parse(stream, format="turtle", publicID=path.as_uri())
+                graph.parse(stream, format="turtle", publicID=path.resolve().as_uri())
         except OSError as error:
             raise ConfigError(f"{path}: cannot read SHACL shapes: {error.strerror}") from None
         except Exception as error:  # rdflib raises several unrelated types on bad Turtle
