@@ -155,14 +155,39 @@ class ValidationReport:
         return not self.violations
 
 
-def validate(data: Graph, extra_shapes: Sequence[Path] = ()) -> ValidationReport:
+def validate(
+    data: Graph,
+    extra_shapes: Sequence[Path] = (),
+    keep: Callable[[Node], bool] | None = None,
+) -> ValidationReport:
     """Validate ``data`` against kg's bundled shapes plus the user's ``extra_shapes`` files
     (local rules, e.g. "every paper has an abstract"), and nothing fetched.
+
+    With ``keep``, the report holds only the results whose focus node it keeps: a shard of
+    a build validates the whole graph (user shapes may read any of it) and reports on its
+    own part.
 
     The graph is read in place, never modified or copied.
     """
     results_graph = _run_engine(data, tuple(extra_shapes))
+    if keep is not None:
+        results_graph = _kept_results(results_graph, keep)
     return _read_report(results_graph, partial(_blank_label, data=data))
+
+
+def _kept_results(results_graph: Graph, keep: Callable[[Node], bool]) -> Graph:
+    """The report graph with only the results whose focus node ``keep`` keeps."""
+    kept = Graph(bind_namespaces="none")
+    report = BNode()
+    kept.add((report, RDF.type, SH.ValidationReport))
+    for node in results_graph.objects(None, SH.result):
+        focus = _one(results_graph, node, SH.focusNode)
+        if focus is not None and keep(focus):
+            kept.add((report, SH.result, node))
+            for triple in _reachable(results_graph, node):
+                kept.add(triple)
+    kept.add((report, SH.conforms, RdfLiteral(not any(kept.objects(report, SH.result)))))
+    return kept
 
 
 @dataclass(frozen=True)
