@@ -334,7 +334,7 @@ def validate_command(
     1 violations, 2 unreadable input."""
     settings = _settings(ctx).overridden(extra_shapes=extra_shapes)
     report = validate(load_graph(list(files)), settings.extra_shapes)
-    click.echo(format_report(report, fmt))
+    click.echo(format_report(report, fmt), nl=False)  # every format ends its last line
     if not report.passes:
         sys.exit(int(ExitStatus.VALIDATION_FAILED))
 

@@ -226,7 +226,7 @@ def test_user_shapes_violations_whole_shards_and_incremental_agree(corpus: Path)
     plain = kg("build", "lists", "-o", "plain", "--no-cache", cwd=corpus)
     assert (plain.returncode, plain.stderr) == (0, BUNDLED_REPORT)
     validated = kg("validate", "plain/graph.nt", *rules, cwd=corpus)
-    assert (validated.returncode, validated.stdout) == (1, LAB_REPORT + "\n")
+    assert (validated.returncode, validated.stdout) == (1, LAB_REPORT)
 
     # Shards: each reports the results about its own entities, and fails on its own
     # violations; together they are the whole report and fail as the whole build does.
@@ -282,7 +282,7 @@ def test_bundled_warnings_whole_shards_and_incremental_agree(corpus: Path) -> No
         for fmt in ("text", "json", "turtle")
     }
     assert all(result.returncode == 0 for result in validated.values())
-    assert validated["text"].stdout == BUNDLED_REPORT + "\n"  # batches == the whole graph
+    assert validated["text"].stdout == BUNDLED_REPORT  # batches == the whole graph
     report = json.loads(validated["json"].stdout)
     assert (report["violations"], report["warnings"], len(report["results"])) == (0, 4, 4)
     assert {r["source_shape"] for r in report["results"]} == {
