@@ -6,7 +6,9 @@ a parameter (``(name of schema:Person)``: a string that names an entity of that 
 Parameter values never become query text locally (Oxigraph substitutes them); remotely they
 travel in a ``VALUES`` block built from escaped, validated terms. Queries are read-only:
 updates, ``LOAD`` and ``SERVICE`` are refused before anything runs, so a query can neither
-change a store nor make kg or an endpoint reach out to a third party.
+change a store nor make kg or an endpoint reach out to a third party. A page of an answer
+(``--limit``, ``--offset``) is asked for in the query's own top-level ``LIMIT`` and
+``OFFSET`` (:func:`page_query`), so the engine sends only that page.
 """
 
 from __future__ import annotations
@@ -64,6 +66,7 @@ __all__ = [
     "declare_prefixes",
     "fetch_remote",
     "list_canned_queries",
+    "page_query",
     "parse_params",
     "predeclared_prefixes",
     "query_from_text",
@@ -512,6 +515,87 @@ def _tree_nodes(node: Any) -> Iterator[CompValue]:
             pending.extend(reversed(item))
 
 
+# --- pages ---------------------------------------------------------------------------------
+
+#: The largest LIMIT or OFFSET kg writes: Oxigraph reads them as unsigned 64-bit integers
+#: and other engines as signed ones.
+MAX_SLICE: Final = 2**63 - 1
+
+
+def page_query(query: str, limit: int | None = None, offset: int | None = None) -> str:
+    """``query`` answering only ``limit`` rows (or solutions) from ``offset`` on.
+
+    The page is cut from the query's own slice, never beyond it: with the query's own
+    ``OFFSET o LIMIT l``, the page is rows ``o+offset`` up to at most ``o+l``. The query's
+    top-level ``LIMIT`` and ``OFFSET`` are replaced, not wrapped in a subquery, since a
+    subquery's ``ORDER BY`` need not survive the outer query; rdflib's parser reads the
+    query's own slice and checks the rewritten one. CONSTRUCT and DESCRIBE queries are paged
+    by the solutions of their WHERE pattern (not by triples); ASK has no rows to page.
+    """
+    if limit is None and offset is None:
+        return query
+    for what, value in (("limit", limit), ("offset", offset)):
+        if value is not None and not 0 <= value <= MAX_SLICE:
+            raise QueryError(f"the {what} must be an integer from 0 to {MAX_SLICE}, not {value}")
+    if check_read_only(query) == "ASK":
+        raise QueryError(
+            "an ASK query answers yes or no: it has no rows for --limit or --offset to page"
+        )
+    own_offset, own_limit = _query_slice(query)
+    start = own_offset + (offset or 0)
+    ends = [start + limit] if limit is not None else []
+    if own_limit is not None:
+        ends.append(own_offset + own_limit)
+    length = max(0, min(ends) - start) if ends else None
+    if start > MAX_SLICE:
+        raise QueryError(f"the query's OFFSET plus --offset is over {MAX_SLICE}")
+    clause = " ".join(
+        ([f"LIMIT {length}"] if length is not None else []) + ([f"OFFSET {start}"] if start else [])
+    )
+    text, position = _without_slice(query)
+    paged = f"{text[:position].rstrip()}\n{clause}\n{text[position:]}"
+    if _query_slice(paged) != (start, length):
+        raise QueryError("cannot page this query: its LIMIT or OFFSET could not be replaced")
+    return paged
+
+
+def _without_slice(query: str) -> tuple[str, int]:
+    """``query`` without its own ``LIMIT`` and ``OFFSET``, and the offset where the new ones go:
+    before a trailing ``VALUES`` clause if there is one, else at the end.
+
+    Only the query's own solution modifiers stand outside every ``{ }`` group (a subquery's
+    are inside its group), and comments, strings and IRIs are tokens of their own, so a
+    ``LIMIT`` in them is never touched.
+    """
+    depth = 0
+    cuts: list[tuple[int, int]] = []
+    values_at: int | None = None
+    pending: int | None = None  # where a LIMIT or OFFSET keyword started, awaiting its number
+    for kind, text, end in _tokens(query):
+        start = end - len(text)
+        if kind == "comment":
+            continue
+        if pending is not None:
+            cuts.append((pending, end))
+            pending = None
+        elif kind == "open":
+            depth += 1
+        elif kind == "close":
+            depth -= 1
+        elif kind == "word" and depth == 0:
+            keyword = text.upper()
+            if keyword in ("LIMIT", "OFFSET"):
+                pending = start
+            elif keyword == "VALUES" and values_at is None:
+                values_at = start
+    position = len(query) if values_at is None else values_at
+    for cut_start, cut_end in reversed(cuts):
+        query = query[:cut_start] + query[cut_end:]
+        if cut_end <= position:
+            position -= cut_end - cut_start
+    return query, position
+
+
 # --- running -------------------------------------------------------------------------------
 
 
@@ -722,12 +806,19 @@ def _check_complete(result: QueryResult, answer: RemoteAnswer, query: str) -> No
 
 def _query_limit(query: str) -> int | None:
     """The ``LIMIT`` of the query itself (not of a subquery), if it has one."""
+    return _query_slice(query)[1]
+
+
+def _query_slice(query: str) -> tuple[int, int | None]:
+    """The ``OFFSET`` (0 if none) and ``LIMIT`` of the query itself, as rdflib parses them."""
     with _PARSER_LOCK:
         tree = parseQuery(query)
     clauses = tree[1]
-    if "limitoffset" not in clauses or "limit" not in clauses["limitoffset"]:
-        return None
-    return int(clauses["limitoffset"]["limit"])
+    if "limitoffset" not in clauses:
+        return 0, None
+    modifiers = clauses["limitoffset"]
+    offset = int(modifiers["offset"]) if "offset" in modifiers else 0
+    return offset, int(modifiers["limit"]) if "limit" in modifiers else None
 
 
 def _max_rows(header: str | None) -> int | None:
