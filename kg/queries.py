@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ast
 import email.utils
+import functools
 import http.client
 import json
 import re
@@ -383,16 +384,16 @@ def check_read_only(query: str) -> QueryForm:
 
 def _read_only_form(query: str) -> QueryForm:
     """The form of a query whose escapes are known to be safe (see :func:`check_read_only`)."""
-    with _PARSER_LOCK:
-        try:
-            tree = parseQuery(query)
-        except Exception as exc:
+    try:
+        tree = _parse(query)
+    except Exception as exc:
+        with _PARSER_LOCK:
             if _parses_as_update(query):
                 raise QueryError(
                     "updates (INSERT, DELETE, LOAD, CLEAR, DROP, ...) are not allowed: "
                     "kg only runs read-only queries"
                 ) from None
-            raise QueryError(f"SPARQL syntax error: {exc}") from None
+        raise QueryError(f"SPARQL syntax error: {exc}") from None
     names = {node.name for node in _tree_nodes(tree)}
     if "ServiceGraphPattern" in names or any(
         kind == "word" and text.upper() == "SERVICE" for kind, text, _ in _tokens(query)
@@ -402,6 +403,14 @@ def _read_only_form(query: str) -> QueryForm:
         if name in names:
             return form
     raise QueryError("not a SELECT, ASK, CONSTRUCT or DESCRIBE query")
+
+
+@functools.lru_cache(maxsize=16)
+def _parse(query: str) -> Any:
+    """rdflib's parse tree of ``query`` (read, never changed): kept, since one run parses the
+    same text several times (form, prefixes, slice) and a long query takes rdflib 0.3 s."""
+    with _PARSER_LOCK:
+        return parseQuery(query)
 
 
 def _check_escapes(query: str) -> None:
@@ -465,11 +474,10 @@ def predeclared_prefixes(extra: Mapping[str, str] | None = None) -> dict[str, st
 def undeclared_prefixes(query: str) -> list[str]:
     """The prefixes ``query`` uses without declaring them, in order of first use; none for a
     query that does not parse (its syntax error is reported when it runs)."""
-    with _PARSER_LOCK:
-        try:
-            tree = parseQuery(query)
-        except Exception:
-            return []
+    try:
+        tree = _parse(query)
+    except Exception:
+        return []
     declared: set[str] = set()
     used: dict[str, None] = {}
     for node in _tree_nodes(tree):
@@ -811,9 +819,7 @@ def _query_limit(query: str) -> int | None:
 
 def _query_slice(query: str) -> tuple[int, int | None]:
     """The ``OFFSET`` (0 if none) and ``LIMIT`` of the query itself, as rdflib parses them."""
-    with _PARSER_LOCK:
-        tree = parseQuery(query)
-    clauses = tree[1]
+    clauses = _parse(query)[1]
     if "limitoffset" not in clauses:
         return 0, None
     modifiers = clauses["limitoffset"]
