@@ -103,6 +103,15 @@ def local(graph: Path) -> ox.Store:
 
 
 @pytest.fixture(scope="module")
+def on_disk(graph: Path, tmp_path_factory: pytest.TempPathFactory) -> ox.Store:
+    """The graph in an on-disk (RocksDB) Oxigraph store, as `kg build --store` writes."""
+    store = ox.Store(str(tmp_path_factory.mktemp("store") / "store"))
+    store.extend(load_store([graph]))
+    store.flush()
+    return store
+
+
+@pytest.fixture(scope="module")
 def endpoint(graph: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     with read_only_oxigraph([graph], tmp_path_factory.mktemp("oxigraph")) as url:
         yield url
@@ -135,19 +144,20 @@ def order_variables(query: str) -> list[str]:
 # --- every canned query, paged -------------------------------------------------------------
 
 
-@pytest.mark.parametrize("engine", ["local", "oxigraph server"])
+@pytest.mark.parametrize("engine", ["in memory", "on-disk store", "oxigraph server"])
 @pytest.mark.parametrize("name", CANNED)
 def test_pages_of_every_canned_query_make_up_its_answer(
     name: str, engine: str, local: ox.Store, request: pytest.FixtureRequest
 ) -> None:
     query = resolve_query(name)
     bindings = params_for(query, local)
-    url = request.getfixturevalue("endpoint") if engine != "local" else ""
+    url = request.getfixturevalue("endpoint") if engine == "oxigraph server" else ""
+    store = request.getfixturevalue("on_disk") if engine == "on-disk store" else local
 
     def run(text: str) -> QueryResult:
         if url:
             return run_remote(text, url, bindings, timeout=60)
-        return run_local(text, local, bindings)
+        return run_local(text, store, bindings)
 
     whole = run(query.text)
     if request.node.callspec.params["graph"] == "bench":
