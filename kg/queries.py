@@ -785,8 +785,10 @@ def _check_complete(result: QueryResult, answer: RemoteAnswer, query: str) -> No
     A server that caps answers sends as many rows as its cap allows and nothing else looks
     different, so the size is compared with the cap the server declared in
     ``X-SPARQL-MaxRows`` or, when it declared none, with the caps of :data:`KNOWN_ROW_CAPS`.
-    Reaching the cap is not proof of truncation when the query's own ``LIMIT`` asked for that
-    many rows, so then the answer passes.
+    Reaching the cap is not proof of truncation when the query's own ``LIMIT`` (or
+    ``--limit``, written into it) asked for that many rows, so then a SELECT answer passes;
+    a CONSTRUCT's ``LIMIT`` counts solutions, not the triples the cap counts, so it never
+    excuses a graph answer.
     """
     if result.kind == "ask":
         return
@@ -803,7 +805,7 @@ def _check_complete(result: QueryResult, answer: RemoteAnswer, query: str) -> No
         )
     else:
         return
-    limit = _query_limit(query)
+    limit = _query_limit(query) if result.kind == "select" else None
     if limit is not None and limit <= size:
         return  # the query itself asked for no more
     raise IncompleteAnswer(

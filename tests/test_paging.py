@@ -365,3 +365,22 @@ def test_a_limit_within_the_server_s_cap_is_a_complete_answer(example_graph_path
             assert cut.returncode == 3, (options, cut.stderr)
             assert cut.stdout == ""
             assert "capped its answer at 3 rows (X-SPARQL-MaxRows: 3)" in cut.stderr
+
+
+def test_a_limit_on_a_capped_construct_does_not_hide_the_cut(example_graph_path: Path) -> None:
+    """A CONSTRUCT's LIMIT counts solutions, the server's cap triples: two solutions of two
+    triples each, cut at 3 triples, are an incomplete answer although 2 <= 3."""
+    construct = (
+        "CONSTRUCT { ?p schema:name ?t ; schema:about ?p } "
+        "WHERE { ?p a bibo:Document ; schema:name ?t } ORDER BY ?p"
+    )
+    with running(make_server(load_store([example_graph_path]), port=0, max_rows=3)) as server:
+        url = server.url + "sparql"
+        options = ["query", "-q", construct, "--endpoint", url, "--format", "ntriples"]
+        whole = kg(*options, "--limit", "1")
+        assert whole.returncode == 0, whole.stderr
+        assert len(whole.stdout.splitlines()) == 2
+        cut = kg(*options, "--limit", "2")
+        assert cut.returncode == 3, cut.stderr
+        assert cut.stdout == ""
+        assert "capped its answer at 3 triples" in cut.stderr
