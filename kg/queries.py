@@ -53,6 +53,7 @@ from kg.terms import iri_problem
 __all__ = [
     "KNOWN_ROW_CAPS",
     "MAX_ROWS_HEADER",
+    "MAX_SLICE",
     "USER_AGENT",
     "BoundTerm",
     "CannedQuery",
