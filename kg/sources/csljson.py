@@ -222,9 +222,9 @@ def _strip_markup(text: str) -> str:
     is kept.
 
     Each run of text between two tags is unescaped on its own, as in HTML: a tag ends an
-    entity, so ``&<span class="nocase"></span>amp;`` is the text "&amp;". That is how
-    ``kg export`` writes a literal entity or tag that CSL processors, which read no
-    entities, must show as written too (``kg.bibliography.csljson``).
+    entity, so ``<span class="nocase">&</span>amp;`` is the text "&amp;". That is how
+    ``kg export`` writes an entity or a tag as text, which CSL processors (they read no
+    entities) must show as written too (``kg.bibliography.csljson.rich_text``).
     """
     text = _ABSTRACT_HEADING.sub("", text)
     text = _BLOCK_END.sub(lambda end: end.group() + " ", text)
