@@ -124,6 +124,22 @@ _tricky_token = st.sampled_from(
         "😀",
         "e\u0301",  # NFD: kg stores NFC
         "Ame\u0301lie",
+        # Markup and entities to an HTML or CSL-JSON reader, text here:
+        "<",
+        ">",
+        "a<b",
+        "<b>",
+        "</i>",
+        "<i>x</i>",
+        "<!--",
+        "-->",
+        '<span class="nocase">',
+        "&amp;",
+        "&lt;",
+        "&#38;",
+        "&copy2",
+        "AT&T;",
+        "R&D",
     ]
 )
 _word = st.one_of(_letters, _letters, _letters, _number, _tricky_token)
@@ -139,8 +155,9 @@ titles = (
     .map(_nfc)
     .filter(lambda t: any(c.isalnum() for c in t))
 )
-"""Titles with commas, apostrophes, dashes, quotes, LaTeX's special characters, other
-scripts and emoji. No backslash or dollar: see ``title_specials``."""
+"""Titles with commas, apostrophes, dashes, quotes, LaTeX's special characters, HTML's
+(tags, comments, entities), other scripts and emoji. No backslash or dollar: see
+``title_specials``."""
 title_specials = st.sampled_from(["\\", "$x$", "50$", "a\\b"])
 """Backslashes and dollars, which a text list's title keeps as written (only abstracts are
 LaTeX there); BibTeX escapes them."""
@@ -272,6 +289,7 @@ PERIODICALS = (
     "Journal of Physics: Conference Series, Vol. 2",
     "Zeitschrift für Naturforschung A",
     "Data & Knowledge Engineering",
+    "Journal of <Angle> Brackets &amp; Entities",
     "Ἑλληνικὰ Γράμματα",
 )
 BOOKS = (
