@@ -81,10 +81,13 @@ LATEX_BITS = [
 URL_BIT = "Code: https://example.org/code/{n}."
 LATEX_SHARE = 1 / 3  # of abstracts carrying markup: math, \textit{}, accents
 URL_SHARE = 1 / 8  # of abstracts linking to code or data
+CUT_EVERY = 10  # one abstract in ten is cut off mid-sentence, as scraped ones often are
 
 
 def make_abstract(rng: random.Random, number: int) -> str:
-    """Two plain sentences; LaTeX in about a third of abstracts, a URL in about an eighth."""
+    """Two plain sentences; LaTeX in about a third of abstracts, a URL in about an eighth;
+    every tenth abstract loses its final full stop (kg warns about it: so does any corpus of
+    ten papers or more)."""
     bits = rng.sample(PLAIN_BITS, 2)
     if rng.random() < LATEX_SHARE:
         bits.insert(rng.randrange(3), rng.choice(LATEX_BITS))
@@ -93,7 +96,7 @@ def make_abstract(rng: random.Random, number: int) -> str:
     text = " ".join(bits)
     while "{w}" in text:
         text = text.replace("{w}", rng.choice(WORDS), 1)
-    return text
+    return text[:-1] if number % CUT_EVERY == CUT_EVERY - 1 else text
 
 
 def make_people(rng: random.Random, count: int) -> list[tuple[str, str]]:
@@ -165,13 +168,15 @@ def describe(folder: Path) -> str:
         "accents": sum(bool(re.search(r"\\[\"'`^~]", text)) for text in latex),
     }
     urls = sum("https://" in text for text in abstracts.values())
+    cut = sum(not text.endswith(".") for text in abstracts.values())
     per_person = Counter(name for names in authors.values() for name in names)
     once = sum(count == 1 for count in per_person.values())
     median = sorted(per_person.values())[len(per_person) // 2]
     return (
         f"{papers} papers; abstracts with LaTeX {len(latex) / papers:.0%}"
         f" ({', '.join(f'{kind} {count / papers:.0%}' for kind, count in kinds.items())}),"
-        f" with a URL {urls / papers:.0%}; {len(per_person)} persons, {once / len(per_person):.0%}"
+        f" with a URL {urls / papers:.0%}, cut off {cut / papers:.0%};"
+        f" {len(per_person)} persons, {once / len(per_person):.0%}"
         f" of them on one paper, median {median}, the most prolific on"
         f" {max(per_person.values())} papers"
     )
