@@ -100,7 +100,7 @@ def make_abstract(rng: random.Random, number: int) -> str:
 
 
 def make_people(rng: random.Random, count: int) -> list[tuple[str, str]]:
-    people = set()
+    people: set[tuple[str, str]] = set()
     while len(people) < count:
         family = f"{rng.choice(FAMILIES)}{rng.randrange(count // 10 + 1) or ''}"
         people.add((family, rng.choice(GIVENS)))

@@ -23,6 +23,7 @@ import pyshacl
 from rdflib import RDF, BNode, Graph, Literal, Namespace, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import FOAF, SDO
+from rdflib.term import Node
 
 BASE = Namespace("https://example.org/obvious/")
 BIBO = Namespace("http://purl.org/ontology/bibo/")
@@ -79,7 +80,7 @@ def add_paper(graph: Graph, title: str, authors: list[tuple[str, str]], abstract
     graph.add((paper, SDO.name, Literal(title)))
     if abstract:
         graph.add((paper, SDO.abstract, Literal(abstract)))
-    people = [add_person(graph, family, given) for family, given in authors]
+    people: list[Node] = [add_person(graph, family, given) for family, given in authors]
     for person in people:
         graph.add((paper, SDO.author, person))
         graph.add((paper, FOAF.maker, person))
@@ -102,7 +103,7 @@ def main() -> None:
     args = parser.parse_args()
 
     start = time.perf_counter()
-    papers = {}
+    papers: dict[str, tuple[list[tuple[str, str]], str]] = {}
     for path in sorted(args.corpus.glob("*.txt")):
         for title, authors, abstract in read_blocks(path):
             papers.setdefault(title, (authors, abstract))  # the same paper in co-authors' lists

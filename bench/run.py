@@ -315,8 +315,10 @@ def time_queries(out: Path) -> dict[str, float]:
 
 def _measure_here(pipeline: str, source: Path, out: Path) -> None:
     """The measured process's side: run one pipeline and print its stage seconds as JSON."""
-    runners = {"kg": run_kg, "kg-shapes": run_kg_shapes, "queries": lambda _, o: time_queries(o)}
-    print(json.dumps(runners[pipeline](source, out)))
+    if pipeline == "queries":
+        print(json.dumps(time_queries(out)))
+    else:
+        print(json.dumps({"kg": run_kg, "kg-shapes": run_kg_shapes}[pipeline](source, out)))
 
 
 def _stages(result: Result) -> str:
