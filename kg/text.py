@@ -27,7 +27,7 @@ from pylatexenc.latexwalker import (
     LatexWalker,
     get_default_latex_context_db,
 )
-from pylatexenc.macrospec import LatexContextDb
+from pylatexenc.macrospec import LatexContextDb, std_macro
 
 from kg.terms import iri_problem
 
@@ -43,22 +43,76 @@ def nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text)
 
 
+# Macros the converter knows whose arguments its parser table lacks: it reads the arguments
+# (``\href``'s URL and text) a parse never gave it. A heading takes what ``\section`` takes
+# in pylatexenc's own table. ``tests/test_text.py`` converts every macro the converter knows.
+_HEADINGS = ("part", "paragraph")
+_ARGUMENTS = {"href": "{{", "textfrac": "{{"}
+# Macros the converter knows but kg keeps as written: ``\input`` and ``\include`` would read
+# a file (and without one drop their argument), ``\title``, ``\author`` and ``\date`` keep
+# their argument in the converter for ``\maketitle``, and ``\today`` and ``\maketitle`` print
+# the day of the build: none gives the same text for the same input.
+_KEPT_AS_WRITTEN = ("input", "include", "title", "author", "date", "maketitle", "today")
+
+
+def _as_written(node: LatexNode) -> str:
+    verbatim: str = node.latex_verbatim()
+    return verbatim
+
+
+class _KeepingConverter(LatexNodes2Text):  # type: ignore[misc]  # pylatexenc has no types
+    """pylatexenc's converter, but at any depth display math stays in the line, and a node it
+    cannot convert stays as written: a macro whose argument is missing (``\\textit`` at the
+    end, ``\\sqrt}``), which it would render as nothing or as its ``%s`` template, and, as a
+    last resort, a node whose conversion raises."""
+
+    def node_to_text(self, node: LatexNode, prev_node_hint: object = None, textcol: int = 0) -> str:
+        try:
+            converted: str = super().node_to_text(node, prev_node_hint, textcol)
+        except (IndexError, KeyError, AttributeError, TypeError, ValueError):
+            return _as_written(node)
+        return converted
+
+    def math_node_to_text(self, node: LatexMathNode | LatexEnvironmentNode) -> str:
+        """Display math (``$$x$$``, ``\\[x\\]``, an equation) run into the sentence: pylatexenc
+        sets it as an indented block of its own, but an abstract is one paragraph."""
+        converted: str = super().math_node_to_text(node)
+        if isinstance(node, LatexMathNode) and node.displaytype == "inline":
+            return converted
+        return " ".join(converted.split())
+
+    def macro_node_to_text(self, node: LatexMacroNode) -> str:
+        if _lacks_argument(node):
+            return _as_written(node)
+        converted: str = super().macro_node_to_text(node)
+        return converted
+
+
 @cache
 def _latex_to_text() -> LatexNodes2Text:
     """pylatexenc's converter, but ``\\textasciicircum`` is the caret "^" that BibTeX files
-    (and ``kg export``) mean by it, not the modifier letter U+02C6 pylatexenc gives."""
+    (and ``kg export``) mean by it, not the modifier letter U+02C6 pylatexenc gives, and the
+    macros of ``_KEPT_AS_WRITTEN`` stay as written."""
     context = get_text_context_db()
+    kept = [MacroTextSpec(name, simplify_repl=_as_written) for name in _KEPT_AS_WRITTEN]
     context.add_context_category(
-        "kg-ascii", prepend=True, macros=[MacroTextSpec("textasciicircum", "^")]
+        "kg-ascii", prepend=True, macros=[MacroTextSpec("textasciicircum", "^"), *kept]
     )
-    return LatexNodes2Text(math_mode="text", strict_latex_spaces=True, latex_context=context)
+    return _KeepingConverter(math_mode="text", strict_latex_spaces=True, latex_context=context)
 
 
 @cache
 def _parsing_context() -> LatexContextDb:
-    """pylatexenc's default macros, environments and specials, built once: the walker
-    otherwise rebuilds them for every text (a tenth of reading a list)."""
+    """pylatexenc's default macros, environments and specials, built once (the walker
+    otherwise rebuilds them for every text), with the arguments of the macros the converter
+    renders from arguments the table does not give them."""
     context: LatexContextDb = get_default_latex_context_db()
+    heading: str = context.get_macro_spec("section").args_parser.argspec
+    arguments = dict.fromkeys(_HEADINGS, heading) | _ARGUMENTS
+    context.add_context_category(
+        "kg-arguments",
+        macros=[std_macro(name, argspec) for name, argspec in sorted(arguments.items())],
+    )
     return context
 
 
@@ -84,8 +138,10 @@ def _convert_stretch(text: str) -> str:
     ended; plain characters are verbatim and carry nothing to the next node. So the plain
     run up to the next character that can start another kind of token is copied, and the
     parser reads one node from there. The whitespace before that character is left to the
-    parser, whose token owns it (a ``\\`` at the very end drops it). Each node is the one the
-    whole-text parse gives; ``tests/test_text_spans.py`` compares the two.
+    parser, whose token owns it. What the parser reads but gives no node for (a stray ``}``,
+    an ``\\end`` without its ``\\begin``) and what it cannot read (a final ``\\``) stays as
+    written. Each node is the one the whole-text parse gives; ``tests/test_text_spans.py``
+    compares the two.
     """
     if not _MARKUP_HINT.search(text):
         return text
@@ -100,11 +156,24 @@ def _convert_stretch(text: str) -> str:
             start -= 1
         pieces.append(text[pos:start])
         nodes, _, length = walker.get_latex_nodes(pos=start, read_max_nodes=1, parsing_state=state)
-        pieces.extend(_render(node, text) for node in nodes)
         if not length:  # end of input inside a token (a final backslash): the parse ends
+            pieces.append(text[start:])
             return "".join(pieces)
+        pieces.append(_render_span(nodes, text, start, start + length))
         pos = start + length
     pieces.append(text[pos:])
+    return "".join(pieces)
+
+
+def _render_span(nodes: list[LatexNode], source: str, start: int, end: int) -> str:
+    """``source[start:end]`` with the parsed ``nodes`` in it rendered, and the characters
+    between them, which the parser skipped, as written."""
+    pieces: list[str] = []
+    for node in nodes:
+        pieces.append(source[start : node.pos])
+        pieces.append(_render(node, source))
+        start = node.pos + node.len
+    pieces.append(source[start:end])
     return "".join(pieces)
 
 
@@ -125,8 +194,8 @@ def _render(node: LatexNode, source: str) -> str:
     if isinstance(node, LatexCharsNode | LatexSpecialsNode | LatexCommentNode):
         return verbatim
     if isinstance(node, LatexGroupNode):
-        if not any(_is_markup(child) for child in node.nodelist):
-            return verbatim  # plain {braces}: the author's characters
+        if not any(_is_markup(child) for child in node.nodelist) or _skips_text(node, source):
+            return verbatim  # plain {braces}: the author's characters; or broken inside
         return "".join(_render(child, source) for child in node.nodelist)
     if isinstance(node, LatexMathNode):
         if not _math_is_closed(node, verbatim):
@@ -143,6 +212,32 @@ def _render(node: LatexNode, source: str) -> str:
     if isinstance(node, LatexEnvironmentNode):
         return _converted(node)
     return verbatim
+
+
+def _skips_text(group: LatexGroupNode, source: str) -> bool:
+    """Whether the parser skipped characters inside ``group`` (an ``\\end`` without its
+    ``\\begin``): its children and braces do not make up all of it."""
+    end = group.pos + 1
+    for child in group.nodelist:
+        if child.pos != end:
+            return True
+        end = child.pos + child.len
+    return source[end : group.pos + group.len] not in ("", "}")
+
+
+def _lacks_argument(node: LatexMacroNode) -> bool:
+    """Whether the text ended, or a group closed, where ``node`` needs an argument: the
+    parser then gives no arguments, or an empty stretch of text for the missing one."""
+    spec = _parsing_context().get_macro_spec(node.macroname)
+    argspec: str = getattr(spec.args_parser, "argspec", "") if spec is not None else ""
+    if "{" not in argspec:
+        return False
+    if node.nodeargd is None:
+        return True
+    return any(
+        kind == "{" and (argument is None or argument.len == 0)
+        for kind, argument in zip(node.nodeargd.argspec, node.nodeargd.argnlist, strict=False)
+    )
 
 
 def _is_markup(node: LatexNode) -> bool:
