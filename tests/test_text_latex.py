@@ -1,0 +1,179 @@
+"""LaTeX conversion never raises and never silently drops the author's text.
+
+Broken markup stays as written; macros whose arguments pylatexenc's parser did not know
+(``\\href``) get them; display math stays in the sentence. The property at the end states
+precisely which word characters may go.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections import Counter
+from collections.abc import Iterator
+
+import pytest
+from hypothesis import given, settings
+from pylatexenc.latex2text import LatexNodes2Text, MacroTextSpec
+from pylatexenc.latex2text import get_default_latex_context_db as get_text_context_db
+from pylatexenc.latexwalker import (
+    LatexCharsNode,
+    LatexEnvironmentNode,
+    LatexGroupNode,
+    LatexMacroNode,
+    LatexMathNode,
+    LatexNode,
+    LatexWalker,
+)
+from strategies import latex_markup
+
+from kg import text
+from kg.text import find_urls, latex_to_unicode
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        # \href's text, then its URL as pylatexenc writes \url's: <u>
+        (r"see \href{https://x.org/a}{the code} now", "see the code <https://x.org/a> now"),
+        (r"\href{https://x.org}{\textit{t}}", "t <https://x.org>"),
+        (r"\href{https://x.org}", r"\href{https://x.org}"),  # no text: kept as written
+        (r"\input{foo} bar", r"\input{foo} bar"),  # would read a file, or drop "foo"
+        (r"\include{ch} and \title{T} \maketitle", r"\include{ch} and \title{T} \maketitle"),
+        (r"made \today", r"made \today"),  # the build's date: not the same text each day
+        ("a } \\textit{b}", "a } b"),  # stray closing brace
+        ("word \\", "word \\"),  # final backslash and the space before it
+        ("word  \\", "word  \\"),
+        (r"a \end{x} b", r"a \end{x} b"),  # \end without \begin
+        (r"{a \end{x} \textit{b}}", r"{a \end{x} \textit{b}}"),  # the same inside a group
+        (r"\unknown{x} \textit", r"\unknown{x} \textit"),  # known macro without argument
+        (r"\textit", r"\textit"),
+        (r"\textit{\sqrt} x", r"\sqrt x"),  # at any depth
+        (r"\frac", r"\frac"),  # not "%s/%s"
+        (r"\frac{a}", r"\frac{a}"),
+        (r"\url", r"\url"),  # not "<%s>"
+        ("a $$x$$ b", "a x b"),  # display math in the sentence, not an indented block
+        (r"a $$\alpha$$ b", "a α b"),
+        (r"a \[x\] b", "a x b"),
+        (r"a \begin{equation} y = x \end{equation} b", "a y = x b"),
+        (r"\textit{a $$x$$ b}", "a x b"),
+    ],
+)
+def test_broken_or_misread_markup_keeps_the_text(source: str, expected: str) -> None:
+    assert latex_to_unicode(source) == expected
+
+
+def test_href_url_stays_discoverable() -> None:
+    """The URL of an ``\\href`` is one ``find_urls`` finds, so it becomes rdfs:seeAlso."""
+    converted = latex_to_unicode(r"Code: \href{https://github.com/x/y}{our repository}.")
+    assert converted == "Code: our repository <https://github.com/x/y>."
+    assert list(find_urls(converted)) == ["https://github.com/x/y"]
+
+
+def _converter_macros() -> Iterator[str]:
+    for spec in text._latex_to_text().latex_context.iter_macro_specs():
+        if spec.macroname.isalpha():
+            yield spec.macroname
+
+
+@pytest.mark.parametrize("name", sorted(set(_converter_macros())))
+def test_the_parser_gives_every_macro_the_arguments_its_converter_reads(name: str) -> None:
+    """pylatexenc's own converter, without kg's last resort, on every macro it knows: it
+    reads arguments by position, so it raises where the parser gave it fewer."""
+    source = f"\\{name}{{a}}{{b}}{{c}}{{d}}{{e}}"
+    walker = LatexWalker(source, latex_context=text._parsing_context(), tolerant_parsing=True)
+    nodes, _, _ = walker.get_latex_nodes()
+    context = text._latex_to_text().latex_context
+    converted = LatexNodes2Text(math_mode="text", latex_context=context).nodelist_to_text(nodes)
+    assert "%s" not in converted
+    for form in (f"\\{name}", f"\\{name}}}", f"{{\\{name}}}", f"\\{name}[x"):
+        latex_to_unicode(form)  # never raises
+
+
+def _raises(node: LatexNode) -> str:
+    raise IndexError(node.latex_verbatim())
+
+
+def test_a_node_whose_conversion_raises_stays_as_written() -> None:
+    """The last resort, for a converter spec that fails as ``\\href``'s did."""
+    context = get_text_context_db()
+    context.add_context_category("broken", prepend=True, macros=[MacroTextSpec("emph", _raises)])
+    converter = text._KeepingConverter(latex_context=context)
+    walker = LatexWalker(r"a \emph{b} c", latex_context=text._parsing_context())
+    nodes, _, _ = walker.get_latex_nodes()
+    assert converter.nodelist_to_text(nodes) == r"a \emph{b} c"
+
+
+# --- never a lost word ------------------------------------------------------------------------
+
+# Arguments the converter renders as nothing or a placeholder, by macro: 0-based positions
+# (None: all). ``\sqrt[3]{x}`` gives √(x) and ``\footnote[2]{x}`` gives [x]: pylatexenc's
+# choice, written down here rather than hidden.
+DROPS_ARGUMENTS: dict[str, tuple[int, ...] | None] = {
+    "cite": None,
+    "\\": None,  # \\[2pt]: a length
+    "sqrt": (0,),
+    "footnote": (0,),
+    "textcolor": (0, 1),  # the colour model and name
+}
+
+
+def _letters(characters: str) -> Counter[str]:
+    """Word characters, compared without accents and as Unicode's compatibility forms
+    (``\\'e`` is é, ``$\\mathcal{O}$`` is 𝒪): the letters the author typed."""
+    decomposed = unicodedata.normalize("NFKD", characters)
+    return Counter(char for char in decomposed if char.isalnum())
+
+
+def _typed_text(nodes: list[LatexNode | None]) -> Iterator[str]:
+    """The plain characters of a parse, at any depth, except the arguments the converter
+    drops; macro and environment names are not plain characters."""
+    for node in nodes:
+        if isinstance(node, LatexCharsNode):
+            yield node.chars
+        elif isinstance(node, LatexGroupNode | LatexMathNode):
+            yield from _typed_text(node.nodelist)
+        elif isinstance(node, LatexEnvironmentNode):
+            arguments = node.nodeargd.argnlist if node.nodeargd else []
+            yield from _typed_text([*arguments, *node.nodelist])
+        elif isinstance(node, LatexMacroNode) and node.nodeargd is not None:
+            dropped = DROPS_ARGUMENTS.get(node.macroname, ())
+            yield from _typed_text(
+                [
+                    argument
+                    for index, argument in enumerate(node.nodeargd.argnlist)
+                    if dropped is not None and index not in dropped
+                ]
+            )
+
+
+def typed_letters(source: str) -> Counter[str]:
+    """The word characters of ``source`` outside macro names and dropped arguments, each
+    stretch between bare ``%`` parsed on its own as ``kg.text`` does."""
+    letters: Counter[str] = Counter()
+    for stretch in text._UNESCAPED_PERCENT.split(source):
+        walker = LatexWalker(stretch, latex_context=text._parsing_context(), tolerant_parsing=True)
+        nodes, _, _ = walker.get_latex_nodes()
+        letters += _letters("".join(_typed_text(nodes)))
+    return letters
+
+
+@settings(max_examples=1500, deadline=None)
+@given(latex_markup)
+def test_conversion_never_raises_nor_loses_a_typed_letter(source: str) -> None:
+    converted = latex_to_unicode(source)
+    assert not typed_letters(source) - _letters(converted)
+
+
+@pytest.mark.parametrize(
+    ("source", "letters"),
+    [
+        (r"\href{https://x.org}{te}", "httpsxorgte"),
+        ("a } w", "aw"),
+        (r"\textit{\sqrt} w", "w"),
+        (r"\cite{key} w \\[2pt]", "w"),
+        (r"\'e\c{c} $\mathcal{O}$ 50% {\o}", "ecO50"),
+    ],
+)
+def test_typed_letters_are_the_words_outside_macro_names(source: str, letters: str) -> None:
+    """The oracle sees the letters the bugs lost, not those of dropped arguments."""
+    assert typed_letters(source) == Counter(letters)
