@@ -7,10 +7,14 @@ precisely which word characters may go.
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import unicodedata
 from collections import Counter
 from collections.abc import Iterator
+from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 from hypothesis import given, settings
 from pylatexenc.latex2text import LatexNodes2Text, MacroTextSpec
@@ -177,3 +181,41 @@ def test_conversion_never_raises_nor_loses_a_typed_letter(source: str) -> None:
 def test_typed_letters_are_the_words_outside_macro_names(source: str, letters: str) -> None:
     """The oracle sees the letters the bugs lost, not those of dropped arguments."""
     assert typed_letters(source) == Counter(letters)
+
+
+# --- the command line -------------------------------------------------------------------------
+
+SCHEMA = "http://schema.org/"
+SEE_ALSO = "http://www.w3.org/2000/01/rdf-schema#seeAlso"
+
+
+def test_href_in_a_text_list_and_a_bibtex_abstract_builds(tmp_path: Path) -> None:
+    """The crash of issue "latex" was a traceback on reading; now the build goes through and
+    the graph holds the link text, its URL as rdfs:seeAlso, and the broken markup as written."""
+    (tmp_path / "doe.txt").write_text(
+        "Doe, Jane\n\nA paper\nDoe, Jane\n"
+        "We release \\href{https://github.com/x/y}{our code}; a } stays, \\textit{done}.\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "refs.bib").write_text(
+        "@article{bib1,\n  title = {Another paper},\n  author = {Roe, Maria},\n"
+        "  abstract = {See \\href{https://example.org/data}{the data} and $$x$$ too.},\n"
+        "  journal = {Journal},\n  year = {2021}\n}\n",
+        encoding="utf-8",
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "kg", "build", "doe.txt", "refs.bib"],
+        capture_output=True,
+        cwd=tmp_path,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr.decode()
+    assert b"Traceback" not in result.stderr
+    triples = list(ox.parse(path=tmp_path / "exports" / "graph.nt", format=ox.RdfFormat.N_TRIPLES))
+    abstracts = {t.object.value for t in triples if t.predicate.value == f"{SCHEMA}abstract"}
+    assert abstracts == {
+        "We release our code <https://github.com/x/y>; a } stays, done.",
+        "See the data <https://example.org/data> and x too.",
+    }
+    links = {t.object.value for t in triples if t.predicate.value == SEE_ALSO}
+    assert links == {"https://github.com/x/y", "https://example.org/data"}

@@ -108,8 +108,6 @@ def test_benchmark_abstracts_convert_as_a_whole_text_parse(tmp_path: Path) -> No
         assert list(text.find_urls(abstract)) == linkify_urls(abstract)
 
 
-
-
 @settings(max_examples=1500, deadline=None)
 @given(latex_markup)
 def test_generated_markup_converts_as_a_whole_text_parse(source: str) -> None:
