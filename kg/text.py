@@ -45,7 +45,7 @@ def nfc(text: str) -> str:
 
 # Macros the converter knows whose arguments its parser table lacks: it reads the arguments
 # (``\href``'s URL and text) a parse never gave it. A heading takes what ``\section`` takes
-# in pylatexenc's own table. ``tests/test_text.py`` converts every macro the converter knows.
+# in pylatexenc's own table. ``tests/test_text_latex.py`` converts every macro the converter knows.
 _HEADINGS = ("part", "paragraph")
 _ARGUMENTS = {"href": "{{", "textfrac": "{{"}
 # Macros the converter knows but kg keeps as written: ``\input`` and ``\include`` would read
@@ -62,11 +62,13 @@ def _as_written(node: LatexNode) -> str:
 
 class _KeepingConverter(LatexNodes2Text):  # type: ignore[misc]  # pylatexenc has no types
     """pylatexenc's converter, but at any depth display math stays in the line, and a node it
-    cannot convert stays as written: a macro whose argument is missing (``\\textit`` at the
-    end, ``\\sqrt}``), which it would render as nothing or as its ``%s`` template, and, as a
-    last resort, a node whose conversion raises."""
+    cannot convert stays as written: broken markup (see ``_is_broken``), which it would render
+    as nothing, as its ``%s`` template or without the text an open argument swallowed, and, as
+    a last resort, a node whose conversion raises."""
 
     def node_to_text(self, node: LatexNode, prev_node_hint: object = None, textcol: int = 0) -> str:
+        if _is_broken(node):
+            return _as_written(node)
         try:
             converted: str = super().node_to_text(node, prev_node_hint, textcol)
         except (IndexError, KeyError, AttributeError, TypeError, ValueError):
@@ -80,12 +82,6 @@ class _KeepingConverter(LatexNodes2Text):  # type: ignore[misc]  # pylatexenc ha
         if isinstance(node, LatexMathNode) and node.displaytype == "inline":
             return converted
         return " ".join(converted.split())
-
-    def macro_node_to_text(self, node: LatexMacroNode) -> str:
-        if _lacks_argument(node):
-            return _as_written(node)
-        converted: str = super().macro_node_to_text(node)
-        return converted
 
 
 @cache
@@ -104,8 +100,8 @@ def _latex_to_text() -> LatexNodes2Text:
 @cache
 def _parsing_context() -> LatexContextDb:
     """pylatexenc's default macros, environments and specials, built once (the walker
-    otherwise rebuilds them for every text), with the arguments of the macros the converter
-    renders from arguments the table does not give them."""
+    otherwise rebuilds them for every text: a tenth of reading a list), and the arguments of
+    the macros the converter reads arguments of that the table does not give them."""
     context: LatexContextDb = get_default_latex_context_db()
     heading: str = context.get_macro_spec("section").args_parser.argspec
     arguments = dict.fromkeys(_HEADINGS, heading) | _ARGUMENTS
@@ -121,7 +117,9 @@ def latex_to_unicode(text: str) -> str:
 
     ``$\\Sigma$AE`` becomes ``ΣAE``, ``\\textit{x}`` becomes ``x``, ``+$21$`` becomes ``+21``;
     ``63%``, ``&``, ``~``, ``_``, ``#`` and plain ``{braces}`` are left alone. Macros the
-    converter does not know, and unclosed math, stay verbatim rather than vanish.
+    converter does not know, and broken markup (unclosed math, a stray ``}``, a macro without
+    its argument, a final ``\\``) stay verbatim rather than vanish; display math stays in
+    the line; ``\\href{u}{t}`` gives ``t <u>``, as ``\\url{u}`` gives ``<u>``.
     """
     if not _MARKUP_HINT.search(text):
         return text
@@ -194,8 +192,8 @@ def _render(node: LatexNode, source: str) -> str:
     if isinstance(node, LatexCharsNode | LatexSpecialsNode | LatexCommentNode):
         return verbatim
     if isinstance(node, LatexGroupNode):
-        if not any(_is_markup(child) for child in node.nodelist) or _skips_text(node, source):
-            return verbatim  # plain {braces}: the author's characters; or broken inside
+        if not any(_is_markup(child) for child in node.nodelist) or _is_broken_group(node):
+            return verbatim  # plain {braces}: the author's characters; or broken markup
         return "".join(_render(child, source) for child in node.nodelist)
     if isinstance(node, LatexMathNode):
         if not _math_is_closed(node, verbatim):
@@ -214,30 +212,44 @@ def _render(node: LatexNode, source: str) -> str:
     return verbatim
 
 
-def _skips_text(group: LatexGroupNode, source: str) -> bool:
-    """Whether the parser skipped characters inside ``group`` (an ``\\end`` without its
-    ``\\begin``): its children and braces do not make up all of it."""
-    end = group.pos + 1
+def _is_broken(node: LatexNode) -> bool:
+    """Whether ``node`` is markup the parser had to guess at: a group (or an argument) left
+    open or with characters the parser skipped, or a macro missing an argument."""
+    if isinstance(node, LatexGroupNode):
+        return _is_broken_group(node)
+    if not isinstance(node, LatexMacroNode | LatexEnvironmentNode):
+        return False
+    if node.nodeargd is None:  # what the parser gives a macro at the end of the text
+        return isinstance(node, LatexMacroNode) and "{" in _argspec(node.macroname)
+    arguments: list[LatexNode | None] = node.nodeargd.argnlist
+    if any(isinstance(arg, LatexGroupNode) and _is_broken_group(arg) for arg in arguments):
+        return True
+    return any(
+        kind == "{" and (argument is None or argument.len == 0)  # a group closed before it
+        for kind, argument in zip(node.nodeargd.argspec, arguments, strict=False)
+    )
+
+
+def _is_broken_group(group: LatexGroupNode) -> bool:
+    """Whether ``group`` is left open (the text ends inside it, and it swallowed the rest), or
+    its children and delimiters do not make up all of it (an ``\\end`` without ``\\begin``)."""
+    source: str = group.parsing_state.s
+    opening: str
+    closing: str
+    opening, closing = group.delimiters
+    end = group.pos + len(opening)
     for child in group.nodelist:
         if child.pos != end:
             return True
         end = child.pos + child.len
-    return source[end : group.pos + group.len] not in ("", "}")
+    return source[end : group.pos + group.len] != closing
 
 
-def _lacks_argument(node: LatexMacroNode) -> bool:
-    """Whether the text ended, or a group closed, where ``node`` needs an argument: the
-    parser then gives no arguments, or an empty stretch of text for the missing one."""
-    spec = _parsing_context().get_macro_spec(node.macroname)
+def _argspec(macroname: str) -> str:
+    """The arguments the parser's table gives a macro (``{`` mandatory, ``[`` optional)."""
+    spec = _parsing_context().get_macro_spec(macroname)
     argspec: str = getattr(spec.args_parser, "argspec", "") if spec is not None else ""
-    if "{" not in argspec:
-        return False
-    if node.nodeargd is None:
-        return True
-    return any(
-        kind == "{" and (argument is None or argument.len == 0)
-        for kind, argument in zip(node.nodeargd.argspec, node.nodeargd.argnlist, strict=False)
-    )
+    return argspec
 
 
 def _is_markup(node: LatexNode) -> bool:

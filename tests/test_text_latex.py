@@ -49,6 +49,12 @@ from kg.text import find_urls, latex_to_unicode
         ("word  \\", "word  \\"),
         (r"a \end{x} b", r"a \end{x} b"),  # \end without \begin
         (r"{a \end{x} \textit{b}}", r"{a \end{x} \textit{b}}"),  # the same inside a group
+        (r"\textit{a \end{x} b}", r"\textit{a \end{x} b}"),  # or an argument
+        (r"\cite{abc and more", r"\cite{abc and more"),  # an open argument swallows the rest
+        (r"\textit{open and $x$", r"\textit{open and $x$"),
+        (r"{\textit{x} open", r"{\textit{x} open"),
+        (r"\sqrt[3 x", r"\sqrt[3 x"),
+        (r"\begin{itemize}[a \item b", r"\begin{itemize}[a \item b"),
         (r"\unknown{x} \textit", r"\unknown{x} \textit"),  # known macro without argument
         (r"\textit", r"\textit"),
         (r"\textit{\sqrt} x", r"\sqrt x"),  # at any depth
