@@ -206,6 +206,77 @@ def abstracts(draw: st.DrawFn) -> tuple[str, tuple[str, ...]]:
     return _nfc(" ".join(pieces)), tuple(urls)
 
 
+# --- LaTeX -----------------------------------------------------------------------------------
+
+_LATEX_PIECES = [
+    "\\",
+    "$",
+    "$$",
+    "{",
+    "}",
+    "%",
+    "\\%",
+    "\\$",
+    " ",
+    "  ",
+    "\n",
+    "\t",
+    "~",
+    "&",
+    "--",
+    "-",
+    "'",
+    "`",
+    "!",
+    "?",
+    "[",
+    "]",
+    "a",
+    "é",
+    "x y",
+    "\\textit",
+    "\\emph",
+    "\\'",
+    '\\"',
+    "\\^",
+    "\\c",
+    "\\Sigma",
+    "\\alpha",
+    "\\frac",
+    "\\foo",
+    "\\(",
+    "\\)",
+    "\\[",
+    "\\]",
+    "\\begin{itemize}",
+    "\\end{itemize}",
+    "\\item",
+    "\\\\",
+    "\\textasciicircum",
+    "\\url",
+    "e",
+    "{}",
+    "\\href",
+    "{https://x.org/a}",
+    "\\input",
+    "\\sqrt",
+    "\\cite",
+    "\\today",
+    "\\end{x}",
+    "\\footnote",
+    "\\textcolor",
+    "\\[",
+    "\\begin{equation}",
+    "\\end{equation}",
+    "word",
+    "Ölçü",
+    "42",
+]
+latex_markup = st.lists(st.sampled_from(_LATEX_PIECES), max_size=14).map("".join)
+"""Text made of LaTeX's pieces, well-formed or broken: macros known to pylatexenc's converter
+and unknown, accents, math, environments, braces, stray closers, a final backslash, words."""
+
+
 # --- names ---------------------------------------------------------------------------------
 
 _capitalised = st.builds(
