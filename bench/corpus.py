@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import argparse
 import random
+import re
+from collections import Counter
 from itertools import accumulate
 from pathlib import Path
 
@@ -61,19 +63,44 @@ WORDS = [
     "multilingual",
     "data",
 ]
-ABSTRACT_BITS = [
-    "We introduce \\textit{a method} ($\\Sigma$AE)",
-    "gaining +$21$ points",
-    "at 63% of the cost",
-    "R&D on snake_case #1",
-    "code: https://example.org/code/{n}.",
+PLAIN_BITS = [
+    "We study how {w} change with {w}.",
     "It works.",
-    "and it scales",
+    "It scales.",
+    "It costs 63% less.",
+    "R&D on snake_case #1 helps.",
+    "Results hold across {w} and {w}.",
 ]
+LATEX_BITS = [
+    r"We introduce \textit{a method} ($\Sigma$AE).",
+    r"It gains +$21$ points.",
+    r"It runs in $O(n \log n)$ time.",
+    r"It follows R{\"u}ckl{\'e} and Gr\"obner.",
+    r"It is a \textbf{strong} baseline.",
+]
+URL_BIT = "Code: https://example.org/code/{n}."
+LATEX_SHARE = 1 / 3  # of abstracts carrying markup: math, \textit{}, accents
+URL_SHARE = 1 / 8  # of abstracts linking to code or data
+CUT_EVERY = 10  # one abstract in ten is cut off mid-sentence, as scraped ones often are
+
+
+def make_abstract(rng: random.Random, number: int) -> str:
+    """Two plain sentences; LaTeX in about a third of abstracts, a URL in about an eighth;
+    every tenth abstract loses its final full stop (kg warns about it: so does any corpus of
+    ten papers or more)."""
+    bits = rng.sample(PLAIN_BITS, 2)
+    if rng.random() < LATEX_SHARE:
+        bits.insert(rng.randrange(3), rng.choice(LATEX_BITS))
+    if rng.random() < URL_SHARE:
+        bits.append(URL_BIT.format(n=number))
+    text = " ".join(bits)
+    while "{w}" in text:
+        text = text.replace("{w}", rng.choice(WORDS), 1)
+    return text[:-1] if number % CUT_EVERY == CUT_EVERY - 1 else text
 
 
 def make_people(rng: random.Random, count: int) -> list[tuple[str, str]]:
-    people = set()
+    people: set[tuple[str, str]] = set()
     while len(people) < count:
         family = f"{rng.choice(FAMILIES)}{rng.randrange(count // 10 + 1) or ''}"
         people.add((family, rng.choice(GIVENS)))
@@ -107,7 +134,7 @@ def write_corpus(folder: Path, papers: int, seed: int = 7) -> list[Path]:
     for number in range(papers):
         authors = list(dict.fromkeys(rng.choices(people, cum_weights=reuse, k=rng.randint(1, 9))))
         title = f"{' '.join(rng.sample(WORDS, 4)).capitalize()} {number}"
-        abstract = " ".join(rng.sample(ABSTRACT_BITS, 3)).replace("{n}", str(number))
+        abstract = make_abstract(rng, number)
         spelled = ", ".join(f"{f}, {g}" for f, g in authors)
         block = f"{title}\n{spelled}\n{abstract}\n"
         # The paper appears in the list of its first author and of one or two co-authors.
@@ -121,6 +148,40 @@ def write_corpus(folder: Path, papers: int, seed: int = 7) -> list[Path]:
     return written
 
 
+def describe(folder: Path) -> str:
+    """What the written lists hold, counted from the files (each paper once, by title): the
+    shares of abstracts with LaTeX markup and with URLs, and how names are reused."""
+    abstracts: dict[str, str] = {}
+    authors: dict[str, list[str]] = {}
+    for path in sorted(folder.glob("*.txt")):
+        lines = path.read_text(encoding="utf-8").splitlines()[1:]
+        for start in range(0, len(lines), 3):
+            title, author_line, abstract = lines[start : start + 3]
+            abstracts[title] = abstract
+            names = author_line.split(", ")
+            authors[title] = [f"{g} {f}" for f, g in zip(names[0::2], names[1::2], strict=True)]
+    papers = len(abstracts)
+    latex = [text for text in abstracts.values() if "\\" in text or "$" in text]
+    kinds = {
+        "math": sum("$" in text for text in latex),
+        "\\textit{}": sum("\\textit{" in text for text in latex),
+        "accents": sum(bool(re.search(r"\\[\"'`^~]", text)) for text in latex),
+    }
+    urls = sum("https://" in text for text in abstracts.values())
+    cut = sum(not text.endswith(".") for text in abstracts.values())
+    per_person = Counter(name for names in authors.values() for name in names)
+    once = sum(count == 1 for count in per_person.values())
+    median = sorted(per_person.values())[len(per_person) // 2]
+    return (
+        f"{papers} papers; abstracts with LaTeX {len(latex) / papers:.0%}"
+        f" ({', '.join(f'{kind} {count / papers:.0%}' for kind, count in kinds.items())}),"
+        f" with a URL {urls / papers:.0%}, cut off {cut / papers:.0%};"
+        f" {len(per_person)} persons, {once / len(per_person):.0%}"
+        f" of them on one paper, median {median}, the most prolific on"
+        f" {max(per_person.values())} papers"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("folder", type=Path)
@@ -128,7 +189,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
     files = write_corpus(args.folder, args.papers, args.seed)
-    print(f"wrote {len(files)} lists into {args.folder}")
+    print(f"wrote {len(files)} lists into {args.folder}: {describe(args.folder)}")
 
 
 if __name__ == "__main__":

@@ -19,7 +19,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from corpus import write_corpus
-from run import measure
+from run import measure_kg
 
 from kg.bibliography import export_bibliography
 from kg.mapping import IriScheme
@@ -40,14 +40,17 @@ def main() -> None:
             exported = export_bibliography([root / "graph" / "graph.nt"], format_name)
             (root / file_name).write_text(exported.text, encoding="utf-8")
             inputs[format_name] = root / file_name
-        results = {label: measure("kg", path) for label, path in inputs.items()}
+        results = {
+            label: measure_kg(path, root / f"out-{number}")
+            for number, (label, path) in enumerate(inputs.items())
+        }
     baseline = results["text lists"]
     for label, result in results.items():
-        stages = "  ".join(f"{name} {seconds:.2f}s" for name, seconds in result["stages"].items())
+        stages = "  ".join(f"{name} {seconds:.2f}s" for name, seconds in result.stages.items())
         print(
-            f"{args.papers:>7} papers from {label:<10} | {stages} | total {result['total']:.2f}s"
-            f" (x{result['total'] / baseline['total']:.2f} of text lists)"
-            f" | peak {result['peak_mb']:.0f} MB"
+            f"{args.papers:>7} papers from {label:<10} | {stages} | total {result.total:.2f}s"
+            f" (x{result.total / baseline.total:.2f} of text lists)"
+            f" | peak {result.run.peak_mb:.0f} MB all processes"
         )
 
 

@@ -1,45 +1,40 @@
-"""Benchmark: kg's build against the obvious rdflib + pyshacl pipeline, on the same corpus.
+"""Benchmark: kg's build against the obvious rdflib + pyshacl script, on the same corpus.
 
-Each measured run happens in a fresh subprocess, so peak memory (max RSS) belongs to that
-run alone. Prints seconds per stage, peak memory, the speed-up over the baseline measured in
-this same script, and how time grows with the corpus size.
+Every measured run is a fresh process started by this script, which counts everything it
+and its children (kg's reading and validation workers) use: wall seconds, CPU seconds (user
+and system, of all of them) and peak resident memory of all of them together (their RSS
+summed, sampled from /proc every 50 ms, and never below the largest single process's own
+peak). Prints kg's seconds per stage, the same for the obvious script (``bench/obvious.py``,
+the baseline), kg against it, and how kg's time grows with the corpus size.
 
-    python bench/run.py --sizes 250 500 1000
+    python bench/run.py --sizes 1000 10000
+    python bench/run.py --sizes 10000 --shards 2        # what 2 parts on one machine buy
+    python bench/run.py --sizes 1000 --kg-shapes-sizes 1000  # pySHACL on kg's own shapes
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
-import resource
-import subprocess
+import os
+import re
 import sys
 import tempfile
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import itertools
+from corpus import describe, write_corpus
 
-from corpus import write_corpus
-
-
-def _timed(stages: dict[str, float], name: str, work: Callable[[], Any]) -> Any:
-    """Run one stage; record its seconds, and the process's peak memory so far under
-    ``name + " MB"``."""
-    start = time.perf_counter()
-    result = work()
-    stages[name] = time.perf_counter() - start
-    stages[f"{name} MB"] = _peak_mb(resource.RUSAGE_SELF)
-    return result
-
-
-def _peak_mb(who: int) -> float:
-    """Maximum resident memory of this process (or of its largest finished child)."""
-    return resource.getrusage(who).ru_maxrss / 1024
+OBVIOUS = Path(__file__).resolve().parent / "obvious.py"
+SAMPLE_SECONDS = 0.05
+PAGE_BYTES = os.sysconf("SC_PAGE_SIZE")
 
 
 def verdict(kg_seconds: float, baseline_seconds: float) -> str:
@@ -50,6 +45,185 @@ def verdict(kg_seconds: float, baseline_seconds: float) -> str:
     if f"{factor:.1f}" == "1.0":
         return "kg is about as fast"
     return f"kg is {factor:.1f}x {'faster' if ratio > 1 else 'slower'}"
+
+
+class ProcessTree:
+    """The processes descending from some roots, found by their parent ids in /proc.
+
+    A process never becomes a descendant after it is seen not to be one, so each new pid's
+    parent is read once; the resident memory of the tree's members is read at every sample.
+    """
+
+    def __init__(self, roots: Sequence[int]) -> None:
+        self.roots = set(roots)
+        self.members = set(roots)
+        self.strangers: set[int] = set()
+
+    def resident_bytes(self) -> int:
+        """The RSS of every living member, summed."""
+        alive = {int(name) for name in os.listdir("/proc") if name.isdigit()}
+        parents = {}
+        for pid in alive - self.members - self.strangers:
+            parent = _parent(pid)
+            if parent is not None:
+                parents[pid] = parent
+        joined = True
+        while joined:
+            joined = False
+            for pid, parent in list(parents.items()):
+                if parent in self.members:
+                    self.members.add(pid)
+                    del parents[pid]
+                    joined = True
+        self.strangers = (self.strangers & alive) | set(parents)  # pids are reused once gone
+        self.members = (self.members & alive) | self.roots
+        return sum(_resident(pid) for pid in self.members & alive)
+
+
+def _parent(pid: int) -> int | None:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:  # gone meanwhile
+        return None
+    return int(stat.rsplit(")", 1)[1].split()[1])
+
+
+def _resident(pid: int) -> int:
+    try:
+        return int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * PAGE_BYTES
+    except OSError:
+        return 0
+
+
+@dataclass
+class Measured:
+    """Processes run at once, with all they used."""
+
+    outputs: list[str]
+    walls: list[float]  # each process's seconds, from the common start to its exit
+    cpu: float  # user + system seconds of the processes and all their children
+    peak_mb: float  # resident memory of all of them together, at its highest
+    largest_mb: float  # the largest single process's own peak
+
+    @property
+    def wall(self) -> float:
+        return max(self.walls)
+
+
+def run_at_once(commands: Sequence[Sequence[str]]) -> Measured:
+    """Start every command (its program given by absolute path) at once and wait for all;
+    exits with a command's error output if it fails. Each child's rusage (``wait4``)
+    includes its own reaped children's."""
+    with tempfile.TemporaryDirectory() as temporary:
+        folder = Path(temporary)
+        logs = [(folder / f"{n}.out", folder / f"{n}.err") for n in range(len(commands))]
+        start = time.perf_counter()
+        pids = [
+            os.posix_spawn(
+                command[0],
+                list(command),
+                os.environ,
+                file_actions=[
+                    (os.POSIX_SPAWN_OPEN, 1, str(out), os.O_WRONLY | os.O_CREAT, 0o600),
+                    (os.POSIX_SPAWN_OPEN, 2, str(err), os.O_WRONLY | os.O_CREAT, 0o600),
+                ],
+            )
+            for command, (out, err) in zip(commands, logs, strict=True)
+        ]
+        ends: dict[int, tuple[float, int, Any]] = {}
+
+        def reap(pid: int) -> None:
+            _, status, usage = os.wait4(pid, 0)
+            ends[pid] = (time.perf_counter() - start, os.waitstatus_to_exitcode(status), usage)
+
+        waiters = [threading.Thread(target=reap, args=(pid,)) for pid in pids]
+        for waiter in waiters:
+            waiter.start()
+        tree = ProcessTree(pids)
+        peak = 0
+        while any(waiter.is_alive() for waiter in waiters):
+            peak = max(peak, tree.resident_bytes())
+            time.sleep(SAMPLE_SECONDS)
+        for waiter in waiters:
+            waiter.join()
+        for command, pid, (_, err) in zip(commands, pids, logs, strict=True):
+            if ends[pid][1] != 0:
+                sys.exit(f"{' '.join(command)} failed:\n{err.read_text()}")
+        largest = max(ends[pid][2].ru_maxrss for pid in pids) / 1024
+        return Measured(
+            outputs=[out.read_text() for out, _ in logs],
+            walls=[ends[pid][0] for pid in pids],
+            cpu=sum(ends[pid][2].ru_utime + ends[pid][2].ru_stime for pid in pids),
+            peak_mb=max(peak / 2**20, largest),
+            largest_mb=largest,
+        )
+
+
+@dataclass
+class Result:
+    """One pipeline's run: its process's measurements, its own stage seconds, its triples."""
+
+    run: Measured
+    stages: dict[str, float]
+    triples: int
+    extra: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def total(self) -> float:
+        """Wall seconds of the whole process, interpreter start and imports included."""
+        return self.run.wall
+
+    def figures(self) -> str:
+        return (
+            f"total {self.total:.2f}s | CPU {self.run.cpu:.2f}s"
+            f" | peak {self.run.peak_mb:.0f} MB all processes"
+            f" (largest {self.run.largest_mb:.0f} MB) | {self.triples} triples"
+        )
+
+
+def _triples(out: Path) -> int:
+    with (out / "graph.nt").open("rb") as lines:
+        return sum(1 for _ in lines)
+
+
+def measure_kg(corpus: Path, out: Path) -> Result:
+    """kg's build (no cache) in a fresh process, timed by its own progress stages."""
+    run = run_at_once([[sys.executable, __file__, "--measure", "kg", str(corpus), str(out)]])
+    return Result(run, json.loads(run.outputs[0]), _triples(out))
+
+
+def measure_obvious(corpus: Path, out: Path) -> Result:
+    """The baseline: ``bench/obvious.py`` run as a user would run it."""
+    run = run_at_once([[sys.executable, str(OBVIOUS), str(corpus), "-o", str(out)]])
+    stages = {
+        step: float(seconds)
+        for step, seconds in re.findall(r"^(\w+) +(\d+\.\d+) s", run.outputs[0], re.M)
+    }
+    return Result(run, stages, _triples(out))
+
+
+def measure_kg_shapes(corpus: Path, out: Path) -> Result:
+    """kg's own graph validated by plain pySHACL on kg's shapes and written by rdflib."""
+    run = run_at_once([[sys.executable, __file__, "--measure", "kg-shapes", str(corpus), str(out)]])
+    return Result(run, json.loads(run.outputs[0]), _triples(out))
+
+
+def measure_queries(out: Path) -> dict[str, float]:
+    run = run_at_once([[sys.executable, __file__, "--measure", "queries", str(out), str(out)]])
+    seconds: dict[str, float] = json.loads(run.outputs[0])
+    return seconds
+
+
+def measure_shards(corpus: Path, parts: int, folder: Path) -> Measured:
+    """``kg build --shard I/N`` for every part, as N processes at once on this machine (one
+    part: the whole build by the same command)."""
+    return run_at_once(
+        [
+            [sys.executable, "-m", "kg", "build", str(corpus), "--no-cache",
+             "-o", str(folder / f"part-{part}"), *(["--shard", f"{part}/{parts}"] * (parts > 1))]
+            for part in range(1, parts + 1)
+        ]
+    )  # fmt: skip
 
 
 def run_kg(corpus: Path, out: Path) -> dict[str, float]:
@@ -65,7 +239,6 @@ def run_kg(corpus: Path, out: Path) -> dict[str, float]:
     def close_stage() -> None:
         name, start = current.pop()
         stages[name] = time.perf_counter() - start
-        stages[f"{name} MB"] = _peak_mb(resource.RUSAGE_SELF)
 
     def progress(stage: str, _done: int, _total: int | None) -> None:
         name = {"reading": "read+merge", "writing": "finish files"}.get(stage, "map+validate+write")
@@ -80,18 +253,55 @@ def run_kg(corpus: Path, out: Path) -> dict[str, float]:
     return stages
 
 
-def time_queries(ntriples: Path, folder: Path) -> dict[str, float]:
-    """Seconds to load ``ntriples`` into an on-disk store (as ``kg build --store`` does), then
-    seconds per canned query on it (a person-parameter query asks about the most prolific
-    author). Not part of the build's total."""
+def run_kg_shapes(corpus: Path, out: Path) -> dict[str, float]:
+    """kg's graph validated by plain pyshacl on kg's shapes, written by rdflib: what kg's
+    own checks would cost with the general engine."""
+    import pyshacl
+    from rdflib import Graph
+
+    from kg.graph import corpus_graph
+    from kg.mapping import IriScheme
+    from kg.namespaces import jsonld_context
+    from kg.pipeline import load_corpus
+    from kg.resources import shapes_dir
+
+    stages: dict[str, float] = {}
+
+    def timed(name: str, work: Callable[[], Any]) -> Any:
+        start = time.perf_counter()
+        result = work()
+        stages[name] = time.perf_counter() - start
+        return result
+
+    corpus_model = timed("read+merge", lambda: load_corpus([corpus]))
+    graph = timed("map", lambda: corpus_graph(corpus_model, IriScheme()))
+    shapes = Graph()
+    for path in sorted(shapes_dir().glob("*.ttl")):
+        shapes.parse(path, format="turtle")
+    timed("validate", lambda: pyshacl.validate(graph, shacl_graph=shapes))
+
+    def export() -> None:
+        out.mkdir(parents=True, exist_ok=True)
+        graph.serialize(out / "graph.ttl", format="turtle")
+        graph.serialize(out / "graph.jsonld", format="json-ld", context=jsonld_context())
+        graph.serialize(out / "graph.nt", format="nt", encoding="utf-8")
+
+    timed("export", export)
+    return stages
+
+
+def time_queries(out: Path) -> dict[str, float]:
+    """Seconds to load ``out/graph.nt`` into an on-disk store (as ``kg build --store`` does),
+    then seconds per canned query on it (a person-parameter query asks about the most
+    prolific author). Not part of the build's total."""
     from kg.queries import list_canned_queries, run_local
     from kg.store import open_store, write_store
 
     seconds: dict[str, float] = {}
     start = time.perf_counter()
-    write_store(ntriples, folder / "store")
+    write_store(out / "graph.nt", out / "store")
     seconds["(store load)"] = time.perf_counter() - start
-    store = open_store(folder / "store")
+    store = open_store(out / "store")
     queries = list_canned_queries()
     by_name = {query.name: query for query in queries}
     top = run_local(by_name["papers-per-author"].text, store).rows[0]
@@ -103,81 +313,44 @@ def time_queries(ntriples: Path, folder: Path) -> dict[str, float]:
     return seconds
 
 
-def run_baseline(corpus: Path, out: Path) -> dict[str, float]:
-    """The obvious pipeline: the same graph validated by plain pyshacl and written by rdflib."""
-    import pyshacl
-    from rdflib import Graph
-
-    from kg.graph import corpus_graph
-    from kg.mapping import IriScheme
-    from kg.namespaces import jsonld_context
-    from kg.pipeline import load_corpus
-    from kg.resources import shapes_dir
-
-    stages: dict[str, float] = {}
-    corpus_model = _timed(stages, "read+merge", lambda: load_corpus([corpus]))
-    graph = _timed(stages, "map", lambda: corpus_graph(corpus_model, IriScheme()))
-    shapes = Graph()
-    for path in sorted(shapes_dir().glob("*.ttl")):
-        shapes.parse(path, format="turtle")
-    _timed(stages, "validate", lambda: pyshacl.validate(graph, shacl_graph=shapes))
-
-    def export() -> None:
-        graph.serialize(out / "graph.ttl", format="turtle")
-        graph.serialize(out / "graph.jsonld", format="json-ld", context=jsonld_context())
-        graph.serialize(out / "graph.nt", format="nt")
-
-    _timed(stages, "export", export)
-    return stages
+def _measure_here(pipeline: str, source: Path, out: Path) -> None:
+    """The measured process's side: run one pipeline and print its stage seconds as JSON."""
+    if pipeline == "queries":
+        print(json.dumps(time_queries(out)))
+    else:
+        print(json.dumps({"kg": run_kg, "kg-shapes": run_kg_shapes}[pipeline](source, out)))
 
 
-def measure(pipeline: str, corpus: Path, queries: bool = False) -> dict[str, Any]:
-    """Run one pipeline in a fresh interpreter and return its stage times and peak memory
-    (and, with ``queries``, the canned queries' times on a store of its output)."""
-    answer = subprocess.run(
-        [
-            sys.executable,
-            __file__,
-            "--measure",
-            pipeline,
-            str(corpus),
-            *(["--queries"] if queries else []),
-        ],
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    measured: dict[str, Any] = json.loads(answer.stdout.splitlines()[-1])
-    return measured
-
-
-def _measure_here(pipeline: str, corpus: Path, queries: bool) -> None:
-    with tempfile.TemporaryDirectory() as out:
-        runner = run_kg if pipeline == "kg" else run_baseline
-        stages = runner(corpus, Path(out))
-        peak = _peak_mb(resource.RUSAGE_SELF)
-        query_seconds = time_queries(Path(out) / "graph.nt", Path(out)) if queries else {}
-    seconds = {name: value for name, value in stages.items() if not name.endswith(" MB")}
-    document = {
-        "stages": seconds,
-        "peaks": {name[: -len(" MB")]: v for name, v in stages.items() if name.endswith(" MB")},
-        "total": sum(seconds.values()),
-        "peak_mb": peak,
-        "worker_peak_mb": _peak_mb(resource.RUSAGE_CHILDREN),
-        "queries": query_seconds,
-    }
-    print(json.dumps(document))
+def _stages(result: Result) -> str:
+    return "  ".join(f"{name} {seconds:.2f}s" for name, seconds in result.stages.items())
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--sizes", type=int, nargs="+", default=[250, 500, 1000])
     parser.add_argument("--no-baseline", action="store_true", help="Measure kg only.")
     parser.add_argument(
         "--baseline-sizes",
         type=int,
         nargs="+",
-        help="Run the (slow) baseline only at these sizes; default: every size.",
+        help="Run the obvious script only at these sizes; default: every size.",
+    )
+    parser.add_argument(
+        "--kg-shapes-sizes",
+        type=int,
+        nargs="+",
+        default=[],
+        metavar="SIZE",
+        help="Also validate kg's graph with plain pySHACL on kg's own shapes at these sizes"
+        " (slow: 45 minutes at 10,000 papers); reported apart from the baseline.",
+    )
+    parser.add_argument(
+        "--shards",
+        type=int,
+        metavar="N",
+        help="Also run kg build --shard I/N for I=1..N as N processes at once.",
     )
     parser.add_argument(
         "--queries",
@@ -185,40 +358,51 @@ def main() -> None:
         help="Also time every canned query on an on-disk store of kg's output.",
     )
     parser.add_argument(
-        "--measure", nargs=2, metavar=("PIPELINE", "CORPUS"), help=argparse.SUPPRESS
+        "--measure", nargs=3, metavar=("PIPELINE", "SOURCE", "OUT"), help=argparse.SUPPRESS
     )
     args = parser.parse_args()
     if args.measure:
-        _measure_here(args.measure[0], Path(args.measure[1]), args.queries)
+        _measure_here(args.measure[0], Path(args.measure[1]), Path(args.measure[2]))
         return
 
     totals: dict[int, float] = {}
-    with tempfile.TemporaryDirectory() as folder:
+    with tempfile.TemporaryDirectory() as temporary:
         for size in args.sizes:
-            corpus = Path(folder) / f"corpus-{size}"
+            folder = Path(temporary) / str(size)
+            corpus = folder / "corpus"
             lists = write_corpus(corpus, size)
-            kg = measure("kg", corpus, args.queries)
-            totals[size] = kg["total"]
-            stages = "  ".join(
-                f"{name} {seconds:.2f}s/{kg['peaks'][name]:.0f}MB"
-                for name, seconds in kg["stages"].items()
-            )
-            print(
-                f"{size:>7} papers, {len(lists)} lists | kg: {stages} | total {kg['total']:.2f}s"
-                f" | peak {kg['peak_mb']:.0f} MB"
-                f" (largest worker process {kg['worker_peak_mb']:.0f} MB)"
-            )
-            if kg["queries"]:
-                timings = ", ".join(f"{name} {sec:.2f}s" for name, sec in kg["queries"].items())
-                print(f"{'':>7} on the store: {timings}")
+            print(f"{size:>7} papers, {len(lists)} lists: {describe(corpus)}")
+            kg = measure_kg(corpus, folder / "kg")
+            totals[size] = kg.total
+            print(f"{'':>7} kg: {_stages(kg)} | {kg.figures()}")
+            if args.queries:
+                timings = measure_queries(folder / "kg")
+                listed = ", ".join(f"{name} {sec:.2f}s" for name, sec in timings.items())
+                print(f"{'':>7} on the store: {listed}")
             if not args.no_baseline and (
                 args.baseline_sizes is None or size in args.baseline_sizes
             ):
-                base = measure("baseline", corpus)
+                base = measure_obvious(corpus, folder / "obvious")
                 print(
-                    f"{'':>7} baseline (rdflib + pyshacl): total {base['total']:.2f}s"
-                    f" (validate {base['stages']['validate']:.2f}s) | peak {base['peak_mb']:.0f} MB"
-                    f" | {verdict(kg['total'], base['total'])}"
+                    f"{'':>7} obvious script: {_stages(base)} | {base.figures()}"
+                    f" | {verdict(kg.total, base.total)}"
+                )
+            if size in args.kg_shapes_sizes:
+                slow = measure_kg_shapes(corpus, folder / "kg-shapes")
+                print(
+                    f"{'':>7} pySHACL on kg's shapes: {_stages(slow)} | {slow.figures()}"
+                    f" | {verdict(kg.total, slow.total)}"
+                )
+            if args.shards:
+                whole = measure_shards(corpus, 1, folder / "whole")
+                shards = measure_shards(corpus, args.shards, folder / "shards")
+                walls = ", ".join(f"{wall:.2f}s" for wall in shards.walls)
+                print(
+                    f"{'':>7} kg build --shard I/{args.shards}, all at once:"
+                    f" slowest part {shards.wall:.2f}s (parts {walls}) | CPU {shards.cpu:.2f}s"
+                    f" | peak {shards.peak_mb:.0f} MB all processes"
+                    f" | kg build whole: {whole.wall:.2f}s | CPU {whole.cpu:.2f}s"
+                    f" | peak {whole.peak_mb:.0f} MB all processes"
                 )
     sizes = sorted(totals)
     for small, large in itertools.pairwise(sizes):

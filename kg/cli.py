@@ -47,6 +47,7 @@ from kg.queries import (
     CannedQuery,
     declare_prefixes,
     list_canned_queries,
+    page_query,
     parse_params,
     predeclared_prefixes,
     query_from_text,
@@ -334,7 +335,7 @@ def validate_command(
     1 violations, 2 unreadable input."""
     settings = _settings(ctx).overridden(extra_shapes=extra_shapes)
     report = validate(load_graph(list(files)), settings.extra_shapes)
-    click.echo(format_report(report, fmt))
+    click.echo(format_report(report, fmt), nl=False)  # every format ends its last line
     if not report.passes:
         sys.exit(int(ExitStatus.VALIDATION_FAILED))
 
@@ -381,6 +382,14 @@ def _last_build(settings: Settings) -> Path:
     )
 
 
+def _count(_ctx: click.Context, _param: click.Parameter, value: int | None) -> int | None:
+    """A count of rows, 0 or more, with a plain message (click.IntRange calls a word "not a
+    valid integer range")."""
+    if value is not None and value < 0:
+        raise click.BadParameter(f"{value} is negative; give 0 or more")
+    return value
+
+
 @main.command("query", short_help="Run a SPARQL query, locally or on an endpoint.")
 @click.argument("query_ref", required=False, metavar="[NAME|FILE.rq]")
 @click.option("-q", "--query", "query_text", metavar="SPARQL", help="A SPARQL query given inline.")
@@ -420,6 +429,20 @@ def _last_build(settings: Settings) -> Path:
     metavar="SECONDS",
     help="Seconds to wait for a remote endpoint.",
 )
+@click.option(
+    "--limit",
+    type=click.INT,
+    callback=_count,
+    metavar="N",
+    help="Answer at most N rows (CONSTRUCT, DESCRIBE: solutions), within the query's own LIMIT.",
+)
+@click.option(
+    "--offset",
+    type=click.INT,
+    callback=_count,
+    metavar="M",
+    help="Skip the first M rows of the query's answer (with --limit: pages of N rows).",
+)
 @click.pass_context
 @reports_errors
 def query_command(
@@ -432,10 +455,13 @@ def query_command(
     endpoint: str | None,
     store_dir: Path | None,
     timeout: float,
+    limit: int | None,
+    offset: int | None,
 ) -> None:
     """Run a canned query (see `kg queries`), a .rq file, or -q 'SPARQL'. kg's prefixes
     (schema:, foaf:, bibo:, prov:, dcterms:, rdf:, rdfs:, xsd:, kg:, and paper:, person:,
-    list:, venue: under the base IRI) need no PREFIX line."""
+    list:, venue: under the base IRI) need no PREFIX line. --limit and --offset page
+    through the answer in the query's own order."""
     if (query_ref is None) == (query_text is None):
         raise click.UsageError("give exactly one of NAME, FILE.rq or -q 'SPARQL'")
     query = (
@@ -447,17 +473,16 @@ def query_command(
     if sum(1 for source in (data, endpoint, store_dir) if source) > 1:
         raise click.UsageError("give at most one of --data, --store and --endpoint")
     known = predeclared_prefixes(_settings(ctx).iris.prefixes())
+    text = page_query(query.text, limit, offset)
     if endpoint is not None:
-        result = run_remote(
-            declare_prefixes(query.text, known), endpoint, bindings, timeout=timeout
-        )
+        result = run_remote(declare_prefixes(text, known), endpoint, bindings, timeout=timeout)
     else:
         store = (
             open_store(store_dir)
             if store_dir is not None
             else load_store(list(data) or [_last_build(_settings(ctx))])
         )
-        result = run_local(query.text, store, bindings, prefixes=known)
+        result = run_local(text, store, bindings, prefixes=known)
         for unknown in unknown_names(query, bindings, store):
             close = ", ".join(f'"{name}"' for name in unknown.close) or "none"
             click.echo(

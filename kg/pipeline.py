@@ -8,6 +8,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import pyoxigraph as ox
+
 from kg.batches import Entity, Shard, entities
 from kg.cachefile import CacheFile
 from kg.corpus import Corpus, build_corpus
@@ -108,6 +110,42 @@ def _cycle_collector_paused() -> Iterator[None]:
         gc.collect()
 
 
+def _validate_whole(
+    corpus: Corpus,
+    iris: IriScheme,
+    extra_shapes: Sequence[Path],
+    files: ExportFiles,
+    shard: Shard | None,
+    same_as: Mapping[str, str] | None,
+    progress: ProgressCallback,
+) -> ValidationReport:
+    """The report of the whole graph with the user's shapes, while ``files`` get the entities
+    of ``shard`` (all of them without one).
+
+    User shapes may read any part of the graph, so a shard validates all of it too, and
+    reports the results whose focus node is its own: a node of one of its entities (an
+    author list's cells are their paper's), and nodes of no entity (a literal, an IRI
+    outside the graph) by the shard their own text hashes to. Every result is so reported
+    by exactly one shard, and the shards' reports together are the whole build's.
+    """
+    home: dict[str, str] = {}  # an entity's IRIs and blank node labels -> the entity's IRI
+
+    def mapped() -> Iterator[Entity]:
+        for entity in entities(corpus, iris, None, same_as):
+            if shard is not None:
+                home.update(dict.fromkeys(entity.owned, entity.iri))
+                blank = (s for s, _, _ in entity.own if isinstance(s, ox.BlankNode))
+                home.update((node.value, entity.iri) for node in blank)
+            if shard is None or shard.owns(entity.iri):
+                files.add(entity)
+            yield entity
+
+    graph = entities_graph(_counting(mapped(), None, corpus, progress), iris)
+    if shard is None:
+        return validate(graph, extra_shapes)
+    return validate(graph, extra_shapes, lambda node: shard.owns(home.get(str(node), str(node))))
+
+
 @_cycle_collector_paused()
 def build(
     inputs: Sequence[Path],
@@ -127,7 +165,9 @@ def build(
 
     With ``shard``, every input is still read (names and slugs are chosen over all of them),
     but only that part's entities are mapped, validated and written: N shards together hold
-    exactly the triples of one whole build.
+    exactly the triples of one whole build, and report exactly its validation results. (With
+    ``extra_shapes``, which may read any part of the graph, a shard maps and validates all of
+    it and reports the results about its own nodes.)
 
     With ``cache_dir``, files that did not change since the last build there are not read
     again, and entities whose triples did not change keep their validation outcome instead
@@ -149,11 +189,11 @@ def build(
     with ExportFiles(out_dir, iris, compress) as files:
         # Each entity is mapped once, written to the (temporary) exports and validated;
         # only the batches in flight are held.
-        mapped = entities(corpus, iris, shard, same_as)
-        stream = _counting(files.writing(mapped), shard, corpus, progress)
         if extra_shapes:  # user shapes may read anything: validate the whole graph
-            report = validate(entities_graph(stream, iris), extra_shapes)
+            report = _validate_whole(corpus, iris, extra_shapes, files, shard, same_as, progress)
         else:
+            mapped = entities(corpus, iris, shard, same_as)
+            stream = _counting(files.writing(mapped), shard, corpus, progress)
             outcome = validate_entities(stream, cache)
             report, validated = outcome.report, outcome.validated
             reused = outcome.entities - outcome.validated

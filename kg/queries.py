@@ -6,13 +6,16 @@ a parameter (``(name of schema:Person)``: a string that names an entity of that 
 Parameter values never become query text locally (Oxigraph substitutes them); remotely they
 travel in a ``VALUES`` block built from escaped, validated terms. Queries are read-only:
 updates, ``LOAD`` and ``SERVICE`` are refused before anything runs, so a query can neither
-change a store nor make kg or an endpoint reach out to a third party.
+change a store nor make kg or an endpoint reach out to a third party. A page of an answer
+(``--limit``, ``--offset``) is asked for in the query's own top-level ``LIMIT`` and
+``OFFSET`` (:func:`page_query`), so the engine sends only that page.
 """
 
 from __future__ import annotations
 
 import ast
 import email.utils
+import functools
 import http.client
 import json
 import re
@@ -50,6 +53,7 @@ from kg.terms import iri_problem
 __all__ = [
     "KNOWN_ROW_CAPS",
     "MAX_ROWS_HEADER",
+    "MAX_SLICE",
     "USER_AGENT",
     "BoundTerm",
     "CannedQuery",
@@ -64,6 +68,7 @@ __all__ = [
     "declare_prefixes",
     "fetch_remote",
     "list_canned_queries",
+    "page_query",
     "parse_params",
     "predeclared_prefixes",
     "query_from_text",
@@ -380,16 +385,16 @@ def check_read_only(query: str) -> QueryForm:
 
 def _read_only_form(query: str) -> QueryForm:
     """The form of a query whose escapes are known to be safe (see :func:`check_read_only`)."""
-    with _PARSER_LOCK:
-        try:
-            tree = parseQuery(query)
-        except Exception as exc:
+    try:
+        tree = _parse(query)
+    except Exception as exc:
+        with _PARSER_LOCK:
             if _parses_as_update(query):
                 raise QueryError(
                     "updates (INSERT, DELETE, LOAD, CLEAR, DROP, ...) are not allowed: "
                     "kg only runs read-only queries"
                 ) from None
-            raise QueryError(f"SPARQL syntax error: {exc}") from None
+        raise QueryError(f"SPARQL syntax error: {exc}") from None
     names = {node.name for node in _tree_nodes(tree)}
     if "ServiceGraphPattern" in names or any(
         kind == "word" and text.upper() == "SERVICE" for kind, text, _ in _tokens(query)
@@ -399,6 +404,14 @@ def _read_only_form(query: str) -> QueryForm:
         if name in names:
             return form
     raise QueryError("not a SELECT, ASK, CONSTRUCT or DESCRIBE query")
+
+
+@functools.lru_cache(maxsize=16)
+def _parse(query: str) -> Any:
+    """rdflib's parse tree of ``query`` (read, never changed): kept, since one run parses the
+    same text several times (form, prefixes, slice) and a long query takes rdflib 0.3 s."""
+    with _PARSER_LOCK:
+        return parseQuery(query)
 
 
 def _check_escapes(query: str) -> None:
@@ -462,11 +475,10 @@ def predeclared_prefixes(extra: Mapping[str, str] | None = None) -> dict[str, st
 def undeclared_prefixes(query: str) -> list[str]:
     """The prefixes ``query`` uses without declaring them, in order of first use; none for a
     query that does not parse (its syntax error is reported when it runs)."""
-    with _PARSER_LOCK:
-        try:
-            tree = parseQuery(query)
-        except Exception:
-            return []
+    try:
+        tree = _parse(query)
+    except Exception:
+        return []
     declared: set[str] = set()
     used: dict[str, None] = {}
     for node in _tree_nodes(tree):
@@ -510,6 +522,87 @@ def _tree_nodes(node: Any) -> Iterator[CompValue]:
             pending.extend(reversed(item.values()))
         elif isinstance(item, list | tuple) or type(item).__name__ == "ParseResults":
             pending.extend(reversed(item))
+
+
+# --- pages ---------------------------------------------------------------------------------
+
+#: The largest LIMIT or OFFSET kg writes: Oxigraph reads them as unsigned 64-bit integers
+#: and other engines as signed ones.
+MAX_SLICE: Final = 2**63 - 1
+
+
+def page_query(query: str, limit: int | None = None, offset: int | None = None) -> str:
+    """``query`` answering only ``limit`` rows (or solutions) from ``offset`` on.
+
+    The page is cut from the query's own slice, never beyond it: with the query's own
+    ``OFFSET o LIMIT l``, the page is rows ``o+offset`` up to at most ``o+l``. The query's
+    top-level ``LIMIT`` and ``OFFSET`` are replaced, not wrapped in a subquery, since a
+    subquery's ``ORDER BY`` need not survive the outer query; rdflib's parser reads the
+    query's own slice and checks the rewritten one. CONSTRUCT and DESCRIBE queries are paged
+    by the solutions of their WHERE pattern (not by triples); ASK has no rows to page.
+    """
+    if limit is None and offset is None:
+        return query
+    for what, value in (("limit", limit), ("offset", offset)):
+        if value is not None and not 0 <= value <= MAX_SLICE:
+            raise QueryError(f"the {what} must be an integer from 0 to {MAX_SLICE}, not {value}")
+    if check_read_only(query) == "ASK":
+        raise QueryError(
+            "an ASK query answers yes or no: it has no rows for --limit or --offset to page"
+        )
+    own_offset, own_limit = _query_slice(query)
+    start = own_offset + (offset or 0)
+    ends = [start + limit] if limit is not None else []
+    if own_limit is not None:
+        ends.append(own_offset + own_limit)
+    length = max(0, min(ends) - start) if ends else None
+    if start > MAX_SLICE:
+        raise QueryError(f"the query's OFFSET plus --offset is over {MAX_SLICE}")
+    clause = " ".join(
+        ([f"LIMIT {length}"] if length is not None else []) + ([f"OFFSET {start}"] if start else [])
+    )
+    text, position = _without_slice(query)
+    paged = f"{text[:position].rstrip()}\n{clause}\n{text[position:]}"
+    if _query_slice(paged) != (start, length):
+        raise QueryError("cannot page this query: its LIMIT or OFFSET could not be replaced")
+    return paged
+
+
+def _without_slice(query: str) -> tuple[str, int]:
+    """``query`` without its own ``LIMIT`` and ``OFFSET``, and the offset where the new ones go:
+    before a trailing ``VALUES`` clause if there is one, else at the end.
+
+    Only the query's own solution modifiers stand outside every ``{ }`` group (a subquery's
+    are inside its group), and comments, strings and IRIs are tokens of their own, so a
+    ``LIMIT`` in them is never touched.
+    """
+    depth = 0
+    cuts: list[tuple[int, int]] = []
+    values_at: int | None = None
+    pending: int | None = None  # where a LIMIT or OFFSET keyword started, awaiting its number
+    for kind, text, end in _tokens(query):
+        start = end - len(text)
+        if kind == "comment":
+            continue
+        if pending is not None:
+            cuts.append((pending, end))
+            pending = None
+        elif kind == "open":
+            depth += 1
+        elif kind == "close":
+            depth -= 1
+        elif kind == "word" and depth == 0:
+            keyword = text.upper()
+            if keyword in ("LIMIT", "OFFSET"):
+                pending = start
+            elif keyword == "VALUES" and values_at is None:
+                values_at = start
+    position = len(query) if values_at is None else values_at
+    for cut_start, cut_end in reversed(cuts):
+        query = query[:cut_start] + query[cut_end:]
+        if cut_end <= position:
+            position -= cut_end - cut_start
+    return query, position
 
 
 # --- running -------------------------------------------------------------------------------
@@ -693,8 +786,10 @@ def _check_complete(result: QueryResult, answer: RemoteAnswer, query: str) -> No
     A server that caps answers sends as many rows as its cap allows and nothing else looks
     different, so the size is compared with the cap the server declared in
     ``X-SPARQL-MaxRows`` or, when it declared none, with the caps of :data:`KNOWN_ROW_CAPS`.
-    Reaching the cap is not proof of truncation when the query's own ``LIMIT`` asked for that
-    many rows, so then the answer passes.
+    Reaching the cap is not proof of truncation when the query's own ``LIMIT`` (or
+    ``--limit``, written into it) asked for that many rows, so then a SELECT answer passes;
+    a CONSTRUCT's ``LIMIT`` counts solutions, not the triples the cap counts, so it never
+    excuses a graph answer.
     """
     if result.kind == "ask":
         return
@@ -711,7 +806,7 @@ def _check_complete(result: QueryResult, answer: RemoteAnswer, query: str) -> No
         )
     else:
         return
-    limit = _query_limit(query)
+    limit = _query_limit(query) if result.kind == "select" else None
     if limit is not None and limit <= size:
         return  # the query itself asked for no more
     raise IncompleteAnswer(
@@ -722,12 +817,17 @@ def _check_complete(result: QueryResult, answer: RemoteAnswer, query: str) -> No
 
 def _query_limit(query: str) -> int | None:
     """The ``LIMIT`` of the query itself (not of a subquery), if it has one."""
-    with _PARSER_LOCK:
-        tree = parseQuery(query)
-    clauses = tree[1]
-    if "limitoffset" not in clauses or "limit" not in clauses["limitoffset"]:
-        return None
-    return int(clauses["limitoffset"]["limit"])
+    return _query_slice(query)[1]
+
+
+def _query_slice(query: str) -> tuple[int, int | None]:
+    """The ``OFFSET`` (0 if none) and ``LIMIT`` of the query itself, as rdflib parses them."""
+    clauses = _parse(query)[1]
+    if "limitoffset" not in clauses:
+        return 0, None
+    modifiers = clauses["limitoffset"]
+    offset = int(modifiers["offset"]) if "offset" in modifiers else 0
+    return offset, int(modifiers["limit"]) if "limit" in modifiers else None
 
 
 def _max_rows(header: str | None) -> int | None:

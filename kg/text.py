@@ -27,7 +27,7 @@ from pylatexenc.latexwalker import (
     LatexWalker,
     get_default_latex_context_db,
 )
-from pylatexenc.macrospec import LatexContextDb
+from pylatexenc.macrospec import LatexContextDb, std_macro
 
 from kg.terms import iri_problem
 
@@ -43,22 +43,72 @@ def nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text)
 
 
+# Macros the converter knows whose arguments its parser table lacks: it reads the arguments
+# (``\href``'s URL and text) a parse never gave it. A heading takes what ``\section`` takes
+# in pylatexenc's own table. ``tests/test_text_latex.py`` converts every macro the converter knows.
+_HEADINGS = ("part", "paragraph")
+_ARGUMENTS = {"href": "{{", "textfrac": "{{"}
+# Macros the converter knows but kg keeps as written: ``\input`` and ``\include`` would read
+# a file (and without one drop their argument), ``\title``, ``\author`` and ``\date`` keep
+# their argument in the converter for ``\maketitle``, and ``\today`` and ``\maketitle`` print
+# the day of the build: none gives the same text for the same input.
+_KEPT_AS_WRITTEN = ("input", "include", "title", "author", "date", "maketitle", "today")
+
+
+def _as_written(node: LatexNode) -> str:
+    verbatim: str = node.latex_verbatim()
+    return verbatim
+
+
+class _KeepingConverter(LatexNodes2Text):  # type: ignore[misc]  # pylatexenc has no types
+    """pylatexenc's converter, but at any depth display math stays in the line, and a node it
+    cannot convert stays as written: broken markup (see ``_is_broken``), which it would render
+    as nothing, as its ``%s`` template or without the text an open argument swallowed, and, as
+    a last resort, a node whose conversion raises."""
+
+    def node_to_text(self, node: LatexNode, prev_node_hint: object = None, textcol: int = 0) -> str:
+        if _is_broken(node):
+            return _as_written(node)
+        try:
+            converted: str = super().node_to_text(node, prev_node_hint, textcol)
+        except (IndexError, KeyError, AttributeError, TypeError, ValueError):
+            return _as_written(node)
+        return converted
+
+    def math_node_to_text(self, node: LatexMathNode | LatexEnvironmentNode) -> str:
+        """Display math (``$$x$$``, ``\\[x\\]``, an equation) run into the sentence: pylatexenc
+        sets it as an indented block of its own, but an abstract is one paragraph."""
+        converted: str = super().math_node_to_text(node)
+        if isinstance(node, LatexMathNode) and node.displaytype == "inline":
+            return converted
+        return " ".join(converted.split())
+
+
 @cache
 def _latex_to_text() -> LatexNodes2Text:
     """pylatexenc's converter, but ``\\textasciicircum`` is the caret "^" that BibTeX files
-    (and ``kg export``) mean by it, not the modifier letter U+02C6 pylatexenc gives."""
+    (and ``kg export``) mean by it, not the modifier letter U+02C6 pylatexenc gives, and the
+    macros of ``_KEPT_AS_WRITTEN`` stay as written."""
     context = get_text_context_db()
+    kept = [MacroTextSpec(name, simplify_repl=_as_written) for name in _KEPT_AS_WRITTEN]
     context.add_context_category(
-        "kg-ascii", prepend=True, macros=[MacroTextSpec("textasciicircum", "^")]
+        "kg-ascii", prepend=True, macros=[MacroTextSpec("textasciicircum", "^"), *kept]
     )
-    return LatexNodes2Text(math_mode="text", strict_latex_spaces=True, latex_context=context)
+    return _KeepingConverter(math_mode="text", strict_latex_spaces=True, latex_context=context)
 
 
 @cache
 def _parsing_context() -> LatexContextDb:
-    """pylatexenc's default macros, environments and specials, built once: the walker
-    otherwise rebuilds them for every text (a tenth of reading a list)."""
+    """pylatexenc's default macros, environments and specials, built once (the walker
+    otherwise rebuilds them for every text: a tenth of reading a list), and the arguments of
+    the macros the converter reads arguments of that the table does not give them."""
     context: LatexContextDb = get_default_latex_context_db()
+    heading: str = context.get_macro_spec("section").args_parser.argspec
+    arguments = dict.fromkeys(_HEADINGS, heading) | _ARGUMENTS
+    context.add_context_category(
+        "kg-arguments",
+        macros=[std_macro(name, argspec) for name, argspec in sorted(arguments.items())],
+    )
     return context
 
 
@@ -67,7 +117,9 @@ def latex_to_unicode(text: str) -> str:
 
     ``$\\Sigma$AE`` becomes ``ΣAE``, ``\\textit{x}`` becomes ``x``, ``+$21$`` becomes ``+21``;
     ``63%``, ``&``, ``~``, ``_``, ``#`` and plain ``{braces}`` are left alone. Macros the
-    converter does not know, and unclosed math, stay verbatim rather than vanish.
+    converter does not know, and broken markup (unclosed math, a stray ``}``, a macro without
+    its argument, a final ``\\``) stay verbatim rather than vanish; display math stays in
+    the line; ``\\href{u}{t}`` gives ``t <u>``, as ``\\url{u}`` gives ``<u>``.
     """
     if not _MARKUP_HINT.search(text):
         return text
@@ -77,11 +129,62 @@ def latex_to_unicode(text: str) -> str:
 
 
 def _convert_stretch(text: str) -> str:
+    """The stretch as pylatexenc's parse of all of it renders, but with only the markup
+    parsed: its tokenizer takes plain text one character at a time (most of reading a list).
+
+    At the top level the parser only reads one node after another from where the last one
+    ended; plain characters are verbatim and carry nothing to the next node. So the plain
+    run up to the next character that can start another kind of token is copied, and the
+    parser reads one node from there. The whitespace before that character is left to the
+    parser, whose token owns it. What the parser reads but gives no node for (a stray ``}``,
+    an ``\\end`` without its ``\\begin``) and what it cannot read (a final ``\\``) stays as
+    written. Each node is the one the whole-text parse gives; ``tests/test_text_spans.py``
+    compares the two.
+    """
     if not _MARKUP_HINT.search(text):
         return text
     walker = LatexWalker(text, latex_context=_parsing_context(), tolerant_parsing=True)
-    nodes, _, _ = walker.get_latex_nodes()
-    return "".join(_render(node, text) for node in nodes)
+    state = walker.make_parsing_state()  # the one state a whole-text parse reads all in
+    token_start = _token_start()
+    pieces: list[str] = []
+    pos = 0
+    while (found := token_start.search(text, pos)) is not None:
+        start = found.start()
+        while start > pos and text[start - 1].isspace():
+            start -= 1
+        pieces.append(text[pos:start])
+        nodes, _, length = walker.get_latex_nodes(pos=start, read_max_nodes=1, parsing_state=state)
+        if not length:  # end of input inside a token (a final backslash): the parse ends
+            pieces.append(text[start:])
+            return "".join(pieces)
+        pieces.append(_render_span(nodes, text, start, start + length))
+        pos = start + length
+    pieces.append(text[pos:])
+    return "".join(pieces)
+
+
+def _render_span(nodes: list[LatexNode], source: str, start: int, end: int) -> str:
+    """``source[start:end]`` with the parsed ``nodes`` in it rendered, and the characters
+    between them, which the parser skipped, as written."""
+    pieces: list[str] = []
+    for node in nodes:
+        pieces.append(source[start : node.pos])
+        pieces.append(_render(node, source))
+        start = node.pos + node.len
+    pieces.append(source[start:end])
+    return "".join(pieces)
+
+
+@cache
+def _token_start() -> re.Pattern[str]:
+    """Where pylatexenc's tokenizer may read a node that is not verbatim text: a macro,
+    brace, math shift or comment. Its specials (``--``, ``~``, ``&``…) take no arguments, so
+    each is a node of its own characters, rendered verbatim at the top level."""
+    starts = {"\\", "{", "}", "$", "%"}
+    specials = {spec.specials_chars: spec for spec in _parsing_context().iter_specials_specs()}
+    if any(spec.args_parser is not None or starts & set(chars) for chars, spec in specials.items()):
+        starts |= specials.keys()  # not plain after all: every special is read by the parser
+    return re.compile("|".join(map(re.escape, sorted(starts))))
 
 
 def _render(node: LatexNode, source: str) -> str:
@@ -89,8 +192,8 @@ def _render(node: LatexNode, source: str) -> str:
     if isinstance(node, LatexCharsNode | LatexSpecialsNode | LatexCommentNode):
         return verbatim
     if isinstance(node, LatexGroupNode):
-        if not any(_is_markup(child) for child in node.nodelist):
-            return verbatim  # plain {braces}: the author's characters
+        if not any(_is_markup(child) for child in node.nodelist) or _is_broken_group(node):
+            return verbatim  # plain {braces}: the author's characters; or broken markup
         return "".join(_render(child, source) for child in node.nodelist)
     if isinstance(node, LatexMathNode):
         if not _math_is_closed(node, verbatim):
@@ -107,6 +210,46 @@ def _render(node: LatexNode, source: str) -> str:
     if isinstance(node, LatexEnvironmentNode):
         return _converted(node)
     return verbatim
+
+
+def _is_broken(node: LatexNode) -> bool:
+    """Whether ``node`` is markup the parser had to guess at: a group (or an argument) left
+    open or with characters the parser skipped, or a macro missing an argument."""
+    if isinstance(node, LatexGroupNode):
+        return _is_broken_group(node)
+    if not isinstance(node, LatexMacroNode | LatexEnvironmentNode):
+        return False
+    if node.nodeargd is None:  # what the parser gives a macro at the end of the text
+        return isinstance(node, LatexMacroNode) and "{" in _argspec(node.macroname)
+    arguments: list[LatexNode | None] = node.nodeargd.argnlist
+    if any(isinstance(arg, LatexGroupNode) and _is_broken_group(arg) for arg in arguments):
+        return True
+    return any(
+        kind == "{" and (argument is None or argument.len == 0)  # a group closed before it
+        for kind, argument in zip(node.nodeargd.argspec, arguments, strict=False)
+    )
+
+
+def _is_broken_group(group: LatexGroupNode) -> bool:
+    """Whether ``group`` is left open (the text ends inside it, and it swallowed the rest), or
+    its children and delimiters do not make up all of it (an ``\\end`` without ``\\begin``)."""
+    source: str = group.parsing_state.s
+    opening: str
+    closing: str
+    opening, closing = group.delimiters
+    end = group.pos + len(opening)
+    for child in group.nodelist:
+        if child.pos != end:
+            return True
+        end = child.pos + child.len
+    return source[end : group.pos + group.len] != closing
+
+
+def _argspec(macroname: str) -> str:
+    """The arguments the parser's table gives a macro (``{`` mandatory, ``[`` optional)."""
+    spec = _parsing_context().get_macro_spec(macroname)
+    argspec: str = getattr(spec.args_parser, "argspec", "") if spec is not None else ""
+    return argspec
 
 
 def _is_markup(node: LatexNode) -> bool:
@@ -131,7 +274,15 @@ def _linkifier() -> LinkifyIt:
 
 
 def find_urls(text: str) -> Iterator[str]:
-    """The web URLs written in ``text``, without trailing punctuation, that are valid IRIs."""
+    """The web URLs written in ``text``, without trailing punctuation, that are valid IRIs.
+
+    A match's scheme is the text's own characters, lower-cased; so a text without one of
+    the schemes kept, in lower case, has no URL to give, and linkify (about 20 µs a text)
+    is not run on it.
+    """
+    lowered = text.lower()
+    if not any(scheme in lowered for scheme in _URL_SCHEMES):
+        return
     for match in _linkifier().match(text) or ():
         if match.schema.lower() in _URL_SCHEMES and iri_problem(match.url) is None:
             yield match.url

@@ -156,14 +156,39 @@ class ValidationReport:
         return not self.violations
 
 
-def validate(data: Graph, extra_shapes: Sequence[Path] = ()) -> ValidationReport:
+def validate(
+    data: Graph,
+    extra_shapes: Sequence[Path] = (),
+    keep: Callable[[Node], bool] | None = None,
+) -> ValidationReport:
     """Validate ``data`` against kg's bundled shapes plus the user's ``extra_shapes`` files
     (local rules, e.g. "every paper has an abstract"), and nothing fetched.
+
+    With ``keep``, the report holds only the results whose focus node it keeps: a shard of
+    a build validates the whole graph (user shapes may read any of it) and reports on its
+    own part.
 
     The graph is read in place, never modified or copied.
     """
     results_graph = _run_engine(data, tuple(extra_shapes))
+    if keep is not None:
+        results_graph = _kept_results(results_graph, keep)
     return _read_report(results_graph, partial(_blank_label, data=data))
+
+
+def _kept_results(results_graph: Graph, keep: Callable[[Node], bool]) -> Graph:
+    """The report graph with only the results whose focus node ``keep`` keeps."""
+    kept = Graph(bind_namespaces="none")
+    report = BNode()
+    kept.add((report, RDF.type, SH.ValidationReport))
+    for node in results_graph.objects(None, SH.result):
+        focus = _one(results_graph, node, SH.focusNode)
+        if focus is not None and keep(focus):
+            kept.add((report, SH.result, node))
+            for triple in _reachable(results_graph, node):
+                kept.add(triple)
+    kept.add((report, SH.conforms, RdfLiteral(not any(kept.objects(report, SH.result)))))
+    return kept
 
 
 @dataclass(frozen=True)
@@ -411,12 +436,17 @@ def _shapes_graph(extra_shapes: tuple[Path, ...] = ()) -> Graph:
     bundled = sorted(folder.glob("*.ttl"))
     if not bundled:
         raise ConfigError(f"no SHACL shapes (*.ttl) in {folder}")
-    files = [*bundled, *extra_shapes]
+    # A file named twice (in kg.toml and by --shapes) is read once: read twice, its blank
+    # property shapes would be two shapes, and every result of theirs would be reported twice.
+    named: dict[Path, Path] = {}
+    for path in extra_shapes:
+        named.setdefault(path.resolve(), path)
+    files = [*bundled, *named.values()]
     graph = Graph(bind_namespaces="none")
     for path in files:
         try:
             with path.open("rb") as stream:  # an opened stream: rdflib never fetches it
-                graph.parse(stream, format="turtle", publicID=path.as_uri())
+                graph.parse(stream, format="turtle", publicID=path.resolve().as_uri())
         except OSError as error:
             raise ConfigError(f"{path}: cannot read SHACL shapes: {error.strerror}") from None
         except Exception as error:  # rdflib raises several unrelated types on bad Turtle

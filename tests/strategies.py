@@ -124,6 +124,22 @@ _tricky_token = st.sampled_from(
         "😀",
         "e\u0301",  # NFD: kg stores NFC
         "Ame\u0301lie",
+        # Markup and entities to an HTML or CSL-JSON reader, text here:
+        "<",
+        ">",
+        "a<b",
+        "<b>",
+        "</i>",
+        "<i>x</i>",
+        "<!--",
+        "-->",
+        '<span class="nocase">',
+        "&amp;",
+        "&lt;",
+        "&#38;",
+        "&copy2",
+        "AT&T;",
+        "R&D",
     ]
 )
 _word = st.one_of(_letters, _letters, _letters, _number, _tricky_token)
@@ -139,8 +155,9 @@ titles = (
     .map(_nfc)
     .filter(lambda t: any(c.isalnum() for c in t))
 )
-"""Titles with commas, apostrophes, dashes, quotes, LaTeX's special characters, other
-scripts and emoji. No backslash or dollar: see ``title_specials``."""
+"""Titles with commas, apostrophes, dashes, quotes, LaTeX's special characters, HTML's
+(tags, comments, entities), other scripts and emoji. No backslash or dollar: see
+``title_specials``."""
 title_specials = st.sampled_from(["\\", "$x$", "50$", "a\\b"])
 """Backslashes and dollars, which a text list's title keeps as written (only abstracts are
 LaTeX there); BibTeX escapes them."""
@@ -187,6 +204,77 @@ def abstracts(draw: st.DrawFn) -> tuple[str, tuple[str, ...]]:
             pieces.append(draw(titles))
     # URLs are followed by a space or the end: "https://x.org/a" + "b" would be one URL.
     return _nfc(" ".join(pieces)), tuple(urls)
+
+
+# --- LaTeX -----------------------------------------------------------------------------------
+
+_LATEX_PIECES = [
+    "\\",
+    "$",
+    "$$",
+    "{",
+    "}",
+    "%",
+    "\\%",
+    "\\$",
+    " ",
+    "  ",
+    "\n",
+    "\t",
+    "~",
+    "&",
+    "--",
+    "-",
+    "'",
+    "`",
+    "!",
+    "?",
+    "[",
+    "]",
+    "a",
+    "é",
+    "x y",
+    "\\textit",
+    "\\emph",
+    "\\'",
+    '\\"',
+    "\\^",
+    "\\c",
+    "\\Sigma",
+    "\\alpha",
+    "\\frac",
+    "\\foo",
+    "\\(",
+    "\\)",
+    "\\[",
+    "\\]",
+    "\\begin{itemize}",
+    "\\end{itemize}",
+    "\\item",
+    "\\\\",
+    "\\textasciicircum",
+    "\\url",
+    "e",
+    "{}",
+    "\\href",
+    "{https://x.org/a}",
+    "\\input",
+    "\\sqrt",
+    "\\cite",
+    "\\today",
+    "\\end{x}",
+    "\\footnote",
+    "\\textcolor",
+    "\\[",
+    "\\begin{equation}",
+    "\\end{equation}",
+    "word",
+    "Ölçü",
+    "42",
+]
+latex_markup = st.lists(st.sampled_from(_LATEX_PIECES), max_size=14).map("".join)
+"""Text made of LaTeX's pieces, well-formed or broken: macros known to pylatexenc's converter
+and unknown, accents, math, environments, braces, stray closers, a final backslash, words."""
 
 
 # --- names ---------------------------------------------------------------------------------
@@ -272,6 +360,7 @@ PERIODICALS = (
     "Journal of Physics: Conference Series, Vol. 2",
     "Zeitschrift für Naturforschung A",
     "Data & Knowledge Engineering",
+    "Journal of <Angle> Brackets &amp; Entities",
     "Ἑλληνικὰ Γράμματα",
 )
 BOOKS = (

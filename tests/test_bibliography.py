@@ -458,6 +458,11 @@ _tricky = st.sampled_from(
         "@",
         ",",
         '"',
+        "<b>",
+        "</i>",
+        "<!--",
+        "&amp;",
+        "&#38;",
     ]
 )
 _text = st.lists(st.one_of(_word, _tricky), min_size=1, max_size=8).map(" ".join)

@@ -9,7 +9,9 @@ import unicodedata
 from pathlib import Path
 
 import pytest
+from csl_processors import shown
 
+from kg.bibliography.csljson import to_csl_json
 from kg.errors import InputError
 from kg.records import (
     PaperRecord,
@@ -390,6 +392,72 @@ def test_markup_and_angle_brackets_in_titles(tmp_path: Path) -> None:
         "Effects at p < 0.05 & n > 30"
     )
     assert read_item(tmp_path, title="E<sup>2</sup> &lt;i&gt;").title == "E2 <i>"
+
+
+def test_a_tag_ends_an_entity_as_in_html(tmp_path: Path) -> None:
+    """Each run of text between tags is unescaped on its own: markup splits an entity."""
+    assert read_item(tmp_path, title='&<span class="nocase">amp;</span> &am<i>p;</i>').title == (
+        "&amp; &amp;"
+    )
+
+
+# kg export -> read: CSL-JSON rich text that kg and CSL processors read alike (issue 15).
+
+HARD_TEXT = [
+    "A <b> tag",
+    "x<y and z>w",
+    "&amp; in HTML",
+    "AT&T; notes",
+    "R&D",
+    "a < b and c > d",
+    "a<b",
+    '<i>italic</i> and <span class="nocase">iPhone</span>',
+    "&lt;i&gt; &#38; &#x26; &copy2 &notit; &AMP",
+    "<!-- not a comment --> <![CDATA[x]]>",
+    "<jats:title>Abstract</jats:title> <jats:p>one</jats:p>",
+    "a<b &amp; c",
+    "&<b>x",
+    "&&amp;;",
+    "List<String> & Map<K, V>",
+    "</p>",
+]
+PLAIN_TEXT = ["AT&T; notes", "R&D", "a < b and c > d", "a<b"]
+
+
+def exported_and_read_back(tmp_path: Path, text: str) -> tuple[dict[str, object], PaperRecord]:
+    record = PaperRecord(
+        title=text,
+        authors=(PersonName("Tamm", "Liis"),),
+        abstract=f"Abstract: {text}",
+        source=SourceLocation("works.json", 1),
+        venue=Venue(VenueKind.PERIODICAL, f"Journal of {text}"),
+    )
+    exported = write(tmp_path, to_csl_json([record]), "exported.json")
+    (item,) = json.loads(exported.read_text(encoding="utf-8"))
+    (paper,) = read_csl_json(exported).papers
+    return item, paper
+
+
+@pytest.mark.parametrize("text", HARD_TEXT)
+def test_exported_rich_text_reads_back_as_written(tmp_path: Path, text: str) -> None:
+    item, paper = exported_and_read_back(tmp_path, text)
+    assert (paper.title, paper.abstract, paper.venue) == (
+        text,
+        f"Abstract: {text}",
+        Venue(VenueKind.PERIODICAL, f"Journal of {text}"),
+    )
+    fields = ("title", "abstract", "container-title")
+    assert [shown(str(item[field])) for field in fields] == [
+        text,
+        f"Abstract: {text}",
+        f"Journal of {text}",
+    ]
+
+
+@pytest.mark.parametrize("text", PLAIN_TEXT)
+def test_text_that_reads_as_itself_is_exported_as_written(tmp_path: Path, text: str) -> None:
+    item, _ = exported_and_read_back(tmp_path, text)
+    assert item["title"] == text
 
 
 def test_numbers_accepted_where_csl_allows_them(tmp_path: Path) -> None:

@@ -86,10 +86,28 @@ def all_pages(server: KgServer, site: Path) -> list[tuple[str, str]]:
 # --- links ---------------------------------------------------------------------------------
 
 
+# The heading of each entity's page: the entity's schema:name, hidden characters and all.
+HEADINGS = {
+    "paper/one": "First \u202etitle",
+    "paper/two": "Second title",
+    "person/ann-bee": "Ann \u202eBee",
+    "person/carl-dee": "Carl Dee",
+    "venue/rtl": "Journal \u202eof Tests",
+    "list/hostile": "hostile\u202e.txt",
+    "notes": "Notes \u202ehere",
+    "list/javascript:alert(10)": "A list named like a script",
+}
+
+
 def test_the_hostile_entities_are_served_and_published(server: KgServer, site: Path) -> None:
-    for path in SERVED_PATHS[:-2]:
-        assert request(server.url + path, accept=BROWSER_ACCEPT)[0] == 200, path
-    assert (site / "paper" / "one.html").is_file() and (site / "person" / "ann-bee.html").is_file()
+    assert list(HEADINGS) == SERVED_PATHS[:-2]
+    for path, heading in HEADINGS.items():
+        status, _, body = request(server.url + path, accept=BROWSER_ACCEPT)
+        assert status == 200, path
+        assert [h1.text for h1 in Page(body.decode("utf-8")).find("h1")] == [heading], path
+    for path in ("paper/one", "person/ann-bee"):
+        published = Page((site / f"{path}.html").read_text("utf-8"))
+        assert [h1.text for h1 in published.find("h1")] == [HEADINGS[path]], path
 
 
 def test_only_http_iris_become_links(server: KgServer, site: Path) -> None:

@@ -26,6 +26,7 @@ from bibtexparser.middlewares.names import (
     parse_single_name_into_parts,
     split_multiple_persons_names,
 )
+from csl_processors import shown
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pylatexenc.latex2text import LatexNodes2Text, MacroTextSpec, get_default_latex_context_db
@@ -38,6 +39,7 @@ from kg.bibliography.export import export_bibliography
 from kg.mapping import IriScheme
 from kg.namespaces import BIBO, FOAF, PROV, SCHEMA
 from kg.pipeline import build, load_corpus
+from kg.sources.csljson import read_csl_json
 
 # --- the writers ---------------------------------------------------------------------------
 
@@ -270,7 +272,7 @@ def csl_item(work: Work, key: str, draw: Callable[[st.SearchStrategy[int]], int]
     if work.degree is not None:
         item["genre"] = _GENRES[work.degree][pick(len(_GENRES[work.degree]))]
     if work.venue is not None:
-        item["container-title"] = work.venue
+        item["container-title"] = rich_text(work.venue)
     for name, value in (("volume", work.volume), ("issue", work.issue)):
         if value is not None:
             item[name] = int(value) if pick(2) else value
@@ -527,11 +529,15 @@ _EXPORTED_CSL_TYPES = {
 
 
 def check_csl_export(text: str, works: list[Work], rich: bool) -> None:
-    items = {item["title"]: item for item in json.loads(text)}
+    """The items hold the generated values, as a CSL processor shows their rich text."""
+    items = {shown(item["title"]): item for item in json.loads(text)}
     assert len(items) == len(works)
     for work in works:
         item = dict(items[work.title])
         del item["id"]
+        for field in ("title", "abstract", "container-title"):
+            if field in item:
+                item[field] = shown(item[field])
         expected: dict[str, object] = {
             "type": _EXPORTED_CSL_TYPES[work.kind] if rich else "article",
             "title": work.title,
@@ -563,6 +569,16 @@ def exported_csl_name(author: Author, rich: bool) -> dict[str, str]:
     return name
 
 
+def check_csl_read_back(exported: Path, works: list[Work], rich: bool) -> None:
+    """kg reads its CSL-JSON export back as the generated text: titles, abstracts, venues."""
+    back = read_csl_json(exported)
+    assert back.skipped == ()
+    assert {
+        paper.title: (paper.abstract, paper.venue.name if paper.venue is not None else None)
+        for paper in back.papers
+    } == {work.title: (work.abstract, work.venue if rich else None) for work in works}
+
+
 # --- the properties ------------------------------------------------------------------------
 
 
@@ -575,7 +591,9 @@ def build_and_check(folder: Path, name: str, text: str, works: list[Work], rich:
     graph.parse(nt, format="nt")
     check_graph(graph, works, rich)
     check_bibtex_export(export_bibliography([nt], "bibtex").text, works, rich)
-    check_csl_export(export_bibliography([nt], "csl-json").text, works, rich)
+    csl = export_bibliography([nt], "csl-json").text
+    check_csl_export(csl, works, rich)
+    check_csl_read_back(_written(folder / "works-out.json", csl), works, rich)
 
 
 _SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -345,14 +345,40 @@ def test_malformed_query_is_400_with_the_parsers_message(endpoint: str) -> None:
     assert headers["Access-Control-Allow-Origin"] == "*"
 
 
-def test_protocol_mistakes_are_4xx(endpoint: str) -> None:
-    assert request(endpoint)[0] == 400  # no query
+PLAIN_TEXT = "text/plain; charset=utf-8"
+
+
+def test_protocol_mistakes_are_4xx_saying_what_was_wrong(endpoint: str) -> None:
     two = f"{endpoint}?{urllib.parse.urlencode([('query', COUNT), ('query', COUNT)])}"
-    assert request(two)[0] == 400
-    assert request(endpoint, data=b"x", content_type="text/plain")[0] == 415
     bad_graph = f"{endpoint}?{urllib.parse.urlencode({'query': COUNT, 'default-graph-uri': 'x'})}"
-    assert request(bad_graph)[0] == 400
-    assert request(endpoint, method="PUT", data=b"")[0] == 405
+    mistakes: list[tuple[Response, int, bytes]] = [
+        (
+            request(endpoint),
+            400,
+            b"no query: send one as ?query=... (SPARQL 1.1 Protocol), or open / to write one\n",
+        ),
+        (request(two), 400, b"send one query per request, not 2\n"),
+        (
+            request(endpoint, data=b"x", content_type="text/plain"),
+            415,
+            b"send the query as application/x-www-form-urlencoded (query=...) or as "
+            b"application/sparql-query\n",
+        ),
+        (
+            request(bad_graph),
+            400,
+            b"graph IRI 'x': not an absolute IRI (it needs a scheme such as https:)\n",
+        ),
+        (request(endpoint, method="PUT", data=b""), 405, b"PUT is not allowed here\n"),
+    ]
+    for (status, headers, body), expected_status, expected_body in mistakes:
+        assert (status, headers["Content-Type"], body) == (
+            expected_status,
+            PLAIN_TEXT,
+            expected_body,
+        )
+    # A 405 names the methods that are allowed (RFC 9110, 15.5.6).
+    assert request(endpoint, method="PUT", data=b"")[1]["Allow"] == "GET, HEAD, POST, OPTIONS"
 
 
 def test_a_form_with_raw_utf8_is_read_as_curl_sends_it(endpoint: str) -> None:
@@ -443,7 +469,8 @@ def test_sparqlwrapper_update_is_refused(endpoint: str) -> None:
     client = wrapper(endpoint, INSERT, JSON, POST, URLENCODED)
     with pytest.raises(urllib.error.HTTPError) as refused:
         client.query()
-    assert refused.value.code == 403
+    assert (refused.value.code, refused.value.headers["Content-Type"]) == (403, PLAIN_TEXT)
+    assert refused.value.read() == b"updates are not allowed: this SPARQL endpoint is read-only\n"
 
 
 # --- time limit ----------------------------------------------------------------------------
@@ -456,14 +483,11 @@ def test_a_query_past_its_time_limit_is_stopped_and_the_server_stays_responsive(
         endpoint = server.url + "sparql"
         before = server.worker_pids
         assert len(before) == 2
-        started = time.monotonic()
+        # Unstopped, this query runs for minutes; the answer and the killed worker below
+        # show the limit stopped it.
         status, _, body = get_query(endpoint, CROSS_PRODUCT)
-        elapsed = time.monotonic() - started
         assert status == 503
         assert b"time limit of 1 s" in body
-        # Unstopped, this query runs for minutes; the bound is loose so a busy CI machine
-        # cannot make it fail, and tight enough to fail if the limit were not enforced.
-        assert elapsed < 20
         status, _, body = get_query(endpoint, COUNT, accept="text/csv")
         assert (status, body) == (200, f"n\r\n{len(graph_triples())}\r\n".encode())
         # The query was stopped, not abandoned: its worker process is gone, and replaced.
@@ -595,12 +619,21 @@ def test_unknown_entities_are_404_and_unacceptable_formats_406(server: KgServer)
     status, headers, body = request(server.url + "paper/no-such-paper", accept=BROWSER_ACCEPT)
     assert (status, headers["Content-Type"]) == (404, "text/html; charset=utf-8")
     assert b"/paper/no-such-paper" in body
-    status, headers, _ = request(server.url + "nothing/here.ttl", accept="text/turtle")
-    assert (status, headers["Content-Type"]) == (404, "text/plain; charset=utf-8")
+    status, headers, body = request(server.url + "nothing/here.ttl", accept="text/turtle")
+    assert (status, headers["Content-Type"], body) == (
+        404,
+        PLAIN_TEXT,
+        b"nothing is known about /nothing/here.ttl here\n",
+    )
     status, headers, body = request(server.url + PAPER, accept="image/png")
     assert (status, headers["Content-Type"]) == (406, "text/plain; charset=utf-8")
     assert b"text/turtle" in body
-    assert request(server.url + PAPER + "?format=pdf")[0] == 400
+    status, headers, body = request(server.url + PAPER + "?format=pdf")
+    assert (status, headers["Content-Type"], body) == (
+        400,
+        PLAIN_TEXT,
+        b"unknown format 'pdf'; use one of: html, json-ld, jsonld, nt, ntriples, ttl, turtle\n",
+    )
     status, headers, body = request(server.url + PAPER, method="HEAD", accept="text/turtle")
     full = request(server.url + PAPER, accept="text/turtle")[2]
     assert (status, headers["Content-Type"], body) == (200, "text/turtle; charset=utf-8", b"")
@@ -753,7 +786,6 @@ def test_load_2000_requests_from_8_clients(
         f"{total / elapsed:.0f} req/s, {len(errors)} errors"
     )
     assert errors == []
-    assert elapsed < 60
 
 
 class _Links(HTMLParser):

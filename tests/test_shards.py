@@ -83,11 +83,23 @@ def test_cli_shards_merge_into_the_whole_build(tmp_path: Path, corpus_dir: Path)
     assert sorted(merged) == lines(tmp_path / "whole" / "graph.nt")
 
 
-@pytest.mark.parametrize("text", ["0/2", "3/2", "1/0", "a/b", "2", "1/2/3", "-1/2"])
-def test_bad_shard_is_a_clear_usage_error(tmp_path: Path, text: str) -> None:
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("0/2", "shard 0/2: need 1 <= I <= N"),
+        ("3/2", "shard 3/2: need 1 <= I <= N"),
+        ("1/0", "shard 1/0: need 1 <= I <= N"),
+        ("a/b", "shard 'a/b': expected I/N, e.g. 1/4"),
+        ("2", "shard '2': expected I/N, e.g. 1/4"),
+        ("1/2/3", "shard '1/2/3': expected I/N, e.g. 1/4"),
+        ("-1/2", "shard '-1/2': expected I/N, e.g. 1/4"),
+    ],
+)
+def test_bad_shard_is_a_clear_usage_error(tmp_path: Path, text: str, message: str) -> None:
     result = run("build", "--shard", text, "-o", str(tmp_path / "out"))
     assert result.returncode == 2
-    assert "shard" in result.stderr and "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines()[-1] == f"kg: error: {message}"
+    assert "Traceback" not in result.stderr
     assert not (tmp_path / "out").exists()
 
 

@@ -332,6 +332,22 @@ def test_a_limit_of_the_cap_is_a_complete_answer(loaded: Path, virtuoso: Virtuos
     assert len(answered.stdout.splitlines()) == CAP + 1
 
 
+def test_a_page_within_the_cap_is_a_complete_answer(loaded: Path, virtuoso: Virtuoso) -> None:
+    """Virtuoso sends its cap header with a page of exactly 10,000 rows: that page is whole.
+    A sorted page that ends past the cap is refused by Virtuoso itself (SR353), exit 2."""
+    page = ["query", "collaboration-pairs", "--endpoint", virtuoso.sparql, "--format", "csv"]
+    local = ["query", "collaboration-pairs", "--data", str(loaded), "--format", "csv"]
+    for options in (["--limit", str(CAP)], ["--limit", "100", "--offset", str(CAP - 100)]):
+        answered = _kg(*page, *options)
+        assert answered.returncode == 0, answered.stderr
+        assert answered.stdout == _kg(*local, *options).stdout
+    assert len(answered.stdout.splitlines()) == 100 + 1
+    over = _kg(*page, "--limit", str(CAP + 1))
+    assert over.returncode == 2
+    assert over.stdout == ""
+    assert "Only 10000 are allowed" in over.stderr and "Traceback" not in over.stderr
+
+
 def test_a_capped_construct_is_refused(loaded: Path, virtuoso: Virtuoso) -> None:
     """Virtuoso caps CONSTRUCT answers at 10,001 triples without saying so."""
     query = "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }"

@@ -68,7 +68,10 @@ _SEASONS = range(21, 25)
 # Rich text: CSL's <i>, <sup>, <span class="nocase"> in titles, JATS in Crossref abstracts.
 _ABSTRACT_HEADING = re.compile(r"^\s*<(?:jats:)?title>\s*abstract\s*</(?:jats:)?title>", re.I)
 _BLOCK_END = re.compile(r"</(?:jats:)?(?:p|title|sec|li|list-item|div)>|<br\s*/?>", re.I)
+MARKUP_START = re.compile(r"<(?=[A-Za-z/!])")
+"""A ``<`` that opens a tag or comment when a ``>`` follows; any other ``<`` is text."""
 _LONE_ANGLE = re.compile(r"<(?![A-Za-z/!])")
+_MARKUP = re.compile(r"<!--.*?-->|<[^>]*>", re.DOTALL)
 
 
 def read_csl_json(path: Path) -> PublicationList:
@@ -214,12 +217,19 @@ def _rich_text(item: Item, key: str) -> str | None:
 
 
 def _strip_markup(text: str) -> str:
-    """Tags removed and entities unescaped by MarkupSafe; a JATS "Abstract" heading is
-    dropped, paragraphs stay apart, and a ``<`` that opens no tag ("p < 0.05") is kept."""
+    """Tags and comments removed, entities unescaped by MarkupSafe; a JATS "Abstract"
+    heading is dropped, paragraphs stay apart, and a ``<`` that opens no tag ("p < 0.05")
+    is kept.
+
+    Each run of text between two tags is unescaped on its own, as in HTML: a tag ends an
+    entity, so ``<span class="nocase">&</span>amp;`` is the text "&amp;". That is how
+    ``kg export`` writes an entity or a tag as text, which CSL processors (they read no
+    entities) must show as written too (``kg.bibliography.csljson.rich_text``).
+    """
     text = _ABSTRACT_HEADING.sub("", text)
     text = _BLOCK_END.sub(lambda end: end.group() + " ", text)
     text = _LONE_ANGLE.sub("&lt;", text)
-    return _collapse(Markup(text).striptags())
+    return _collapse("".join(Markup(run).unescape() for run in _MARKUP.split(text)))
 
 
 def _collapse(text: str) -> str:
