@@ -41,6 +41,7 @@ from rdflib.namespace import RDF, RDFS, XSD
 from rdflib.term import Node
 
 from kg.errors import ConfigError
+from kg.results import term_to_sparql
 from kg.terms import to_oxigraph, to_rdflib
 
 __all__ = ["Check", "Checks", "LoadedData", "NotRepresentable", "compile_checks"]
@@ -400,9 +401,8 @@ class _Compiler:
                 raise self.refuse(
                     shape, f"sh:pattern {str(pattern)!r} uses regex syntax kg does not translate"
                 )
-            found.append(
-                f"(!isBlank({v}) && REGEX(STR({v}), {_string(rust)}, {_string(flag_text)}))"
-            )
+            regex, options = (term_to_sparql(ox.Literal(text)) for text in (rust, flag_text))
+            found.append(f"(!isBlank({v}) && REGEX(STR({v}), {regex}, {options}))")
         return found
 
     # -- the checks of one shape
@@ -592,14 +592,6 @@ class _Compiler:
             constraint=constraint,
             value_is_focus=True,
         )
-
-
-def _string(text: str) -> str:
-    """A SPARQL string literal."""
-    escaped = (
-        text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
-    )
-    return f'"{escaped}"'
 
 
 _PY_SPACE: Final = r"\s\x1C-\x1F"

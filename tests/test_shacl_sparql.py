@@ -26,7 +26,8 @@ from kg.graph import corpus_graph
 from kg.mapping import IriScheme
 from kg.namespaces import SCHEMA
 from kg.pipeline import load_corpus
-from kg.shacl_sparql import SH, LoadedData, NotRepresentable, _rust_regex, _string, compile_checks
+from kg.results import term_to_sparql
+from kg.shacl_sparql import SH, LoadedData, NotRepresentable, _rust_regex, compile_checks
 from kg.validation import ValidationResult, _read_report
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -142,5 +143,6 @@ def test_patterns_match_in_oxigraph_as_in_python(text: str) -> None:
         python = re.search(pattern, text, re.IGNORECASE if "i" in flags else 0) is not None
         rust = _rust_regex(pattern)
         assert rust is not None
-        query = f"ASK {{ FILTER (REGEX({_string(text)}, {_string(rust)}, {_string(flags)})) }}"
+        text_term, regex, options = (term_to_sparql(ox.Literal(t)) for t in (text, rust, flags))
+        query = f"ASK {{ FILTER (REGEX({text_term}, {regex}, {options})) }}"
         assert bool(_STORE.query(query)) is python, (pattern, text)
