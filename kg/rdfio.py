@@ -19,7 +19,7 @@ from typing import IO, Any, Final
 import pyoxigraph as ox
 from rdflib import BNode, Dataset, Graph, URIRef
 
-from kg.compression import open_input, plain_suffix, read_input
+from kg.compression import is_compressed, open_input, plain_suffix, read_input
 from kg.errors import InputError
 from kg.namespaces import new_graph
 from kg.resources import context_path
@@ -166,8 +166,10 @@ def load_store(paths: Sequence[Path]) -> ox.Store:
                         ox.Quad(quad.subject, quad.predicate, quad.object)
                         for quad in _parse_with_oxigraph(stream, fmt, path)
                     )
-                else:
+                elif is_compressed(path):
                     store.load(stream, format=_OXIGRAPH_FORMAT[fmt], base_iri=_base(path))
+                else:  # by its path Oxigraph reads a file twice as fast as through a stream
+                    store.load(path=path, format=_OXIGRAPH_FORMAT[fmt], base_iri=_base(path))
         except InputError:
             raise
         except SyntaxError as exc:

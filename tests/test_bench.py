@@ -153,6 +153,26 @@ def test_benchmark_shards_and_kg_shapes() -> None:
     assert int(peak) > 0 and int(whole_peak) > 0, out
 
 
+def test_benchmark_with_store() -> None:
+    """``--store`` builds into an on-disk store (its own stage), and the queries run on that
+    store instead of loading another."""
+    out = run_bench("--sizes", "20", "--no-baseline", "--store", "--queries")
+    ((stages, *figures),) = re.findall(rf"^ +kg: (.*) \| {FIGURES}$", out, re.M)
+    check_figures(stages, tuple(figures), out)
+    names = re.findall(r"([a-z+ ]+?) \d+\.\d\ds", stages)
+    assert [name.strip() for name in names] == [
+        "read+merge",
+        "map+validate+write",
+        "finish files",
+        "store",
+    ], out
+    (line,) = [
+        line.split("on the store: ")[1] for line in out.splitlines() if "on the store" in line
+    ]
+    timed = [item.rsplit(" ", 1)[0] for item in line.split(", ")]
+    assert timed == [query.name for query in list_canned_queries()], out
+
+
 HOLD = """
 import sys, time
 block = b"x" * (200 * 2**20)  # written, so resident
