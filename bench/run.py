@@ -15,6 +15,7 @@ the baseline), kg against it, and how kg's time grows with the corpus size.
 from __future__ import annotations
 
 import argparse
+import filecmp
 import itertools
 import json
 import os
@@ -188,10 +189,11 @@ def _triples(out: Path) -> int:
         return sum(1 for _ in lines)
 
 
-def measure_kg(corpus: Path, out: Path, store: bool = False) -> Result:
-    """kg's build (no cache; with ``store``, also into ``out/store`` as ``kg build --store``
-    does) in a fresh process, timed by its own progress stages."""
-    pipeline = "kg-store" if store else "kg"
+def measure_kg(corpus: Path, out: Path, store: bool = False, cached: bool = False) -> Result:
+    """kg's build in a fresh process, timed by its own progress stages: with ``store``, also
+    into ``out/store`` as ``kg build --store`` does; with ``cached``, also with ``--store``
+    and keeping (and using) the cache ``kg build`` keeps by default, else without a cache."""
+    pipeline = "kg-cached" if cached else "kg-store" if store else "kg"
     run = run_at_once([[sys.executable, __file__, "--measure", pipeline, str(corpus), str(out)]])
     return Result(run, json.loads(run.outputs[0]), _triples(out))
 
@@ -218,6 +220,34 @@ def measure_queries(out: Path) -> dict[str, float]:
     return seconds
 
 
+def measure_incremental(corpus: Path, folder: Path) -> str:
+    """The incremental target: the corpus without its last list built with ``--store`` and
+    the cache, then that list added and built again into the same folder, against a clean
+    build of the whole corpus (``--store``, no cache): both times, their ratio, and whether
+    the exports are byte-identical."""
+    lists = sorted(corpus.glob("*.txt"))
+    added = lists[-1]
+    growing = folder / "growing"
+    growing.mkdir()
+    for path in lists[:-1]:
+        os.link(path, growing / path.name)
+    out = folder / "incremental"
+    first = measure_kg(growing, out, cached=True)
+    os.link(added, growing / added.name)
+    again = measure_kg(growing, out, cached=True)
+    clean = measure_kg(corpus, folder / "clean", store=True)
+    from kg.export import EXPORT_NAMES
+
+    same = all(
+        filecmp.cmp(out / name, folder / "clean" / name, shallow=False) for name in EXPORT_NAMES
+    )
+    return (
+        f"without {added.name}: {first.total:.2f}s; with it, from that build's cache:"
+        f" {_stages(again)} | {again.figures()} | {again.total / clean.total:.1%} of a clean"
+        f" build's {clean.total:.2f}s; exports {'byte-identical' if same else 'DIFFERENT'}"
+    )
+
+
 def measure_shards(corpus: Path, parts: int, folder: Path) -> Measured:
     """``kg build --shard I/N`` for every part, as N processes at once on this machine (one
     part: the whole build by the same command)."""
@@ -230,10 +260,11 @@ def measure_shards(corpus: Path, parts: int, folder: Path) -> Measured:
     )  # fmt: skip
 
 
-def run_kg(corpus: Path, out: Path, store: bool = False) -> dict[str, float]:
-    """``kg build`` itself (without a cache), timed by the stages its progress reports:
-    reading, then mapping, validating and writing streamed together, then finishing the
-    files, then (with ``store``) loading the on-disk store ``out/store``."""
+def run_kg(corpus: Path, out: Path, store: bool = False, cached: bool = False) -> dict[str, float]:
+    """``kg build`` itself, timed by the stages its progress reports: reading, then mapping,
+    validating and writing streamed together, then finishing the files, then (with
+    ``store``) loading the on-disk store ``out/store``. Without a cache unless ``cached``
+    (then ``out/.kg-cache``, where ``kg build`` keeps it)."""
     from kg.mapping import IriScheme
     from kg.pipeline import build
 
@@ -254,7 +285,14 @@ def run_kg(corpus: Path, out: Path, store: bool = False) -> dict[str, float]:
             close_stage()
         current.append((name, time.perf_counter()))
 
-    build([corpus], out, IriScheme(), progress=progress, store=out / "store" if store else None)
+    build(
+        [corpus],
+        out,
+        IriScheme(),
+        progress=progress,
+        store=out / "store" if store else None,
+        cache_dir=out / ".kg-cache" if cached else None,
+    )
     close_stage()
     return stages
 
@@ -330,6 +368,7 @@ def _measure_here(pipeline: str, source: Path, out: Path) -> None:
         pipelines: dict[str, Callable[[Path, Path], dict[str, float]]] = {
             "kg": run_kg,
             "kg-store": lambda source, out: run_kg(source, out, store=True),
+            "kg-cached": lambda source, out: run_kg(source, out, store=True, cached=True),
             "kg-shapes": run_kg_shapes,
         }
         print(json.dumps(pipelines[pipeline](source, out)))
@@ -372,6 +411,12 @@ def main() -> None:
         help="Build with --store (into an on-disk Oxigraph store), as the 1M-paper target asks.",
     )
     parser.add_argument(
+        "--incremental",
+        action="store_true",
+        help="Also build the corpus without one list, add it and build again with the cache"
+        " (both with --store), against a clean build.",
+    )
+    parser.add_argument(
         "--queries",
         action="store_true",
         help="Also time every canned query on an on-disk store of kg's output.",
@@ -394,6 +439,8 @@ def main() -> None:
             kg = measure_kg(corpus, folder / "kg", store=args.store)
             totals[size] = kg.total
             print(f"{'':>7} kg: {_stages(kg)} | {kg.figures()}")
+            if args.incremental:
+                print(f"{'':>7} one list added: {measure_incremental(corpus, folder)}")
             if args.queries:
                 timings = measure_queries(folder / "kg")
                 listed = ", ".join(f"{name} {sec:.2f}s" for name, sec in timings.items())

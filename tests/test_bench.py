@@ -155,8 +155,9 @@ def test_benchmark_shards_and_kg_shapes() -> None:
 
 def test_benchmark_with_store() -> None:
     """``--store`` builds into an on-disk store (its own stage), and the queries run on that
-    store instead of loading another."""
-    out = run_bench("--sizes", "20", "--no-baseline", "--store", "--queries")
+    store instead of loading another; ``--incremental`` adds a list to a cached build and
+    compares it with a clean one."""
+    out = run_bench("--sizes", "20", "--no-baseline", "--store", "--queries", "--incremental")
     ((stages, *figures),) = re.findall(rf"^ +kg: (.*) \| {FIGURES}$", out, re.M)
     check_figures(stages, tuple(figures), out)
     names = re.findall(r"([a-z+ ]+?) \d+\.\d\ds", stages)
@@ -171,6 +172,16 @@ def test_benchmark_with_store() -> None:
     ]
     timed = [item.rsplit(" ", 1)[0] for item in line.split(", ")]
     assert timed == [query.name for query in list_canned_queries()], out
+    ((first, again_stages, *again, share, clean),) = re.findall(
+        r"^ +one list added: without list-\d+\.txt: (\d+\.\d\d)s; with it, from that build's"
+        rf" cache: (.*) \| {FIGURES} \| (\d+\.\d)% of a clean build's (\d+\.\d\d)s;"
+        r" exports byte-identical$",
+        out,
+        re.M,
+    )
+    check_figures(again_stages, tuple(again), out)
+    assert float(first) > 0 and re.search(r" store \d+\.\d\ds$", again_stages), out
+    assert shows(share, *(100 * r for r in possible_ratio(again[0], clean))), out
 
 
 HOLD = """
