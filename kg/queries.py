@@ -647,6 +647,10 @@ CLOSE_NAMES = 3
 """Close names :func:`unknown_names` suggests at most."""
 
 _NAMED = f"<{SCHEMA.name}>|<{SCHEMA.alternateName}>"
+_NAME_PROPERTIES = f"VALUES ?property_ {{ <{SCHEMA.name}> <{SCHEMA.alternateName}> }}"
+"""The same two properties as a VALUES block: given the name, Oxigraph then finds the entity
+by it, where the path form makes it go through every entity of the class (2 s on a
+million-paper store, against a few milliseconds)."""
 
 
 @dataclass(frozen=True)
@@ -672,7 +676,7 @@ def unknown_names(
             continue
         entity_class = f"<{param.names}>"
         named = store.query(
-            f"ASK {{ ?entity a {entity_class} ; {_NAMED} ?value }}",
+            f"ASK {{ {_NAME_PROPERTIES} ?entity ?property_ ?value ; a {entity_class} }}",
             substitutions={ox.Variable("value"): term},
         )
         if named:
