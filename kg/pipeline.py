@@ -100,8 +100,8 @@ def _cycle_collector_paused() -> Iterator[None]:
     papers it took 144 s of an 8-minute build, and its share grows with the corpus. Memory
     stays the same without it (measured at 10k papers). No collection at the end either:
     the corpus is still alive then (the result holds it), so one pass would walk all of it
-    for the few cycles there are (0.6 s at 10k papers); the collector, enabled again, finds
-    them later.
+    for the few cycles there are (0.8 s in a profiled build of 10k papers); the collector,
+    enabled again, finds them later.
     """
     was_enabled = gc.isenabled()
     gc.disable()
