@@ -647,6 +647,8 @@ CLOSE_NAMES = 3
 """Close names :func:`unknown_names` suggests at most."""
 
 _NAMED = f"<{SCHEMA.name}>|<{SCHEMA.alternateName}>"
+"""The name properties as a path: the quicker form for listing every name of a class (0.03 s
+against 0.23 s for the VALUES form below, at 10k papers)."""
 _NAME_PROPERTIES = f"VALUES ?property_ {{ <{SCHEMA.name}> <{SCHEMA.alternateName}> }}"
 """The same two properties as a VALUES block: given the name, Oxigraph then finds the entity
 by it, where the path form makes it go through every entity of the class (2 s on a
