@@ -33,6 +33,7 @@ from rich.progress import (
 )
 
 from kg import __version__
+from kg.aggregates import kept_page
 from kg.batches import Shard
 from kg.bibliography import FORMATS as BIBLIOGRAPHY_FORMATS
 from kg.bibliography import export_bibliography
@@ -482,7 +483,8 @@ def query_command(
             if store_dir is not None
             else load_store(list(data) or [_last_build(_settings(ctx))])
         )
-        result = run_local(text, store, bindings, prefixes=known)
+        kept = kept_page(store, query.text, limit, offset) if store_dir and not bindings else None
+        result = kept or run_local(text, store, bindings, prefixes=known)
         for unknown in unknown_names(query, bindings, store):
             close = ", ".join(f'"{name}"' for name in unknown.close) or "none"
             click.echo(

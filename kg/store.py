@@ -27,6 +27,7 @@ from typing import IO, cast
 
 import pyoxigraph as ox
 
+from kg.aggregates import keep_aggregates
 from kg.compression import open_input
 from kg.errors import ExportError, InputError
 from kg.staging import Staging, exchange, new_mode
@@ -84,7 +85,7 @@ class StoreUpdate:
             difference = _difference(previous, ntriples)
             if difference is not None and difference.previous_digest == recorded:
                 _checkpoint(self.path, self._staged)
-                _apply(difference, self._staged)
+                _apply(difference, self._staged, ntriples)
                 _record_digest(self._staged, difference.current_digest)
                 return StoreChange(len(difference.added), len(difference.removed), False)
         self._staged.mkdir()  # by kg, so with the mode the umask gives
@@ -92,8 +93,9 @@ class StoreUpdate:
         digest = hashlib.sha256()
         with open_input(ntriples) as source:
             store.bulk_extend(_parsed(cast(IO[bytes], _Hashing(source, digest))))
-        store.flush()
         triples = len(store)
+        keep_aggregates(store, ntriples)
+        store.flush()
         del store  # closes the database before it moves
         _record_digest(self._staged, digest.hexdigest())
         return StoreChange(triples, 0, reloaded=True)
@@ -193,12 +195,14 @@ def _checkpoint(source: Path, target: Path) -> None:
     target.chmod(new_mode(directory=True))  # RocksDB makes it 0755 whatever the umask
 
 
-def _apply(difference: _Difference, path: Path) -> None:
-    """Remove and add ``difference``'s triples in the (staged) store at ``path``."""
+def _apply(difference: _Difference, path: Path, ntriples: Path) -> None:
+    """Remove and add ``difference``'s triples in the (staged) store at ``path``, and keep
+    the answers counted from ``ntriples``, the triples it then holds."""
     store = ox.Store(str(path))
     for quad in _parsed(b"".join(difference.removed)):
         store.remove(quad)
     store.extend(_parsed(b"".join(difference.added)))
+    keep_aggregates(store, ntriples)
     store.flush()
     del store
 
