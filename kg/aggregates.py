@@ -20,9 +20,8 @@ from __future__ import annotations
 import hashlib
 import heapq
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from itertools import combinations
 from pathlib import Path
 from typing import Any, cast
 
@@ -105,23 +104,66 @@ def _name(term: bytes) -> str:
     return cast(ox.Literal, quad.object).value
 
 
+Counted = Callable[[], Iterator[tuple[Any, int]]]
+"""Each counted item with its count; callable again for a second pass."""
+
+
 def _top(
-    counts: Counter[Any], rows: Callable[[Any, int], Iterator[tuple[SortKey, Row]]]
+    counted: Counted, rows: Callable[[Any, int], Iterator[tuple[SortKey, Row]]]
 ) -> tuple[list[Row], bool]:
     """The first :data:`KEPT_ROWS` rows in key order, of the rows ``rows`` makes for each
     counted item, and whether they are all rows. Every query here orders by the count first,
     so only items counted at least as often as the one in :data:`KEPT_ROWS`-th place can
-    make those rows: the others' rows (the most) are never made."""
-    threshold = 0
-    if len(counts) > KEPT_ROWS:
-        threshold = heapq.nlargest(KEPT_ROWS, counts.values())[-1]
-    candidates = [(item, count) for item, count in counts.items() if count >= threshold]
+    make those rows: a first pass finds that count, the second makes only their rows (the
+    other items, most of them, are never held)."""
+    items = 0
+
+    def counts() -> Iterator[int]:
+        nonlocal items
+        for _, count in counted():
+            items += 1
+            yield count
+
+    largest = heapq.nlargest(KEPT_ROWS, counts())
+    threshold = largest[-1] if len(largest) == KEPT_ROWS else 0
+    candidates = [(item, count) for item, count in counted() if count >= threshold]
     keyed = sorted(
         (keyed for item, count in candidates for keyed in rows(item, count)),
         key=lambda keyed: keyed[0],
     )
-    complete = len(candidates) == len(counts) and len(keyed) <= KEPT_ROWS
+    complete = len(candidates) == items and len(keyed) <= KEPT_ROWS
     return [row for _, row in keyed[:KEPT_ROWS]], complete
+
+
+def _papers_of(facts: Facts) -> list[list[int]]:
+    """Each person's papers (positions in ``facts.papers``), by person number."""
+    papers: list[list[int]] = [[] for _ in facts.persons]
+    for paper, (_, authors) in enumerate(facts.papers):
+        for author in authors:
+            papers[author].append(paper)
+    return papers
+
+
+def _with_each(facts: Facts, people: Iterable[int], later_only: bool) -> Counted:
+    """For each person of ``people`` in turn, each other author of their papers (or only
+    those numbered after them) with the number of papers they share: one person's counts
+    at a time, never all pairs at once (tens of millions at a million papers)."""
+    papers_of = _papers_of(facts)
+
+    def counted() -> Iterator[tuple[tuple[int, int], int]]:
+        for person in people:
+            shared: Counter[int] = Counter()
+            for paper in papers_of[person]:
+                authors = facts.papers[paper][1]
+                shared.update(
+                    other
+                    for other in authors
+                    if (other > person if later_only else other != person)
+                )
+            for other, count in shared.items():
+                yield (person, other), count
+
+    return counted
 
 
 def _papers_per_author(facts: Facts) -> tuple[list[Row], bool]:
@@ -136,14 +178,10 @@ def _papers_per_author(facts: Facts) -> tuple[list[Row], bool]:
             value = _name(name)
             yield (-count, value, iri), (ox.Literal(value), _integer(count), ox.NamedNode(iri))
 
-    return _top(papers, rows)
+    return _top(lambda: iter(papers.items()), rows)
 
 
 def _collaboration_pairs(facts: Facts) -> tuple[list[Row], bool]:
-    pairs: Counter[tuple[int, int]] = Counter()
-    for _, authors in facts.papers:
-        pairs.update(combinations(sorted(authors), 2))
-
     def rows(pair: tuple[int, int], count: int) -> Iterator[tuple[SortKey, Row]]:
         first, second = (_iri(facts.persons[person]) for person in pair)
         for name1 in facts.name_terms(pair[0]):
@@ -160,15 +198,10 @@ def _collaboration_pairs(facts: Facts) -> tuple[list[Row], bool]:
                     ),
                 )
 
-    return _top(pairs, rows)
+    return _top(_with_each(facts, range(len(facts.persons)), later_only=True), rows)
 
 
 def _owner_coauthors(facts: Facts) -> tuple[list[Row], bool]:
-    ties: Counter[tuple[int, int]] = Counter()
-    for _, authors in facts.papers:
-        for owner in facts.owners.intersection(authors):
-            ties.update((owner, coauthor) for coauthor in authors if coauthor != owner)
-
     def rows(tie: tuple[int, int], count: int) -> Iterator[tuple[SortKey, Row]]:
         owner, coauthor = (_iri(facts.persons[person]) for person in tie)
         for owner_name in facts.name_terms(tie[0]):
@@ -185,7 +218,7 @@ def _owner_coauthors(facts: Facts) -> tuple[list[Row], bool]:
                     ),
                 )
 
-    return _top(ties, rows)
+    return _top(_with_each(facts, sorted(facts.owners), later_only=False), rows)
 
 
 RANKINGS = (
