@@ -359,7 +359,7 @@ def keep_aggregates(store: ox.Store, ntriples: Path) -> None:
     graph = ox.NamedNode(AGGREGATES)
     if store.contains_named_graph(graph):
         store.remove_graph(graph)
-    store.extend(aggregate_quads(gather_facts(ntriples), _bundled_texts()))
+    store.bulk_extend(aggregate_quads(gather_facts(ntriples), _bundled_texts()))
 
 
 def _bundled_texts() -> dict[str, str]:
