@@ -214,8 +214,11 @@ def measure_kg_shapes(corpus: Path, out: Path) -> Result:
     return Result(run, json.loads(run.outputs[0]), _triples(out))
 
 
-def measure_queries(out: Path) -> dict[str, float]:
-    run = run_at_once([[sys.executable, __file__, "--measure", "queries", str(out), str(out)]])
+def measure_queries(out: Path, names: Sequence[str]) -> dict[str, float]:
+    """:func:`time_queries` in a fresh process (the query names travel, comma-separated or
+    ``*`` for all, in the place of the corpus, which querying does not read)."""
+    command = [sys.executable, __file__, "--measure", "queries", ",".join(names) or "*", str(out)]
+    run = run_at_once([command])
     seconds: dict[str, float] = json.loads(run.outputs[0])
     return seconds
 
@@ -334,13 +337,13 @@ def run_kg_shapes(corpus: Path, out: Path) -> dict[str, float]:
     return stages
 
 
-def time_queries(out: Path) -> dict[str, float]:
+def time_queries(out: Path, names: Sequence[str] = ()) -> dict[str, float]:
     """Seconds to load ``out/graph.nt`` into an on-disk store (as ``kg build --store``
     does; not again when the build made one), then seconds per canned query on it, as the
     targets ask: a query with a person parameter asks about the most prolific author, the
     others answer their first page (``--limit 100``), from the rows the store keeps when it
     keeps them, as ``kg query --store`` does (marked "kept rows"). Not part of the build's
-    total."""
+    total. ``names`` limits the queries timed (default: all)."""
     from kg.aggregates import kept_page
     from kg.queries import list_canned_queries, page_query, run_local
     from kg.store import open_store, write_store
@@ -353,8 +356,11 @@ def time_queries(out: Path) -> dict[str, float]:
     store = open_store(out / "store")
     queries = list_canned_queries()
     by_name = {query.name: query for query in queries}
-    top = run_local(page_query(by_name["papers-per-author"].text, 1), store).rows[0]
+    ranking = by_name["papers-per-author"].text
+    top = (kept_page(store, ranking, 1, None) or run_local(page_query(ranking, 1), store)).rows[0]
     for query in queries:
+        if names and query.name not in names:
+            continue
         bindings = {param.name: top[0] for param in query.params}
         text = query.text if query.params else page_query(query.text, FIRST_PAGE)
         start = time.perf_counter()
@@ -368,7 +374,8 @@ def time_queries(out: Path) -> dict[str, float]:
 def _measure_here(pipeline: str, source: Path, out: Path) -> None:
     """The measured process's side: run one pipeline and print its stage seconds as JSON."""
     if pipeline == "queries":
-        print(json.dumps(time_queries(out)))
+        names = [] if source.name == "*" else source.name.split(",")
+        print(json.dumps(time_queries(out, names)))
     else:
         pipelines: dict[str, Callable[[Path, Path], dict[str, float]]] = {
             "kg": run_kg,
@@ -423,8 +430,10 @@ def main() -> None:
     )
     parser.add_argument(
         "--queries",
-        action="store_true",
-        help="Also time every canned query on an on-disk store of kg's output.",
+        nargs="*",
+        metavar="NAME",
+        help="Also time the canned queries (these only, if named) on an on-disk store of kg's"
+        " output.",
     )
     parser.add_argument(
         "--measure", nargs=3, metavar=("PIPELINE", "SOURCE", "OUT"), help=argparse.SUPPRESS
@@ -446,8 +455,8 @@ def main() -> None:
             print(f"{'':>7} kg: {_stages(kg)} | {kg.figures()}")
             if args.incremental:
                 print(f"{'':>7} one list added: {measure_incremental(corpus, folder)}")
-            if args.queries:
-                timings = measure_queries(folder / "kg")
+            if args.queries is not None:
+                timings = measure_queries(folder / "kg", args.queries)
                 listed = ", ".join(f"{name} {sec:.2f}s" for name, sec in timings.items())
                 print(f"{'':>7} on the store: {listed}")
             if not args.no_baseline and (
