@@ -61,6 +61,8 @@ class Facts:
     """Each subject with authors: whether it is a ``bibo:Document``, its authors' numbers."""
     owners: set[int] = field(default_factory=set)
     """The persons a ``schema:Dataset`` (a list) is ``schema:about``."""
+    lists: list[tuple[bytes, list[bytes], int]] = field(default_factory=list)
+    """Each ``schema:Dataset``: its term, what it is ``schema:about``, how many parts it has."""
     names: dict[bytes, list[bytes]] = field(default_factory=dict)
     """The ``schema:name`` terms of every subject that has one."""
     iri_ordered: bool = True
@@ -221,6 +223,31 @@ def _owner_coauthors(facts: Facts) -> tuple[list[Row], bool]:
     return _top(_with_each(facts, sorted(facts.owners), later_only=False), rows)
 
 
+def _papers_per_list(facts: Facts) -> tuple[list[Row], bool]:
+    def counted() -> Iterator[tuple[int, int]]:
+        for index, (_, _, parts) in enumerate(facts.lists):
+            yield index, parts
+
+    def rows(index: int, count: int) -> Iterator[tuple[SortKey, Row]]:
+        subject, about, _ = facts.lists[index]
+        iri = _iri(subject)
+        for file in facts.names.get(subject, []):
+            for owner in about:
+                for owner_name in facts.names.get(owner, []):
+                    value1, value2 = _name(file), _name(owner_name)
+                    yield (
+                        (-count, value1, value2, iri),
+                        (
+                            ox.NamedNode(iri),
+                            ox.Literal(value1),
+                            ox.Literal(value2),
+                            _integer(count),
+                        ),
+                    )
+
+    return _top(counted, rows)
+
+
 RANKINGS = (
     Ranking(
         "collaboration-pairs",
@@ -233,6 +260,12 @@ RANKINGS = (
         "0637fbdbb678a80e43ad56913957dbe17ca5712bf7876ca5e58be89a53ddb2ed",
         ("ownerName", "coauthorName", "papers", "owner", "coauthor"),
         _owner_coauthors,
+    ),
+    Ranking(
+        "papers-per-list",
+        "e724bb27e0c87e9783fc646f46d21a6a5f61f6bbbcba4ee0bce3d2f6a456176a",
+        ("list", "file", "owner", "papers"),
+        _papers_per_list,
     ),
     Ranking(
         "papers-per-author",
@@ -255,6 +288,7 @@ _NAME = b"<http://schema.org/name>"
 _TYPE = b"<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
 _DOCUMENT = b"<http://purl.org/ontology/bibo/Document>"
 _DATASET = b"<http://schema.org/Dataset>"
+_HAS_PART = b"<http://schema.org/hasPart>"
 
 
 def gather_facts(ntriples: Path) -> Facts:
@@ -267,7 +301,7 @@ def gather_facts(ntriples: Path) -> Facts:
     facts = Facts()
     numbers: dict[bytes, int] = {}
     owners: list[bytes] = []
-    subject, is_document, is_dataset = b"", False, False
+    subject, is_document, is_dataset, parts = b"", False, False, 0
     authors: list[bytes] = []
     about: list[bytes] = []
 
@@ -278,6 +312,7 @@ def gather_facts(ntriples: Path) -> Facts:
             )
         if is_dataset:
             owners.extend(about)
+            facts.lists.append((subject, about, parts))
 
     with open_input(ntriples) as stream:
         for line in stream:
@@ -287,6 +322,7 @@ def gather_facts(ntriples: Path) -> Facts:
             if head != subject:
                 settle()
                 subject, authors, about, is_document, is_dataset = head, [], [], False, False
+                parts = 0
             value = rest[:-3]  # " .\n"
             if predicate == _AUTHOR:
                 authors.append(value)
@@ -294,6 +330,8 @@ def gather_facts(ntriples: Path) -> Facts:
                 facts.names.setdefault(head, []).append(value)
             elif predicate == _ABOUT:
                 about.append(value)
+            elif predicate == _HAS_PART:
+                parts += 1
             elif value == _DOCUMENT:
                 is_document = True
             elif value == _DATASET:
@@ -306,7 +344,7 @@ def gather_facts(ntriples: Path) -> Facts:
     return facts
 
 
-_WANTED = frozenset((_AUTHOR, _ABOUT, _NAME, _TYPE))
+_WANTED = frozenset((_AUTHOR, _ABOUT, _NAME, _TYPE, _HAS_PART))
 
 
 def _number_in_iri_order(facts: Facts, numbers: dict[bytes, int]) -> None:

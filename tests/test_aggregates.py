@@ -103,7 +103,8 @@ def test_names_with_escapes_and_astral_characters(tmp_path: Path) -> None:
 def crafted_graph() -> str:
     """Sorted N-Triples no kg build writes but the queries define answers for: homonyms
     (ties broken by IRI), a person with two names and one with none, a work that is not a
-    ``bibo:Document``, a list owner and an ``about`` that is not a list's."""
+    ``bibo:Document``, list owners and an ``about`` that is not a list's, a list with two
+    names and two owners, a list without papers."""
     schema, bibo = "http://schema.org/", "http://purl.org/ontology/bibo/"
     kind = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
     names = {"a": ["Kim Lee"], "b": ["Kim Lee"], "c": ["Ana", "Anna"], "d": [], "e": ["Bo"]}
@@ -123,6 +124,15 @@ def crafted_graph() -> str:
         f"<urn:x:list2> <{schema}about> <urn:x:b> .",
         f"<urn:x:list2> <{schema}about> <urn:x:c> .",
         f"<urn:x:note> <{schema}about> <urn:x:e> .",
+        f'<urn:x:list1> <{schema}name> "a.txt" .',
+        f"<urn:x:list1> <{schema}hasPart> <urn:x:p1> .",
+        f"<urn:x:list1> <{schema}hasPart> <urn:x:p2> .",
+        f'<urn:x:list2> <{schema}name> "b.txt" .',
+        f'<urn:x:list2> <{schema}name> "b2.txt" .',
+        f"<urn:x:list2> <{schema}hasPart> <urn:x:p3> .",
+        f"<urn:x:list3> <{kind}> <{schema}Dataset> .",
+        f'<urn:x:list3> <{schema}name> "c.txt" .',
+        f"<urn:x:list3> <{schema}about> <urn:x:e> .",
     ]
     return "".join(f"{line}\n" for line in sorted(lines))
 
