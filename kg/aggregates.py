@@ -1,15 +1,15 @@
 """Ranked answers of the canned queries that rank the whole graph, kept in the store.
 
-``papers-per-author``, ``collaboration-pairs`` and ``owner-coauthors`` count every paper
-before their first row can come: on the on-disk store of 100k papers Oxigraph takes from 3 s
-to 150 s for them, however few rows are asked for. The build has just written the graph as
+``papers-per-author``, ``collaboration-pairs``, ``owner-coauthors`` and ``papers-per-list``
+count every paper before their first row can come: on the on-disk store of 100k papers
+Oxigraph takes from 3 s to 150 s for them, however few rows are asked for. The build has just written the graph as
 sorted N-Triples; one pass over that file counts the same things, and each query's first
 :data:`KEPT_ROWS` rows, in the query's own order, are kept in the store's named graph
 :data:`AGGREGATES` (never in the exports: it is not part of the graph). ``kg query --store``
 answers a page that lies within them from that graph; a later page, or a query whose text
 is not the text the counting was written for, runs as written.
 
-The counting here is a second statement of those three queries, so it is tied to their exact
+The counting here is a second statement of those queries, so it is tied to their exact
 text: each :class:`Ranking` names the SHA-256 of the query it answers, rows are kept only
 when the bundled query still has that text, and a page is served only for that text. The
 tests compare every kept page with the query run on the store.
@@ -49,7 +49,7 @@ class _Unrankable(Exception):
 
 @dataclass
 class Facts:
-    """What the three rankings need from the graph, gathered in one pass.
+    """What the rankings need from the graph, gathered in one pass.
 
     Persons (every author and list owner) are numbered in the code point order of their
     IRIs, which is the order ``STR(?a) < STR(?b)`` and ``ORDER BY`` give them; their names
