@@ -2,12 +2,12 @@
 
 ``papers-per-author``, ``collaboration-pairs``, ``owner-coauthors`` and ``papers-per-list``
 count every paper before their first row can come: on the on-disk store of 100k papers
-Oxigraph takes from 3 s to 150 s for them, however few rows are asked for. The build has just written the graph as
-sorted N-Triples; one pass over that file counts the same things, and each query's first
-:data:`KEPT_ROWS` rows, in the query's own order, are kept in the store's named graph
-:data:`AGGREGATES` (never in the exports: it is not part of the graph). ``kg query --store``
-answers a page that lies within them from that graph; a later page, or a query whose text
-is not the text the counting was written for, runs as written.
+Oxigraph takes from 3 s to 150 s for them, however few rows are asked for. The build has
+just written the graph as sorted N-Triples; one pass over that file counts the same things,
+and each query's first :data:`KEPT_ROWS` rows, in the query's own order, are kept in the
+store's named graph :data:`AGGREGATES` (never in the exports: it is not part of the graph).
+``kg query --store`` answers a page that lies within them from that graph; a later page, or
+a query whose text is not the text the counting was written for, runs as written.
 
 The counting here is a second statement of those queries, so it is tied to their exact
 text: each :class:`Ranking` names the SHA-256 of the query it answers, rows are kept only
@@ -185,42 +185,32 @@ def _papers_per_author(facts: Facts) -> tuple[list[Row], bool]:
 
 def _collaboration_pairs(facts: Facts) -> tuple[list[Row], bool]:
     def rows(pair: tuple[int, int], count: int) -> Iterator[tuple[SortKey, Row]]:
-        first, second = (_iri(facts.persons[person]) for person in pair)
-        for name1 in facts.name_terms(pair[0]):
-            for name2 in facts.name_terms(pair[1]):
-                value1, value2 = _name(name1), _name(name2)
-                yield (
-                    (-count, value1, value2, first, second),
-                    (
-                        ox.Literal(value1),
-                        ox.Literal(value2),
-                        _integer(count),
-                        ox.NamedNode(first),
-                        ox.NamedNode(second),
-                    ),
-                )
+        for key, row in _pair_rows(facts, pair, count):
+            yield (key[0], key[1], key[3], key[2], key[4]), row  # both names, then both IRIs
 
     return _top(_with_each(facts, range(len(facts.persons)), later_only=True), rows)
 
 
 def _owner_coauthors(facts: Facts) -> tuple[list[Row], bool]:
     def rows(tie: tuple[int, int], count: int) -> Iterator[tuple[SortKey, Row]]:
-        owner, coauthor = (_iri(facts.persons[person]) for person in tie)
-        for owner_name in facts.name_terms(tie[0]):
-            for coauthor_name in facts.name_terms(tie[1]):
-                value1, value2 = _name(owner_name), _name(coauthor_name)
-                yield (
-                    (-count, value1, owner, value2, coauthor),
-                    (
-                        ox.Literal(value1),
-                        ox.Literal(value2),
-                        _integer(count),
-                        ox.NamedNode(owner),
-                        ox.NamedNode(coauthor),
-                    ),
-                )
+        return _pair_rows(facts, tie, count)
 
     return _top(_with_each(facts, sorted(facts.owners), later_only=False), rows)
+
+
+def _pair_rows(facts: Facts, pair: tuple[int, int], count: int) -> Iterator[tuple[SortKey, Row]]:
+    """The rows ``(name, name, count, person, person)`` of two persons counted together, one
+    per pair of their names, keyed by the count (most first), then name and IRI of the first
+    person, then of the second."""
+    first, second = (_iri(facts.persons[person]) for person in pair)
+    for first_name in facts.name_terms(pair[0]):
+        for second_name in facts.name_terms(pair[1]):
+            name1, name2 = _name(first_name), _name(second_name)
+            row = (ox.Literal(name1), ox.Literal(name2), _integer(count))
+            yield (
+                (-count, name1, first, name2, second),
+                (*row, ox.NamedNode(first), ox.NamedNode(second)),
+            )
 
 
 def _papers_per_list(facts: Facts) -> tuple[list[Row], bool]:

@@ -12,7 +12,8 @@ those are the previous build's exports, the new store is a checkpoint of the old
 (RocksDB hard-links its files: instant) with only the lines that differ between the
 previous and the new (both sorted) N-Triples removed and added. Blank nodes keep their
 labels in the store (``_:authors-…-1``), which is what makes a removed line name the very
-triple the store holds.
+triple the store holds. Either way the store's named graph of kept rows is counted afresh
+from the new N-Triples (:mod:`kg.aggregates`).
 """
 
 from __future__ import annotations
