@@ -27,6 +27,7 @@ from typing import Any, cast
 
 import pyoxigraph as ox
 
+from kg import __version__
 from kg.compression import open_input
 from kg.namespaces import OX_KG, OX_XSD
 from kg.resources import queries_dir
@@ -34,6 +35,11 @@ from kg.results import QueryResult, Term
 
 AGGREGATES = "https://w3id.org/kg-tool/aggregates"
 """The store's named graph of kept answers; each query's rows are under ``AGGREGATES/NAME``."""
+
+COUNTED_BY = f"kg {__version__}"
+"""Rows are served only by the kg that counted them: another version may count otherwise
+(a fixed counting, the same query text), so its store's queries run as written until it is
+built again."""
 
 KEPT_ROWS = 10_000
 """Rows kept per query: a hundred pages of a hundred rows."""
@@ -371,6 +377,7 @@ def aggregate_quads(facts: Facts, texts: Mapping[str, str]) -> Iterator[ox.Quad]
             continue
         answer = ox.NamedNode(f"{AGGREGATES}/{ranking.query}")
         yield ox.Quad(answer, OX_KG.answers, ox.Literal(ranking.digest), graph)
+        yield ox.Quad(answer, OX_KG.countedBy, ox.Literal(COUNTED_BY), graph)
         yield ox.Quad(answer, OX_KG.keptRows, _integer(len(first)), graph)
         yield ox.Quad(answer, OX_KG.complete, ox.Literal(complete), graph)
         columns = [ox.NamedNode(f"{answer.value}#{variable}") for variable in ranking.variables]
@@ -418,7 +425,9 @@ def kept_page(
     sizes = {
         quad.predicate: quad.object for quad in store.quads_for_pattern(answer, None, None, graph)
     }
-    if sizes.get(OX_KG.answers) != ox.Literal(digest):
+    if sizes.get(OX_KG.answers) != ox.Literal(digest) or sizes.get(OX_KG.countedBy) != ox.Literal(
+        COUNTED_BY
+    ):
         return None
     kept = int(cast(ox.Literal, sizes[OX_KG.keptRows]).value)
     complete = sizes.get(OX_KG.complete) == ox.Literal(True)

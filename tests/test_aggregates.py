@@ -182,6 +182,17 @@ def test_another_text_runs_as_written(tmp_path: Path) -> None:
     assert kept_page(store, resolve_query("venues").text, 5, 0) is None
 
 
+def test_rows_counted_by_another_kg_are_not_served(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_corpus(tmp_path / "lists", 60, seed=2)
+    store = built_store(tmp_path, sorted((tmp_path / "lists").glob("*.txt")))
+    text = resolve_query("papers-per-author").text
+    assert kept_page(store, text, 5, 0) is not None
+    monkeypatch.setattr(aggregates, "COUNTED_BY", "kg 99.0")
+    assert kept_page(store, text, 5, 0) is None
+
+
 def test_kg_query_serves_kept_rows_as_the_query_would_answer(tmp_path: Path) -> None:
     write_corpus(tmp_path / "lists", 80, seed=4)
     store = tmp_path / "store"
