@@ -29,7 +29,7 @@ import pyoxigraph as ox
 
 from kg import __version__
 from kg.compression import open_input
-from kg.namespaces import OX_KG, OX_XSD
+from kg.namespaces import OX_BIBO, OX_KG, OX_RDF, OX_SCHEMA, OX_XSD
 from kg.resources import queries_dir
 from kg.results import QueryResult, Term
 
@@ -278,13 +278,18 @@ def query_digest(text: str) -> str:
 
 # --- counting, at build time ---------------------------------------------------------------
 
-_AUTHOR = b"<http://schema.org/author>"
-_ABOUT = b"<http://schema.org/about>"
-_NAME = b"<http://schema.org/name>"
-_TYPE = b"<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
-_DOCUMENT = b"<http://purl.org/ontology/bibo/Document>"
-_DATASET = b"<http://schema.org/Dataset>"
-_HAS_PART = b"<http://schema.org/hasPart>"
+_AUTHOR, _ABOUT, _NAME, _HAS_PART, _DATASET, _TYPE, _DOCUMENT = (
+    str(term).encode()  # as N-Triples writes it: <IRI>
+    for term in (
+        OX_SCHEMA.author,
+        OX_SCHEMA.about,
+        OX_SCHEMA.name,
+        OX_SCHEMA.hasPart,
+        OX_SCHEMA.Dataset,
+        OX_RDF.type,
+        OX_BIBO.Document,
+    )
+)
 
 
 def gather_facts(ntriples: Path) -> Facts:
