@@ -29,8 +29,9 @@ import pyoxigraph as ox
 
 from kg import __version__
 from kg.compression import open_input
+from kg.errors import QueryError
 from kg.namespaces import OX_BIBO, OX_KG, OX_RDF, OX_SCHEMA, OX_XSD
-from kg.resources import queries_dir
+from kg.queries import list_canned_queries
 from kg.results import QueryResult, Term
 
 AGGREGATES = "https://w3id.org/kg-tool/aggregates"
@@ -88,6 +89,19 @@ class Ranking:
     variables: tuple[str, ...]
     rows: Callable[[Facts], tuple[list[Row], bool]]
     """The answer's first rows (at most :data:`KEPT_ROWS`), and whether they are all of it."""
+
+    # Where the kept answer lies in the named graph: written by the build, read by queries.
+
+    @property
+    def answer(self) -> ox.NamedNode:
+        return ox.NamedNode(f"{AGGREGATES}/{self.query}")
+
+    @property
+    def columns(self) -> list[ox.NamedNode]:
+        return [ox.NamedNode(f"{AGGREGATES}/{self.query}#{name}") for name in self.variables]
+
+    def row(self, rank: int) -> ox.NamedNode:
+        return ox.NamedNode(f"{AGGREGATES}/{self.query}/{rank}")
 
 
 def _integer(value: int) -> ox.Literal:
@@ -290,6 +304,8 @@ _AUTHOR, _ABOUT, _NAME, _HAS_PART, _DATASET, _TYPE, _DOCUMENT = (
         OX_BIBO.Document,
     )
 )
+_WANTED = frozenset((_AUTHOR, _ABOUT, _NAME, _TYPE, _HAS_PART))
+"""The predicates of the lines :func:`gather_facts` reads."""
 
 
 def gather_facts(ntriples: Path) -> Facts:
@@ -340,17 +356,14 @@ def gather_facts(ntriples: Path) -> Facts:
         settle()
     for owner in owners:
         numbers.setdefault(owner, len(numbers))
-    _number_in_iri_order(facts, numbers)
-    facts.owners = {numbers[owner] for owner in owners}
+    renumbered = _number_in_iri_order(facts, numbers)
+    facts.owners = {renumbered[owner] for owner in owners}
     return facts
 
 
-_WANTED = frozenset((_AUTHOR, _ABOUT, _NAME, _TYPE, _HAS_PART))
-
-
-def _number_in_iri_order(facts: Facts, numbers: dict[bytes, int]) -> None:
-    """Renumber the persons so that numbers compare as their IRIs do (``numbers`` is
-    updated in place)."""
+def _number_in_iri_order(facts: Facts, numbers: dict[bytes, int]) -> dict[bytes, int]:
+    """Renumber the persons (and their papers' authors) so that numbers compare as their
+    IRIs do; the new numbers."""
     try:
         ordered = sorted(numbers, key=_iri)
     except _Unrankable:
@@ -365,7 +378,7 @@ def _number_in_iri_order(facts: Facts, numbers: dict[bytes, int]) -> None:
         (is_document, [old_to_new[author] for author in authors])
         for is_document, authors in facts.papers
     ]
-    numbers.update(renumbered)
+    return renumbered
 
 
 def aggregate_quads(facts: Facts, texts: Mapping[str, str]) -> Iterator[ox.Quad]:
@@ -380,14 +393,14 @@ def aggregate_quads(facts: Facts, texts: Mapping[str, str]) -> Iterator[ox.Quad]
             first, complete = ranking.rows(facts)
         except _Unrankable:
             continue
-        answer = ox.NamedNode(f"{AGGREGATES}/{ranking.query}")
+        answer = ranking.answer
         yield ox.Quad(answer, OX_KG.answers, ox.Literal(ranking.digest), graph)
         yield ox.Quad(answer, OX_KG.countedBy, ox.Literal(COUNTED_BY), graph)
         yield ox.Quad(answer, OX_KG.keptRows, _integer(len(first)), graph)
         yield ox.Quad(answer, OX_KG.complete, ox.Literal(complete), graph)
-        columns = [ox.NamedNode(f"{answer.value}#{variable}") for variable in ranking.variables]
+        columns = ranking.columns
         for rank, row in enumerate(first, start=1):
-            subject = ox.NamedNode(f"{answer.value}/{rank}")
+            subject = ranking.row(rank)
             yield ox.Quad(subject, OX_KG.rank, _integer(rank), graph)
             for column, term in zip(columns, row, strict=True):
                 yield ox.Quad(subject, column, term, graph)
@@ -403,14 +416,11 @@ def keep_aggregates(store: ox.Store, ntriples: Path) -> None:
 
 
 def _bundled_texts() -> dict[str, str]:
-    """The text of each ranking's query as kg ships it (read as ``kg query`` reads it)."""
-    texts = {}
-    for ranking in RANKINGS:
-        try:
-            texts[ranking.query] = (queries_dir() / f"{ranking.query}.rq").read_text("utf-8")
-        except (OSError, UnicodeDecodeError):
-            continue
-    return texts
+    """The text of each ranking's query as kg ships it, as ``kg query NAME`` reads it."""
+    try:
+        return {query.name: query.text for query in list_canned_queries()}
+    except QueryError:  # no queries folder in this installation: nothing is kept
+        return {}
 
 
 # --- answering, at query time --------------------------------------------------------------
@@ -425,10 +435,10 @@ def kept_page(
     ranking = next((ranking for ranking in RANKINGS if ranking.digest == digest), None)
     if ranking is None:
         return None
-    answer = ox.NamedNode(f"{AGGREGATES}/{ranking.query}")
     graph = ox.NamedNode(AGGREGATES)
     sizes = {
-        quad.predicate: quad.object for quad in store.quads_for_pattern(answer, None, None, graph)
+        quad.predicate: quad.object
+        for quad in store.quads_for_pattern(ranking.answer, None, None, graph)
     }
     if sizes.get(OX_KG.answers) != ox.Literal(digest) or sizes.get(OX_KG.countedBy) != ox.Literal(
         COUNTED_BY
@@ -441,13 +451,12 @@ def kept_page(
     if (end is None or end > kept) and not complete:
         return None
     end = kept if end is None else min(end, kept)
-    columns = [ox.NamedNode(f"{answer.value}#{variable}") for variable in ranking.variables]
+    columns = ranking.columns
     rows = []
     for rank in range(start + 1, end + 1):
-        subject = ox.NamedNode(f"{answer.value}/{rank}")
         values = {
             quad.predicate: quad.object
-            for quad in store.quads_for_pattern(subject, None, None, graph)
+            for quad in store.quads_for_pattern(ranking.row(rank), None, None, graph)
         }
         rows.append(tuple(values.get(column) for column in columns))
     return QueryResult(kind="select", variables=ranking.variables, rows=tuple(rows))
