@@ -20,6 +20,10 @@ from pathlib import Path
 from kg.errors import ExportError
 from kg.staging import Staging
 
+CACHE_FOLDER = ".kg-cache"
+"""The build cache's folder inside the output folder, unless ``kg build --cache`` names
+another."""
+
 
 class CacheFile:
     """Values by key: read from the last build's file, written anew by ``save``."""

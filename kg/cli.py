@@ -37,9 +37,11 @@ from kg.aggregates import kept_page
 from kg.batches import Shard
 from kg.bibliography import FORMATS as BIBLIOGRAPHY_FORMATS
 from kg.bibliography import export_bibliography
+from kg.cachefile import CACHE_FOLDER
 from kg.config import Settings, load_settings
 from kg.errors import ExitStatus, InputError, KgError, ValidationFailed
 from kg.export import replace_files
+from kg.partial_load import load_for_queries
 from kg.pipeline import build
 from kg.progress import ProgressCallback
 from kg.push import default_update_url, push
@@ -48,6 +50,7 @@ from kg.queries import (
     CannedQuery,
     declare_prefixes,
     list_canned_queries,
+    name_check_queries,
     page_query,
     parse_params,
     predeclared_prefixes,
@@ -79,9 +82,6 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 WARNINGS_SHOWN = 20
 """Warnings a build prints before it only counts them."""
-
-CACHE_FOLDER = ".kg-cache"
-"""The build cache's folder inside the output folder, unless --cache names another."""
 
 
 def _fail(message: str, status: ExitStatus) -> None:
@@ -481,7 +481,11 @@ def query_command(
         store = (
             open_store(store_dir)
             if store_dir is not None
-            else load_store(list(data) or [_last_build(_settings(ctx))])
+            else load_for_queries(
+                list(data) or [_last_build(_settings(ctx))],
+                [text, *name_check_queries(query)],
+                known,
+            )
         )
         kept = kept_page(store, query.text, limit, offset) if store_dir and not bindings else None
         result = kept or run_local(text, store, bindings, prefixes=known)

@@ -18,6 +18,7 @@ from kg.export import ExportFiles, exported_ntriples
 from kg.graph import entities_graph
 from kg.incremental import ValidationCache, validate_entities
 from kg.mapping import IriScheme
+from kg.partial_load import remember_graph
 from kg.progress import ProgressCallback, silent
 from kg.records import PublicationList
 from kg.resources import sample_list
@@ -215,6 +216,8 @@ def build(
     for used in (lists_cache, cache):
         if used is not None:
             used.save()
+    if cache_dir is not None and not compress:
+        remember_graph(out_dir / "graph.nt", cache_dir)
     triples = files.triples
     lists_reused = lists_cache.hits if lists_cache is not None else 0
     return BuildResult(

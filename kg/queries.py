@@ -676,19 +676,10 @@ def unknown_names(
         term = bindings.get(param.name)
         if param.names is None or not isinstance(term, ox.Literal):
             continue
-        entity_class = f"<{param.names}>"
-        named = store.query(
-            f"ASK {{ {_NAME_PROPERTIES} ?entity ?property_ ?value ; a {entity_class} }}",
-            substitutions={ox.Variable("value"): term},
-        )
-        if named:
+        is_named, all_names = _name_queries(param.names)
+        if store.query(is_named, substitutions={ox.Variable("value"): term}):
             continue
-        names = cast(
-            ox.QuerySolutions,
-            store.query(
-                f"SELECT DISTINCT ?name WHERE {{ ?entity a {entity_class} ; {_NAMED} ?name }}"
-            ),
-        )
+        names = cast(ox.QuerySolutions, store.query(all_names))
         candidates = sorted({solution["name"].value for solution in names})
         close = process.extract(
             term.value,
@@ -700,6 +691,19 @@ def unknown_names(
         )
         unknown.append(UnknownName(param, term.value, tuple(name for name, _, _ in close)))
     return unknown
+
+
+def name_check_queries(query: CannedQuery) -> list[str]:
+    """The queries :func:`unknown_names` may run for ``query``'s parameters."""
+    return [text for param in query.params if param.names for text in _name_queries(param.names)]
+
+
+def _name_queries(entity_class: str) -> tuple[str, str]:
+    """Whether an entity of ``entity_class`` is named ``?value``; all their names."""
+    return (
+        f"ASK {{ {_NAME_PROPERTIES} ?entity ?property_ ?value ; a <{entity_class}> }}",
+        f"SELECT DISTINCT ?name WHERE {{ ?entity a <{entity_class}> ; {_NAMED} ?name }}",
+    )
 
 
 def run_remote(

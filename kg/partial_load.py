@@ -1,0 +1,149 @@
+"""A build's own ``graph.nt`` loaded in part: only the triples a query can read.
+
+Loading a whole 10k-paper ``graph.nt`` into an in-memory Oxigraph store takes 1.4 s on two
+cores, while a canned query reads a third of its triples or fewer (:mod:`kg.query_scope`).
+Lines are picked by their predicate without being parsed, which is safe only in a file
+whose every line kg wrote: one triple on a line, its subject first and one space after it.
+A line left out is never parsed, so a malformed one would go unreported; kg therefore picks
+lines only from a file whose SHA-256 the build that wrote it recorded in its cache folder
+(:func:`remember_graph`). Any other file, or a query that may read any triple, is loaded
+whole, and so parsed whole, with errors named by file and line.
+
+The file is read in blocks; each block is hashed, its wanted lines picked, and they are
+loaded by a second thread while the next block is read (Oxigraph and hashlib release the
+GIL), so the work spreads over both cores.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Collection, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import suppress
+from pathlib import Path
+from typing import IO
+
+import pyoxigraph as ox
+
+from kg.cachefile import CACHE_FOLDER
+from kg.errors import ExportError
+from kg.query_scope import predicates_read
+from kg.rdfio import load_store
+from kg.staging import Staging
+
+RECORD_FILE = "graph.nt.sha256"
+"""In the build's cache folder: the SHA-256 of the ``graph.nt`` the build wrote, as hex."""
+
+BLOCK_BYTES = 2**20
+"""Bytes read at a time: memory stays bounded whatever the graph's size, and the last
+block's lines, loaded after all the others are picked, are few."""
+
+
+def remember_graph(graph: Path, cache_dir: Path) -> None:
+    """Record ``graph``'s SHA-256 in ``cache_dir`` (atomically), once the build wrote it."""
+    try:
+        digest = _digest(graph)
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        with Staging(cache_dir) as staging:
+            staged = staging.path / RECORD_FILE
+            staged.write_text(f"{digest}\n", encoding="ascii")
+            os.replace(staged, cache_dir / RECORD_FILE)
+    except OSError as error:
+        raise ExportError(f"cannot write the build cache {cache_dir}: {error}") from None
+
+
+def load_for_queries(
+    paths: Sequence[Path], queries: Sequence[str], prefixes: dict[str, str]
+) -> ox.Store:
+    """A store holding what ``queries`` (run with ``prefixes``) can read of ``paths``: the
+    lines of those predicates from one ``graph.nt`` a build recorded; else every file,
+    parsed whole (:func:`kg.rdfio.load_store`)."""
+    if len(paths) == 1 and paths[0].suffix == ".nt":
+        scopes = [predicates_read(query, prefixes) for query in queries]
+        if None not in scopes:
+            wanted = set().union(*(scope for scope in scopes if scope is not None))
+            part = load_part(paths[0], paths[0].parent / CACHE_FOLDER, wanted)
+            if part is not None:
+                return part
+    return load_store(paths)
+
+
+def load_part(graph: Path, cache_dir: Path, predicates: Collection[str]) -> ox.Store | None:
+    """The triples of ``graph`` whose predicate is one of ``predicates``, in a new store;
+    ``None`` when ``graph`` is not the file the build in ``cache_dir`` recorded (or a
+    predicate could be written otherwise than as itself in N-Triples)."""
+    recorded = _recorded(cache_dir)
+    if recorded is None or not all(_plain(iri) for iri in predicates):
+        return None
+    needles = [f" <{iri}> ".encode() for iri in sorted(predicates)]
+    store = ox.Store()
+    digest = hashlib.sha256()
+    loading: Future[None] | None = None
+    try:
+        with graph.open("rb") as stream, ThreadPoolExecutor(1) as loader:
+            for block in _blocks(stream):
+                digest.update(block)
+                picked = b"".join(_lines_with(block, needles))
+                if loading is not None:  # one block loads while the next is read
+                    loading.result()
+                loading = loader.submit(_load, store, picked)
+            if loading is not None:
+                loading.result()
+    except (OSError, SyntaxError, ValueError):  # loaded whole instead, which names the fault
+        return None
+    return store if digest.hexdigest() == recorded else None
+
+
+def _load(store: ox.Store, lines: bytes) -> None:
+    """Leniently (IRIs and language tags not checked again: a third faster), as the lines
+    are the very bytes kg wrote."""
+    store.load(lines, format=ox.RdfFormat.N_TRIPLES, lenient=True)
+
+
+def _recorded(cache_dir: Path) -> str | None:
+    with suppress(OSError, UnicodeDecodeError):
+        return (cache_dir / RECORD_FILE).read_text(encoding="ascii").strip()
+    return None
+
+
+def _plain(iri: str) -> bool:
+    """An IRI that N-Triples writes as itself (kg's writer escapes no printable ASCII)."""
+    return iri.isascii() and iri.isprintable() and not any(c in iri for c in ' <>"{}|^`\\')
+
+
+def _digest(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        for block in iter(lambda: stream.read(BLOCK_BYTES), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _blocks(stream: IO[bytes]) -> Iterator[bytes]:
+    """Blocks of whole lines (the last may lack its line end)."""
+    rest = b""
+    while block := stream.read(BLOCK_BYTES):
+        block = rest + block
+        end = block.rfind(b"\n") + 1
+        rest = block[end:]
+        if end:
+            yield block[:end]
+    if rest:
+        yield rest
+
+
+def _lines_with(block: bytes, needles: Sequence[bytes]) -> Iterator[bytes]:
+    """The lines of ``block`` whose predicate is one of ``needles`` (`` <IRI> ``): the
+    needle's space is the line's first, so it follows the subject."""
+    find, rfind = block.find, block.rfind
+    for needle in needles:
+        at = find(needle)
+        while at != -1:
+            start = rfind(b"\n", 0, at) + 1
+            end = find(b"\n", at) + 1
+            if find(b" ", start, at) == -1:
+                yield block[start:end] if end else block[start:] + b"\n"
+            if not end:
+                break
+            at = find(needle, end)
