@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 import http.client
 import json
+import multiprocessing
 import os
 import re
 import threading
@@ -20,7 +21,9 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from html.parser import HTMLParser
+from multiprocessing.connection import Connection
 from pathlib import Path
+from typing import cast
 
 import pyoxigraph as ox
 import pytest
@@ -47,6 +50,7 @@ from kg.queries import list_canned_queries, run_local
 from kg.rdfio import load_store
 from kg.results import format_result
 from kg.serve import KgServer, ServeError, detect_base_iri, make_server, negotiate, serve
+from kg.serve.workers import _Worker
 from kg.site import entity_page
 from kg.store import write_store
 
@@ -919,3 +923,45 @@ def test_void_describes_the_served_dataset(server: KgServer) -> None:
     triples = ox.NamedNode("http://rdfs.org/ns/void#triples")
     (count,) = [q.object.value for q in void.quads_for_pattern(dataset, triples, None)]
     assert int(count) == len(graph_triples())
+
+
+class _SlowClosing:
+    """A pipe end whose close takes a while, as when the kernel is busy: it widens the
+    window in which two threads could both be closing it."""
+
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+        self.closes = 0
+
+    def close(self) -> None:
+        self.closes += 1
+        time.sleep(0.2)
+        self.connection.close()
+
+
+def test_a_worker_stopped_by_two_threads_at_once_is_stopped_once() -> None:
+    """Shutting down stops every worker while the thread whose query the kill ended stops
+    its worker too: the pipe's descriptor must be closed once (twice, the second close fails
+    with EBADF, or closes whatever file got that number in between)."""
+    context = multiprocessing.get_context("spawn")
+    parent_end, child_end = context.Pipe()
+    process = context.Process(target=time.sleep, args=(60,), daemon=True)
+    process.start()
+    child_end.close()
+    pipe = _SlowClosing(parent_end)
+    worker = _Worker(process, cast(Connection, pipe))
+    errors: list[BaseException] = []
+
+    def stop() -> None:
+        try:
+            worker.stop()
+        except BaseException as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=stop) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == [] and pipe.closes == 1
+    assert not process.is_alive()

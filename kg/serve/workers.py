@@ -80,11 +80,20 @@ class _Worker:
     def __init__(self, process: BaseProcess, connection: Connection) -> None:
         self.process = process
         self.connection = connection
+        self._stopping = threading.Lock()
+        self._stopped = False
 
     def stop(self) -> None:
-        self.process.kill()
-        self.process.join(5)
-        self.connection.close()
+        """Kill the process and close the pipe, once: the server's shutdown and the thread
+        whose query the kill ended both stop the worker, and closing its pipe's descriptor
+        twice could close a file that has meanwhile been given the same number."""
+        with self._stopping:
+            if self._stopped:
+                return
+            self._stopped = True
+            self.process.kill()
+            self.process.join(5)
+            self.connection.close()
 
 
 class Workers:
