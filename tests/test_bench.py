@@ -177,6 +177,9 @@ def test_benchmark_with_store() -> None:
         "owner-coauthors",
         "coauthors",
         "--incremental",
+        "--data-queries",
+        "papers-per-author",
+        "coauthors",
     )
     ((stages, *figures),) = re.findall(rf"^ +kg: (.*) \| {FIGURES}$", out, re.M)
     check_figures(stages, tuple(figures), out)
@@ -202,6 +205,17 @@ def test_benchmark_with_store() -> None:
     check_figures(again_stages, tuple(again), out)
     assert float(first) > 0 and re.search(r" store \d+\.\d\ds$", again_stages), out
     assert shows(share, *(100 * r for r in possible_ratio(again[0], clean))), out
+    ((listed, most),) = re.findall(
+        r"^ +kg query --data graph.nt \(the query itself; added\): (.*); most added:"
+        r" (\d+\.\d\d)s$",
+        out,
+        re.M,
+    )
+    data = re.findall(r"([a-z-]+) (\d+\.\d\d)s \((\d+\.\d\d)s; \+(\d+\.\d\d)s\)", listed)
+    assert [name for name, *_ in data] == ["coauthors", "papers-per-author"], out
+    for _, wall, itself, added in data:
+        assert abs(float(wall) - float(itself) - float(added)) <= 0.011, out
+    assert most == max((added for *_, added in data), key=float), out
 
 
 HOLD = """
