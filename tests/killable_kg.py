@@ -87,7 +87,7 @@ def progress_display() -> Iterator[Callable[[str, int, int | None], None]]:
 for operation in _OPERATIONS:
     setattr(os, operation, watched(f"os.{operation}", getattr(os, operation)))
 shutil.rmtree = watched("shutil.rmtree", shutil.rmtree)  # type: ignore[assignment]
-kg.cli._progress_display = progress_display  # type: ignore[assignment]
+kg.cli.progress_display = progress_display  # type: ignore[assignment]
 
 if __name__ == "__main__":
     sys.argv[0] = "kg"

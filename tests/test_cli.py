@@ -511,7 +511,7 @@ def test_queries_shows_whole_first_sentences() -> None:
 
 
 def test_the_catalogue_wraps_to_the_terminal_but_never_cuts() -> None:
-    from kg.cli import catalogue_lines
+    from kg.commands.query import catalogue_lines
     from kg.queries import list_canned_queries
 
     catalogue = list_canned_queries()
@@ -604,3 +604,36 @@ def test_build_notes_names_in_given_family_order(tmp_path: Path) -> None:
     again = run("build", "doe.txt", cwd=tmp_path)  # the list now comes from the cache
     assert "1 unchanged since the last build came from the cache" in again.stdout
     assert again.stderr.count("note: doe.txt:") == 2
+
+
+IMPORTS_OF_A_QUERY = """
+import sys
+from kg.cli import main
+try:
+    main(sys.argv[1:])
+except SystemExit as end:
+    assert not end.code, end.code
+print(" ".join(sorted(name for name in sys.modules if name.startswith(("kg.", "rich")))))
+"""
+
+
+def test_a_query_imports_neither_the_build_nor_the_server_nor_the_site(tmp_path: Path) -> None:
+    """Each command's module is imported when it runs: ``kg query`` starts without the
+    build, the validation engine, the server, the site, the bibliography or Wikidata."""
+    assert run("build", cwd=tmp_path).returncode == 0
+    done = subprocess.run(
+        [sys.executable, "-c", IMPORTS_OF_A_QUERY, "query", "papers-per-year", "--format", "csv"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    *answer, imported = done.stdout.splitlines()
+    modules = set(imported.split())
+    assert answer == ["year,papers", ",10"]
+    assert "kg.commands.query" in modules and "kg.partial_load" in modules
+    for heavy in ("kg.commands.build", "kg.pipeline", "kg.validation", "kg.serve", "kg.site",
+                  "kg.bibliography",
+                  "kg.wikidata", "kg.push", "rich"):  # fmt: skip
+        assert heavy not in modules, heavy
