@@ -617,6 +617,19 @@ print(" ".join(sorted(name for name in sys.modules if name.startswith(("kg.", "r
 """
 
 
+NOT_FOR_A_QUERY = (
+    "kg.commands.build",
+    "kg.pipeline",
+    "kg.validation",
+    "kg.serve",
+    "kg.site",
+    "kg.bibliography",
+    "kg.wikidata",
+    "kg.push",
+    "rich",
+)
+
+
 def test_a_query_imports_neither_the_build_nor_the_server_nor_the_site(tmp_path: Path) -> None:
     """Each command's module is imported when it runs: ``kg query`` starts without the
     build, the validation engine, the server, the site, the bibliography or Wikidata."""
@@ -633,7 +646,5 @@ def test_a_query_imports_neither_the_build_nor_the_server_nor_the_site(tmp_path:
     modules = set(imported.split())
     assert answer == ["year,papers", ",10"]
     assert "kg.commands.query" in modules and "kg.partial_load" in modules
-    for heavy in ("kg.commands.build", "kg.pipeline", "kg.validation", "kg.serve", "kg.site",
-                  "kg.bibliography",
-                  "kg.wikidata", "kg.push", "rich"):  # fmt: skip
+    for heavy in NOT_FOR_A_QUERY:
         assert heavy not in modules, heavy
