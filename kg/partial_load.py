@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import suppress
 from pathlib import Path
@@ -28,7 +28,7 @@ import pyoxigraph as ox
 
 from kg.cachefile import CACHE_FOLDER
 from kg.errors import ExportError
-from kg.query_scope import predicates_read
+from kg.query_scope import Scope, joined_scope, predicates_read
 from kg.rdfio import load_store
 from kg.staging import Staging
 
@@ -57,26 +57,31 @@ def load_for_queries(
     paths: Sequence[Path], queries: Sequence[str], prefixes: dict[str, str]
 ) -> ox.Store:
     """A store holding what ``queries`` (run with ``prefixes``) can read of ``paths``: the
-    lines of those predicates from one ``graph.nt`` a build recorded; else every file,
-    parsed whole (:func:`kg.rdfio.load_store`)."""
+    lines of those predicates (and objects) from one ``graph.nt`` a build recorded; else
+    every file, parsed whole (:func:`kg.rdfio.load_store`)."""
     if len(paths) == 1 and paths[0].suffix == ".nt":
-        scopes = [predicates_read(query, prefixes) for query in queries]
-        if None not in scopes:
-            wanted = set().union(*(scope for scope in scopes if scope is not None))
-            part = load_part(paths[0], paths[0].parent / CACHE_FOLDER, wanted)
+        scope = joined_scope(predicates_read(query, prefixes) for query in queries)
+        if scope is not None:
+            part = load_part(paths[0], paths[0].parent / CACHE_FOLDER, scope)
             if part is not None:
                 return part
     return load_store(paths)
 
 
-def load_part(graph: Path, cache_dir: Path, predicates: Collection[str]) -> ox.Store | None:
-    """The triples of ``graph`` whose predicate is one of ``predicates``, in a new store;
-    ``None`` when ``graph`` is not the file the build in ``cache_dir`` recorded (or a
-    predicate could be written otherwise than as itself in N-Triples)."""
+def load_part(graph: Path, cache_dir: Path, scope: Scope) -> ox.Store | None:
+    """The triples of ``graph`` that ``scope`` names (by predicate, and object where it
+    names objects), in a new store; ``None`` when ``graph`` is not the file the build in
+    ``cache_dir`` recorded (or an IRI could be written otherwise than as itself in
+    N-Triples)."""
     recorded = _recorded(cache_dir)
-    if recorded is None or not all(_plain(iri) for iri in predicates):
+    iris = [*scope, *(iri for objects in scope.values() for iri in objects or ())]
+    if recorded is None or not all(_plain(iri) for iri in iris):
         return None
-    needles = [f" <{iri}> ".encode() for iri in sorted(predicates)]
+    needles = sorted(
+        f" <{predicate}> ".encode() if objects is None else f" <{predicate}> <{obj}> .\n".encode()
+        for predicate, objects in scope.items()
+        for obj in (objects or [None])
+    )
     store = ox.Store()
     digest = hashlib.sha256()
     loading: Future[None] | None = None
@@ -134,8 +139,9 @@ def _blocks(stream: IO[bytes]) -> Iterator[bytes]:
 
 
 def _lines_with(block: bytes, needles: Sequence[bytes]) -> Iterator[bytes]:
-    """The lines of ``block`` whose predicate is one of ``needles`` (`` <IRI> ``): the
-    needle's space is the line's first, so it follows the subject."""
+    """The lines of ``block`` with one of ``needles``, a predicate (`` <IRI> ``) or a
+    predicate and the object that ends the line (`` <IRI> <IRI> .\n``), after the subject:
+    the needle's space is the line's first."""
     find, rfind = block.find, block.rfind
     for needle in needles:
         at = find(needle)

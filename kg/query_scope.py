@@ -15,7 +15,7 @@ matches every node of the graph), ``DESCRIBE``, or a query rdflib cannot transla
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from rdflib.paths import AlternativePath, InvPath, MulPath, Path, SequencePath
@@ -29,9 +29,15 @@ class _AnyTriple(Exception):
     """A pattern of the query may match a triple whatever its predicate."""
 
 
-def predicates_read(query: str, prefixes: Mapping[str, str]) -> frozenset[str] | None:
-    """The predicates (IRIs) of every triple that can change ``query``'s answer, or ``None``
-    when any triple can; ``prefixes`` are those ``kg query`` declares for it."""
+Scope = dict[str, frozenset[str] | None]
+"""Predicate IRI: the object IRIs its triples must have to matter (``None``: any object)."""
+
+
+def predicates_read(query: str, prefixes: Mapping[str, str]) -> Scope | None:
+    """The predicates (IRIs) of every triple that can change ``query``'s answer, each with
+    the objects such a triple must have when every pattern names one (``rdf:type`` in
+    ``?s a schema:Person``), or ``None`` when any triple can; ``prefixes`` are those ``kg
+    query`` declares for it."""
     try:
         algebra = translateQuery(parseQuery(query), initNs=dict(prefixes)).algebra
     except Exception:  # rdflib cannot read it: Oxigraph will say what is wrong, or run it
@@ -39,14 +45,30 @@ def predicates_read(query: str, prefixes: Mapping[str, str]) -> frozenset[str] |
     if algebra.name == "DescribeQuery":
         return None
     try:
-        return frozenset(_predicates(algebra, {}))
+        patterns = list(_predicates(algebra, {}))
     except _AnyTriple:
         return None
+    return joined_scope({p: None if o is None else frozenset({o})} for p, o in patterns)
 
 
-def _predicates(node: Any, bound: Mapping[Variable, frozenset[str]]) -> Iterator[str]:
-    """The predicates every pattern under ``node`` names; ``bound`` holds the variables a
-    ``VALUES`` block joined with ``node`` restricts to IRIs."""
+def joined_scope(scopes: Iterable[Scope | None]) -> Scope | None:
+    """What several queries can read together."""
+    joined: Scope = {}
+    for scope in scopes:
+        if scope is None:
+            return None
+        for predicate, objects in scope.items():
+            known = joined.get(predicate, frozenset())
+            joined[predicate] = None if objects is None or known is None else known | objects
+    return joined
+
+
+def _predicates(
+    node: Any, bound: Mapping[Variable, frozenset[str]]
+) -> Iterator[tuple[str, str | None]]:
+    """The predicates every pattern under ``node`` names, each with its object when that is
+    an IRI; ``bound`` holds the variables a ``VALUES`` block joined with ``node`` restricts
+    to IRIs."""
     if isinstance(node, CompValue):
         if node.name == "Join":
             operands = list(_joined(node))
@@ -112,12 +134,15 @@ def _values_bound(operands: list[Any]) -> dict[Variable, frozenset[str]]:
 
 def _path_predicates(
     path: Any, subject: Any, obj: Any, bound: Mapping[Variable, frozenset[str]]
-) -> Iterator[str]:
-    """The predicates a triple pattern's predicate (an IRI, a variable or a path) names."""
+) -> Iterator[tuple[str, str | None]]:
+    """The predicates a triple pattern's predicate (an IRI, a variable or a path) names,
+    each with the pattern's object when that is an IRI (the ends of a path's steps are
+    unknown: ``None``)."""
     if isinstance(path, URIRef):
-        yield str(path)
+        yield str(path), str(obj) if isinstance(obj, URIRef) else None
     elif isinstance(path, Variable) and path in bound:
-        yield from bound[path]
+        for predicate in sorted(bound[path]):
+            yield predicate, str(obj) if isinstance(obj, URIRef) else None
     elif isinstance(path, SequencePath | AlternativePath):
         for step in path.args:
             yield from _path_predicates(step, None, None, bound)

@@ -54,6 +54,13 @@ SCOPED = [
     " ORDER BY ?list",
     "SELECT ?s WHERE { <https://example.org/nothing> schema:author* ?s }",
     "SELECT ?x WHERE { { SELECT ?x WHERE { ?x schema:position 1 } } ?x prov:agent ?a } ORDER BY ?x",
+    # rdf:type with a fixed class: only those classes' typing triples are loaded...
+    "SELECT ?s ?n WHERE { ?s a schema:Person ; schema:name ?n } ORDER BY ?s ?n",
+    "SELECT ?s WHERE { ?s a bibo:Document FILTER NOT EXISTS { ?s a schema:Person } } ORDER BY ?s",
+    "SELECT ?s WHERE { schema:Person ^rdf:type ?s } ORDER BY ?s",
+    # ...and with a class left open anywhere, all of them
+    "SELECT ?s ?c WHERE { ?s a schema:Person . OPTIONAL { ?s a ?c } } ORDER BY ?s ?c",
+    "SELECT ?s ?c WHERE { ?s a schema:Person . ?c ^rdf:type ?s } ORDER BY ?s ?c",
 ]
 """Queries that name every predicate they read: loaded in part, answered the same."""
 
@@ -139,7 +146,11 @@ def test_a_wrong_scope_would_change_these_answers(corpus_graph: Path) -> None:
     whole = load_store([corpus_graph])
     author = "http://schema.org/author"
     name = "http://schema.org/name"
-    for text, named in [(WHOLE[1], {author}), (WHOLE[3], {name}), (WHOLE[2], {author})]:
+    for text, named in [
+        (WHOLE[1], {author: None}),
+        (WHOLE[3], {name: None}),
+        (WHOLE[2], {author: None}),
+    ]:
         part = load_part(corpus_graph, corpus_graph.parent / CACHE_FOLDER, named)
         assert part is not None
         assert run_local(text, part, prefixes=PREFIXES) != run_local(text, whole, prefixes=PREFIXES)
@@ -153,17 +164,20 @@ def test_the_build_records_the_graph_it_wrote(tmp_path: Path) -> None:
     )
     uncached = built([sample_list()], tmp_path / "uncached", cache=False)
     assert not (tmp_path / "uncached" / CACHE_FOLDER).exists()
-    assert load_part(uncached, uncached.parent / CACHE_FOLDER, {"http://schema.org/name"}) is None
+    assert (
+        load_part(uncached, uncached.parent / CACHE_FOLDER, {"http://schema.org/name": None})
+        is None
+    )
 
 
 def test_a_changed_file_is_loaded_whole(tmp_path: Path) -> None:
     graph = built([sample_list()], tmp_path / "out")
     name = "http://schema.org/name"
-    assert load_part(graph, graph.parent / CACHE_FOLDER, {name}) is not None
+    assert load_part(graph, graph.parent / CACHE_FOLDER, {name: None}) is not None
     lines = graph.read_bytes().splitlines(keepends=True)
     kept = [line for line in lines if f" <{name}> ".encode() not in line or b"Peyrard" not in line]
     graph.write_bytes(b"".join(kept))  # a valid graph, but not the one the build wrote
-    assert load_part(graph, graph.parent / CACHE_FOLDER, {name}) is None
+    assert load_part(graph, graph.parent / CACHE_FOLDER, {name: None}) is None
     text = "SELECT ?n WHERE { ?s schema:name ?n FILTER(CONTAINS(?n, 'Peyrard')) }"
     assert (
         run_local(text, load_for_queries([graph], [text], PREFIXES), prefixes=PREFIXES).rows == ()
@@ -212,7 +226,25 @@ def test_the_part_is_exactly_the_triples_of_those_predicates(tmp_path: Path) -> 
     (tmp_path / "hostile.txt").write_text(HOSTILE_LIST, encoding="utf-8")
     graph = built([tmp_path / "hostile.txt"], tmp_path / "out")
     whole = set(load_store([graph]))
-    for wanted in [{"http://schema.org/name"}, {"http://schema.org/abstract"}, set()]:
-        part = load_part(graph, graph.parent / CACHE_FOLDER, wanted)
+    name, kind = "http://schema.org/name", "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+    person, document = "http://schema.org/Person", "http://purl.org/ontology/bibo/Document"
+    scopes: list[dict[str, frozenset[str] | None]] = [
+        {name: None},
+        {"http://schema.org/abstract": None},
+        {},
+        {kind: frozenset({person})},
+        {kind: frozenset({person, document}), name: None},
+    ]
+    for scope in scopes:
+        part = load_part(graph, graph.parent / CACHE_FOLDER, scope)
         assert part is not None
-        assert set(part) == {quad for quad in whole if quad.predicate.value in wanted}
+        assert set(part) == {
+            quad
+            for quad in whole
+            if quad.predicate.value in scope
+            and (
+                scope[quad.predicate.value] is None
+                or quad.object.value in (scope[quad.predicate.value] or ())
+            )
+        }
+    assert len(load_part(graph, graph.parent / CACHE_FOLDER, {kind: frozenset({person})}) or []) > 1
