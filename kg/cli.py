@@ -94,7 +94,8 @@ extra_shapes_option = click.option(
 @contextmanager
 def progress_display() -> Iterator[ProgressCallback]:
     """A progress bar per stage (of a build, a push or an alignment) on stderr, shown only on a
-    terminal."""
+    terminal. The commands look it up through this module, so a harness can replace it (the
+    crash tests watch the stages through it)."""
     from rich.console import Console
     from rich.progress import (
         BarColumn,

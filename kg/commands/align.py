@@ -8,15 +8,8 @@ import click
 from platformdirs import user_cache_dir
 
 from kg import cli
-from kg.cli import (
-    data_option,
-    last_build,
-    reports_errors,
-    settings_of,
-)
-from kg.queries import (
-    USER_AGENT,
-)
+from kg.cli import data_option, last_build, reports_errors, settings_of
+from kg.queries import USER_AGENT
 from kg.rdfio import load_store
 from kg.wikidata import (
     MAIN_ENDPOINT,

@@ -9,17 +9,10 @@ import click
 from kg import cli
 from kg.batches import Shard
 from kg.cachefile import CACHE_FOLDER
-from kg.cli import (
-    extra_shapes_option,
-    reports_errors,
-    say,
-    settings_of,
-)
+from kg.cli import extra_shapes_option, reports_errors, say, settings_of
 from kg.pipeline import build
 from kg.validation import format_report
-from kg.wikidata import (
-    read_links,
-)
+from kg.wikidata import read_links
 
 WARNINGS_SHOWN = 20
 """Warnings a build prints before it only counts them."""

@@ -8,12 +8,7 @@ import click
 
 from kg.bibliography import FORMATS as BIBLIOGRAPHY_FORMATS
 from kg.bibliography import export_bibliography
-from kg.cli import (
-    data_option,
-    last_build,
-    reports_errors,
-    settings_of,
-)
+from kg.cli import data_option, last_build, reports_errors, settings_of
 from kg.export import replace_files
 
 

@@ -6,12 +6,7 @@ from pathlib import Path
 
 import click
 
-from kg.cli import (
-    data_option,
-    last_build,
-    reports_errors,
-    settings_of,
-)
+from kg.cli import data_option, last_build, reports_errors, settings_of
 from kg.config import Settings
 from kg.rdfio import load_store
 from kg.site import SiteSettings, publish

@@ -9,11 +9,7 @@ from pathlib import Path
 import click
 
 from kg import cli
-from kg.cli import (
-    last_build,
-    reports_errors,
-    settings_of,
-)
+from kg.cli import last_build, reports_errors, settings_of
 from kg.push import default_update_url, push
 
 _SIZE = re.compile(r"(?P<number>[0-9]+)\s*(?P<unit>[KMG]?)(?:i?B)?", re.IGNORECASE)

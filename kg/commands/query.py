@@ -13,12 +13,7 @@ from typing import cast
 import click
 
 from kg.aggregates import kept_page
-from kg.cli import (
-    data_option,
-    last_build,
-    reports_errors,
-    settings_of,
-)
+from kg.cli import data_option, last_build, reports_errors, settings_of
 from kg.partial_load import load_for_queries
 from kg.queries import (
     CannedQuery,

@@ -8,12 +8,7 @@ from pathlib import Path
 import click
 import pyoxigraph as ox
 
-from kg.cli import (
-    data_option,
-    last_build,
-    reports_errors,
-    settings_of,
-)
+from kg.cli import data_option, last_build, reports_errors, settings_of
 from kg.rdfio import load_store
 from kg.serve import DEFAULT_MAX_ROWS, KgServer, serve
 

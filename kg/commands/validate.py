@@ -7,11 +7,7 @@ from pathlib import Path
 
 import click
 
-from kg.cli import (
-    extra_shapes_option,
-    reports_errors,
-    settings_of,
-)
+from kg.cli import extra_shapes_option, reports_errors, settings_of
 from kg.errors import ExitStatus
 from kg.rdfio import load_graph
 from kg.validation import REPORT_FORMATS, format_report, validate
