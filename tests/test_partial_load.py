@@ -4,6 +4,7 @@ every answer must be the answer on the whole graph, and anything else is loaded 
 from __future__ import annotations
 
 import hashlib
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -12,8 +13,11 @@ import pyoxigraph as ox
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+from conftest import RICH_INPUTS
 from corpus import write_corpus
 
+from kg.bibliography.export import export_bibliography
+from kg.bibliography.works import QUERIES as WORK_QUERIES
 from kg.cachefile import CACHE_FOLDER
 from kg.mapping import IriScheme
 from kg.partial_load import RECORD_FILE, load_for_queries, load_part
@@ -28,7 +32,7 @@ from kg.queries import (
     run_local,
     unknown_names,
 )
-from kg.query_scope import predicates_read
+from kg.query_scope import joined_scope, predicates_read
 from kg.rdfio import load_store
 from kg.resources import sample_list
 
@@ -248,3 +252,21 @@ def test_the_part_is_exactly_the_triples_of_those_predicates(tmp_path: Path) -> 
             )
         }
     assert len(load_part(graph, graph.parent / CACHE_FOLDER, {kind: frozenset({person})}) or []) > 1
+
+
+def test_kg_export_writes_the_same_bibliography_from_the_part(tmp_path: Path) -> None:
+    """``kg export`` loads only what its queries read from a build's own graph.nt: the
+    bibliography is the one written from the whole graph (dates, venues, identifiers,
+    keywords, authors in order)."""
+    graph = built(RICH_INPUTS, tmp_path / "out")
+    elsewhere = tmp_path / "copy" / "graph.nt"  # the same bytes, but no build recorded them
+    elsewhere.parent.mkdir()
+    shutil.copyfile(graph, elsewhere)
+    scope = joined_scope(predicates_read(query, {}) for query in WORK_QUERIES)
+    assert scope is not None
+    part = load_part(graph, graph.parent / CACHE_FOLDER, scope)
+    assert part is not None and len(part) < len(load_store([graph]))
+    for format_name in ("bibtex", "csl-json"):
+        from_part = export_bibliography([graph], format_name)
+        assert from_part == export_bibliography([elsewhere], format_name)
+        assert from_part.works > 20

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from kg.bibliography.bibtex import to_bibtex
 from kg.bibliography.csljson import to_csl_json
-from kg.bibliography.works import read_works
-from kg.rdfio import load_store
+from kg.bibliography.works import QUERIES, read_works
+from kg.partial_load import load_for_queries
 from kg.records import PaperRecord
 
 
@@ -40,5 +40,6 @@ def export_bibliography(graphs: Sequence[Path], format_name: str) -> Bibliograph
     """The works of the graph in ``graphs`` (RDF files ``kg.rdfio`` reads: a build's
     ``graph.nt``, or the parts of a sharded build) in the format named ``format_name``. An
     unreadable file raises ``InputError``."""
-    works = read_works(load_store(graphs), ", ".join(graph.name for graph in graphs))
+    store = load_for_queries(graphs, QUERIES, {})  # only what the queries read, when it can
+    works = read_works(store, ", ".join(graph.name for graph in graphs))
     return Bibliography(FORMATS[format_name].write(works), len(works))

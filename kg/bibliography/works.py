@@ -90,6 +90,9 @@ SELECT ?person ?family ?given ?organization WHERE {
 }"""
 )
 
+QUERIES = (_WORKS, _IDENTIFIERS_AND_KEYWORDS, _VENUES, _AUTHORSHIPS, _PERSONS)
+"""Every query :func:`read_works` runs: what it can read of a graph is all it needs loaded."""
+
 _WORK_TYPES = {iri.value: work_type for work_type, iri in WORK_CLASSES.items()}
 _VENUE_KINDS = {iri.value: kind for kind, iri in VENUE_CLASSES.items()}
 _ARXIV_PREFIX = "arXiv:"
