@@ -9,9 +9,9 @@ lines only from a file whose SHA-256 the build that wrote it recorded in its cac
 (:func:`remember_graph`). Any other file, or a query that may read any triple, is loaded
 whole, and so parsed whole, with errors named by file and line.
 
-The file is read in blocks; each block is hashed, its wanted lines picked, and they are
-loaded by a second thread while the next block is read (Oxigraph and hashlib release the
-GIL), so the work spreads over both cores.
+The file is read in blocks (memory holds the picked lines, not the file); each block is
+hashed and its wanted lines picked; they are loaded as one document, leniently (IRIs and
+language tags are not checked again: a third faster), once the digest is the recorded one.
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import suppress
 from pathlib import Path
 from typing import IO
@@ -36,8 +35,7 @@ RECORD_FILE = "graph.nt.sha256"
 """In the build's cache folder: the SHA-256 of the ``graph.nt`` the build wrote, as hex."""
 
 BLOCK_BYTES = 2**20
-"""Bytes read at a time: memory stays bounded whatever the graph's size, and the last
-block's lines, loaded after all the others are picked, are few."""
+"""Bytes read at a time."""
 
 
 def remember_graph(graph: Path, cache_dir: Path) -> None:
@@ -57,25 +55,25 @@ def load_for_queries(
     paths: Sequence[Path], queries: Sequence[str], prefixes: dict[str, str]
 ) -> ox.Store:
     """A store holding what ``queries`` (run with ``prefixes``) can read of ``paths``: the
-    lines of those predicates (and objects) from one ``graph.nt`` a build recorded; else
-    every file, parsed whole (:func:`kg.rdfio.load_store`)."""
-    if len(paths) == 1 and paths[0].suffix == ".nt":
+    lines of those predicates (and objects) when every path is a ``graph.nt`` its build
+    recorded (a whole build's, or a sharded build's parts); else every file, parsed whole
+    (:func:`kg.rdfio.load_store`)."""
+    if paths and all(path.suffix == ".nt" for path in paths):
         scope = joined_scope(predicates_read(query, prefixes) for query in queries)
         if scope is not None:
-            part = load_part(paths[0], paths[0].parent / CACHE_FOLDER, scope)
+            part = load_part(paths, scope)
             if part is not None:
                 return part
     return load_store(paths)
 
 
-def load_part(graph: Path, cache_dir: Path, scope: Scope) -> ox.Store | None:
-    """The triples of ``graph`` that ``scope`` names (by predicate, and object where it
-    names objects), in a new store; ``None`` when ``graph`` is not the file the build in
-    ``cache_dir`` recorded (or an IRI could be written otherwise than as itself in
-    N-Triples)."""
-    recorded = _recorded(cache_dir)
+def load_part(graphs: Sequence[Path], scope: Scope) -> ox.Store | None:
+    """The triples of ``graphs`` that ``scope`` names (by predicate, and object where it
+    names objects), in a new store; ``None`` when one of them is not the file that the build
+    whose cache folder is beside it recorded (or an IRI could be written otherwise than as
+    itself in N-Triples)."""
     iris = [*scope, *(iri for objects in scope.values() for iri in objects or ())]
-    if recorded is None or not all(_plain(iri) for iri in iris):
+    if not all(_plain(iri) for iri in iris):
         return None
     needles = sorted(
         f" <{predicate}> ".encode() if objects is None else f" <{predicate}> <{obj}> .\n".encode()
@@ -83,27 +81,35 @@ def load_part(graph: Path, cache_dir: Path, scope: Scope) -> ox.Store | None:
         for obj in (objects or [None])
     )
     store = ox.Store()
+    for graph in graphs:
+        lines = _picked(graph, needles)
+        if lines is None:
+            return None
+        # One document per file, as a whole load reads them: Oxigraph gives a blank node
+        # label one fresh node per load, so an author list's cells must not be split.
+        try:
+            store.load(lines, format=ox.RdfFormat.N_TRIPLES, lenient=True)
+        except (SyntaxError, ValueError):  # loaded whole instead, which names the fault
+            return None
+    return store
+
+
+def _picked(graph: Path, needles: Sequence[bytes]) -> bytes | None:
+    """The lines of ``graph`` with one of ``needles``, if its bytes are those its build
+    recorded."""
+    recorded = _recorded(graph.parent / CACHE_FOLDER)
+    if recorded is None:
+        return None
     digest = hashlib.sha256()
-    loading: Future[None] | None = None
+    picked: list[bytes] = []
     try:
-        with graph.open("rb") as stream, ThreadPoolExecutor(1) as loader:
+        with graph.open("rb") as stream:
             for block in _blocks(stream):
                 digest.update(block)
-                picked = b"".join(_lines_with(block, needles))
-                if loading is not None:  # one block loads while the next is read
-                    loading.result()
-                loading = loader.submit(_load, store, picked)
-            if loading is not None:
-                loading.result()
-    except (OSError, SyntaxError, ValueError):  # loaded whole instead, which names the fault
+                picked += _lines_with(block, needles)
+    except OSError:
         return None
-    return store if digest.hexdigest() == recorded else None
-
-
-def _load(store: ox.Store, lines: bytes) -> None:
-    """Leniently (IRIs and language tags not checked again: a third faster), as the lines
-    are the very bytes kg wrote."""
-    store.load(lines, format=ox.RdfFormat.N_TRIPLES, lenient=True)
+    return b"".join(picked) if digest.hexdigest() == recorded else None
 
 
 def _recorded(cache_dir: Path) -> str | None:
