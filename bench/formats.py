@@ -22,7 +22,7 @@ from corpus import write_corpus
 from run import measure_kg
 
 from kg.bibliography import export_bibliography
-from kg.mapping import IriScheme
+from kg.iris import IriScheme
 from kg.pipeline import build
 
 

@@ -288,7 +288,7 @@ def run_kg(corpus: Path, out: Path, store: bool = False, cached: bool = False) -
     validating and writing streamed together, then finishing the files, then (with
     ``store``) loading the on-disk store ``out/store``. Without a cache unless ``cached``
     (then ``out/.kg-cache``, where ``kg build`` keeps it)."""
-    from kg.mapping import IriScheme
+    from kg.iris import IriScheme
     from kg.pipeline import build
 
     stages: dict[str, float] = {}
@@ -327,7 +327,7 @@ def run_kg_shapes(corpus: Path, out: Path) -> dict[str, float]:
     from rdflib import Graph
 
     from kg.graph import corpus_graph
-    from kg.mapping import IriScheme
+    from kg.iris import IriScheme
     from kg.namespaces import jsonld_context
     from kg.pipeline import load_corpus
     from kg.resources import shapes_dir

@@ -29,10 +29,10 @@ import pyoxigraph as ox
 from kg.corpus import Corpus, ListInfo, Paper, VenueKey
 from kg.errors import ConfigError
 from kg.identity import PaperKey, PersonKey
+from kg.iris import IriScheme
 from kg.mapping import (
     VENUE_CLASSES,
     CorpusIris,
-    IriScheme,
     Triple,
     agent_classes,
     list_triples,

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from kg.errors import ConfigError
-from kg.mapping import DEFAULT_BASE_IRI, IriScheme
+from kg.iris import DEFAULT_BASE_IRI, IriScheme
 
 CONFIG_FILE_NAME = "kg.toml"
 DEFAULT_OUTPUT_DIR = Path("exports")

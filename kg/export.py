@@ -20,8 +20,8 @@ from typing import IO
 from kg.batches import Entity
 from kg.compression import GZIP_SUFFIX, gzip_output
 from kg.errors import ExportError
+from kg.iris import IriScheme
 from kg.jsonld import JsonLdWriter
-from kg.mapping import IriScheme
 from kg.namespaces import jsonld_context, prefixes
 from kg.ntriples import SortedNTriples
 from kg.staging import Staging

@@ -9,7 +9,7 @@ from rdflib import Graph, Namespace
 
 from kg.batches import Entity, Shard, entities
 from kg.corpus import Corpus
-from kg.mapping import IriScheme
+from kg.iris import IriScheme
 from kg.namespaces import new_graph
 from kg.terms import same_label, to_rdflib
 

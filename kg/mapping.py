@@ -12,16 +12,15 @@ the writers, where rdflib's terms cost several microseconds each.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 import pyoxigraph as ox
 
 from kg.corpus import Corpus, ListInfo, Paper, Person, VenueInfo, VenueKey
-from kg.errors import ConfigError
 from kg.fields import arxiv_iri, date_precision, doi_iri
 from kg.identity import PaperKey, PersonKey
+from kg.iris import IriScheme
 from kg.namespaces import (
     OX_BIBO,
     OX_DCTERMS,
@@ -55,48 +54,6 @@ VENUE_CLASSES = {VenueKind.PERIODICAL: OX_SCHEMA.Periodical, VenueKind.BOOK: OX_
 
 _DATE_TYPES = {1: OX_XSD.gYear, 2: OX_XSD.gYearMonth, 3: OX_XSD.date}
 """The XML Schema type of a date at each precision: year, year and month, full date."""
-
-DEFAULT_BASE_IRI = "https://example.org/kg/"
-_BASE_IRI = re.compile(r"^https?://[^\s<>\"{}|^`\\#?]+/$")
-
-
-@dataclass(frozen=True)
-class IriScheme:
-    """Where kg's entities live: ``{base}paper/…``, ``{base}person/…``, ``{base}list/…``."""
-
-    base: str = DEFAULT_BASE_IRI
-
-    def __post_init__(self) -> None:
-        if not _BASE_IRI.match(self.base):
-            raise ConfigError(
-                f"base IRI {self.base!r} must be an absolute http(s) IRI ending with '/', "
-                "without query, fragment or spaces"
-            )
-
-    def prefixes(self) -> dict[str, str]:
-        """``paper:``, ``person:``, ``list:`` and ``venue:`` under the base, for readable
-        Turtle and tables."""
-        return {kind: f"{self.base}{kind}/" for kind in ("list", "paper", "person", "venue")}
-
-    def paper(self, paper: Paper) -> ox.NamedNode:
-        return ox.NamedNode(f"{self.base}paper/{paper.slug}")
-
-    def person(self, person: Person) -> ox.NamedNode:
-        return ox.NamedNode(f"{self.base}person/{person.slug}")
-
-    def publication_list(self, info: ListInfo) -> ox.NamedNode:
-        return ox.NamedNode(f"{self.base}list/{info.slug}")
-
-    def venue(self, info: VenueInfo) -> ox.NamedNode:
-        return ox.NamedNode(f"{self.base}venue/{info.slug}")
-
-    @staticmethod
-    def authorship(paper_iri: ox.NamedNode, position: int) -> ox.NamedNode:
-        return ox.NamedNode(f"{paper_iri.value}#author-{position}")
-
-    @staticmethod
-    def source_record(list_iri: ox.NamedNode, line: int) -> ox.NamedNode:
-        return ox.NamedNode(f"{list_iri.value}#line-{line}")
 
 
 @dataclass(frozen=True)

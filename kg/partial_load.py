@@ -10,8 +10,9 @@ lines only from a file whose SHA-256 the build that wrote it recorded in its cac
 whole, and so parsed whole, with errors named by file and line.
 
 The file is read in blocks (memory holds the picked lines, not the file); each block is
-hashed and its wanted lines picked; they are loaded as one document, leniently (IRIs and
-language tags are not checked again: a third faster), once the digest is the recorded one.
+hashed, its wanted lines picked and loaded, leniently (IRIs and language tags are not
+checked again: a third faster), while the next block is read; the store is used only once
+the digest is the recorded one.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import suppress
 from pathlib import Path
 from typing import IO
@@ -81,35 +83,53 @@ def load_part(graphs: Sequence[Path], scope: Scope) -> ox.Store | None:
         for obj in (objects or [None])
     )
     store = ox.Store()
-    for graph in graphs:
-        lines = _picked(graph, needles)
-        if lines is None:
-            return None
-        # One document per file, as a whole load reads them: Oxigraph gives a blank node
-        # label one fresh node per load, so an author list's cells must not be split.
-        try:
-            store.load(lines, format=ox.RdfFormat.N_TRIPLES, lenient=True)
-        except (SyntaxError, ValueError):  # loaded whole instead, which names the fault
-            return None
+    with ThreadPoolExecutor(1) as loader:
+        for graph in graphs:
+            if not _load_picked(graph, needles, store, loader):
+                return None
     return store
 
 
-def _picked(graph: Path, needles: Sequence[bytes]) -> bytes | None:
-    """The lines of ``graph`` with one of ``needles``, if its bytes are those its build
-    recorded."""
+def _load_picked(
+    graph: Path, needles: Sequence[bytes], store: ox.Store, loader: ThreadPoolExecutor
+) -> bool:
+    """Load the lines of ``graph`` with one of ``needles`` into ``store``; False when its
+    bytes are not those its build recorded (``store`` is then to be dropped).
+
+    A block's lines load in ``loader`` while the next block is read (Oxigraph and hashlib
+    release the GIL), as long as they hold no blank node: Oxigraph gives a blank node label
+    a fresh node per load, so once a line may hold one (``_:`` anywhere in it), that block
+    and all later ones load together, as one document, as a whole load reads the file.
+    """
     recorded = _recorded(graph.parent / CACHE_FOLDER)
     if recorded is None:
-        return None
+        return False
     digest = hashlib.sha256()
-    picked: list[bytes] = []
+    together: list[bytes] = []
+    loading: Future[None] | None = None
     try:
         with graph.open("rb") as stream:
             for block in _blocks(stream):
                 digest.update(block)
-                picked += _lines_with(block, needles)
-    except OSError:
-        return None
-    return b"".join(picked) if digest.hexdigest() == recorded else None
+                lines = b"".join(_lines_with(block, needles))
+                if together or b"_:" in lines:
+                    together.append(lines)
+                    continue
+                if loading is not None:
+                    loading.result()
+                loading = loader.submit(_load, store, lines)
+        if loading is not None:
+            loading.result()
+        if digest.hexdigest() != recorded:
+            return False
+        _load(store, b"".join(together))
+    except (OSError, SyntaxError, ValueError):  # loaded whole instead, which names the fault
+        return False
+    return True
+
+
+def _load(store: ox.Store, lines: bytes) -> None:
+    store.load(lines, format=ox.RdfFormat.N_TRIPLES, lenient=True)
 
 
 def _recorded(cache_dir: Path) -> str | None:

@@ -17,7 +17,7 @@ from kg.errors import InputError, ValidationFailed
 from kg.export import ExportFiles, exported_ntriples
 from kg.graph import entities_graph
 from kg.incremental import ValidationCache, validate_entities
-from kg.mapping import IriScheme
+from kg.iris import IriScheme
 from kg.partial_load import remember_graph
 from kg.progress import ProgressCallback, silent
 from kg.records import PublicationList

@@ -17,7 +17,7 @@ from corpus import write_corpus
 
 from kg import aggregates, queries
 from kg.aggregates import AGGREGATES, ANSWERED, RANKINGS, kept_page, query_digest
-from kg.mapping import IriScheme
+from kg.iris import IriScheme
 from kg.pipeline import build
 from kg.queries import page_query, resolve_query, run_local
 from kg.resources import sample_list

@@ -23,7 +23,7 @@ from kg.bibliography import cite_keys, latex_escape, read_works, to_bibtex, to_c
 from kg.corpus import build_corpus
 from kg.fields import is_repository
 from kg.graph import corpus_graph
-from kg.mapping import IriScheme
+from kg.iris import IriScheme
 from kg.rdfio import load_store
 from kg.records import (
     PaperRecord,

@@ -10,7 +10,7 @@ import pytest
 from kg.corpus import build_corpus
 from kg.errors import InputError
 from kg.graph import corpus_graph
-from kg.mapping import IriScheme
+from kg.iris import IriScheme
 from kg.pipeline import load_corpus
 from kg.resources import sample_list
 from kg.sources import PARALLEL_FROM, discover_inputs, read_inputs

@@ -29,7 +29,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 from corpus import write_corpus
 
-from kg.mapping import IriScheme
+from kg.iris import IriScheme
 from kg.pipeline import build as kg_build
 from kg.store import DIGEST_FILE as DIGEST
 from kg.store import open_store

@@ -25,7 +25,7 @@ import kg.validation
 from kg.batches import validation_batches
 from kg.corpus import Corpus
 from kg.graph import corpus_graph
-from kg.mapping import IriScheme
+from kg.iris import IriScheme
 from kg.pipeline import load_corpus
 from kg.resources import sample_list
 from kg.validation import ValidationResult, format_report, validate, validate_batches

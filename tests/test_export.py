@@ -27,7 +27,8 @@ from kg.batches import Entity, entities
 from kg.errors import ExportError
 from kg.export import EXPORT_NAMES, write_exports
 from kg.graph import entities_graph
-from kg.mapping import IriScheme, Triple
+from kg.iris import IriScheme
+from kg.mapping import Triple
 from kg.namespaces import jsonld_context
 from kg.pipeline import load_corpus
 

@@ -19,7 +19,7 @@ from kg.fields import (
     normalise_doi,
     normalise_pages,
 )
-from kg.mapping import IriScheme
+from kg.iris import IriScheme
 from kg.pipeline import build
 
 WILEY = "10.1002/(SICI)1097-4571(199806)49:8<693::AID-ASI4>3.0.CO;2-0"

@@ -12,7 +12,7 @@ from rdflib import Graph
 from rdflib.compare import graph_diff, to_isomorphic
 
 from kg.graph import corpus_graph
-from kg.mapping import IriScheme
+from kg.iris import IriScheme
 from kg.pipeline import load_corpus
 
 GOLDEN = Path(__file__).resolve().parent / "data" / "golden"

@@ -33,7 +33,7 @@ from hypothesis import strategies as st
 
 from kg.batches import entities
 from kg.export import write_exports
-from kg.mapping import IriScheme
+from kg.iris import IriScheme
 from kg.ntriples import lf_lines
 from kg.pipeline import load_corpus
 from kg.serve import make_server

@@ -14,7 +14,7 @@ import pytest
 import kg.incremental
 import kg.validation
 from kg.cachefile import CacheFile
-from kg.mapping import IriScheme
+from kg.iris import IriScheme
 from kg.pipeline import BuildResult, build
 from kg.records import list_from_json, list_to_json
 from kg.resources import shapes_dir

@@ -20,7 +20,7 @@ from kg.batches import Shard
 from kg.bibliography.export import export_bibliography
 from kg.bibliography.works import QUERIES as WORK_QUERIES
 from kg.cachefile import CACHE_FOLDER
-from kg.mapping import IriScheme
+from kg.iris import IriScheme
 from kg.partial_load import RECORD_FILE, load_for_queries, load_part
 from kg.pipeline import build
 from kg.queries import (

@@ -36,7 +36,7 @@ from rdflib.namespace import RDF, RDFS
 from strategies import Author, Kind, Work, corpora
 
 from kg.bibliography.export import export_bibliography
-from kg.mapping import IriScheme
+from kg.iris import IriScheme
 from kg.namespaces import BIBO, FOAF, PROV, SCHEMA
 from kg.pipeline import build, load_corpus
 from kg.sources.csljson import read_csl_json

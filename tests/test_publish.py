@@ -30,7 +30,7 @@ from conftest import RICH_INPUTS
 from pyld import jsonld
 
 from kg.errors import ConfigError, ExportError, InputError
-from kg.mapping import IriScheme
+from kg.iris import IriScheme
 from kg.pipeline import build
 from kg.rdfio import SCHEMA_ORG_CONTEXT_URLS, load_store
 from kg.resources import context_path

@@ -18,7 +18,7 @@ from conftest import RICH_INPUTS
 from rdflib import Graph
 from rdflib.compare import isomorphic
 
-from kg.mapping import IriScheme
+from kg.iris import IriScheme
 from kg.pipeline import build
 from kg.queries import run_local
 from kg.rdfio import load_store

@@ -17,7 +17,7 @@ from rdflib.compare import isomorphic, to_isomorphic
 from kg.batches import Entity, entities
 from kg.export import EXPORT_NAMES, write_exports
 from kg.graph import entities_graph
-from kg.mapping import IriScheme
+from kg.iris import IriScheme
 from kg.namespaces import BIBO, SCHEMA
 from kg.pipeline import load_corpus
 

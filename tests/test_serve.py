@@ -43,7 +43,7 @@ from SPARQLWrapper import (
 )
 
 from kg.errors import ConfigError, InputError
-from kg.mapping import IriScheme
+from kg.iris import IriScheme
 from kg.namespaces import OX_BIBO, OX_SCHEMA
 from kg.pipeline import build
 from kg.queries import list_canned_queries, run_local

@@ -23,7 +23,7 @@ from test_shapes import CASES, P1, Case, example
 import kg.validation
 from kg.errors import ConfigError
 from kg.graph import corpus_graph
-from kg.mapping import IriScheme
+from kg.iris import IriScheme
 from kg.namespaces import SCHEMA
 from kg.pipeline import load_corpus
 from kg.results import term_to_sparql

@@ -12,7 +12,7 @@ import pytest
 from kg.batches import Shard, validation_batches
 from kg.errors import ConfigError
 from kg.graph import corpus_graph
-from kg.mapping import IriScheme
+from kg.iris import IriScheme
 from kg.pipeline import load_corpus
 from kg.validation import validate, validate_batches
 

@@ -95,7 +95,7 @@ def test_query_store_errors_exit_2(built: Path) -> None:
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 from corpus import write_corpus  # noqa: E402
 
-from kg.mapping import IriScheme  # noqa: E402
+from kg.iris import IriScheme  # noqa: E402
 from kg.pipeline import BuildResult, build  # noqa: E402
 from kg.store import DIGEST_FILE  # noqa: E402
 

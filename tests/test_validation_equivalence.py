@@ -39,7 +39,7 @@ from test_shapes import CASES
 from kg.batches import batched, entities
 from kg.corpus import Corpus
 from kg.graph import corpus_graph, entities_graph
-from kg.mapping import IriScheme
+from kg.iris import IriScheme
 from kg.ntriples import lf_lines
 from kg.pipeline import load_corpus
 from kg.terms import parse_ntriples

@@ -33,7 +33,7 @@ from rdflib import Graph
 
 import kg.validation
 from kg.graph import entities_graph
-from kg.mapping import IriScheme
+from kg.iris import IriScheme
 from kg.validation import EntityOutcome, ValidationReport, ValidationResult, validate
 
 

@@ -27,7 +27,7 @@ from faults import Fault, FaultyProxy
 
 from kg.config import load_settings
 from kg.errors import ConfigError, EndpointError, InputError
-from kg.mapping import IriScheme
+from kg.iris import IriScheme
 from kg.pipeline import build
 from kg.rdfio import load_store
 from kg.resources import sample_list

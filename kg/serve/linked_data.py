@@ -20,7 +20,8 @@ from urllib.parse import unquote
 import pyoxigraph as ox
 
 from kg.batches import Entity
-from kg.mapping import IriScheme, Subject, Triple, ntriples
+from kg.iris import IriScheme
+from kg.mapping import Subject, Triple, ntriples
 from kg.namespaces import OX_BIBO, OX_RDF, OX_SCHEMA, prefixes
 from kg.serve.answers import HTML, Answer, jsonld, not_acceptable, text_answer
 from kg.serve.negotiation import ENTITY_TYPES, negotiate

@@ -38,7 +38,7 @@ import pyoxigraph as ox
 
 from kg import __version__
 from kg.errors import ConfigError
-from kg.mapping import IriScheme
+from kg.iris import IriScheme
 from kg.serve.answers import HTML, TEXT, TURTLE, Answer, text_answer
 from kg.serve.fairness import QueueFull, Shares
 from kg.serve.linked_data import LinkedData, detect_base_iri
