@@ -40,10 +40,11 @@ BLOCK_BYTES = 2**20
 """Bytes read at a time."""
 
 
-def remember_graph(graph: Path, cache_dir: Path) -> None:
-    """Record ``graph``'s SHA-256 in ``cache_dir`` (atomically), once the build wrote it."""
+def remember_graph(graph: Path, cache_dir: Path, digest: str | None = None) -> None:
+    """Record ``graph``'s SHA-256 (``digest``, or read from the file) in ``cache_dir``
+    (atomically), once the build wrote it."""
     try:
-        digest = _digest(graph)
+        digest = digest or _digest(graph)
         cache_dir.mkdir(parents=True, exist_ok=True)
         with Staging(cache_dir) as staging:
             staged = staging.path / RECORD_FILE

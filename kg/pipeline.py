@@ -217,7 +217,8 @@ def build(
         if used is not None:
             used.save()
     if cache_dir is not None and not compress:
-        remember_graph(out_dir / "graph.nt", cache_dir)
+        # the store, when there is one, has just hashed the same bytes
+        remember_graph(out_dir / "graph.nt", cache_dir, stored.digest if stored else None)
     triples = files.triples
     lists_reused = lists_cache.hits if lists_cache is not None else 0
     return BuildResult(

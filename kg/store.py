@@ -50,6 +50,8 @@ class StoreChange:
     removed: int
     reloaded: bool
     """Loaded afresh, rather than updated by difference."""
+    digest: str
+    """The SHA-256 of the N-Triples the store now holds, as hex."""
 
 
 class StoreUpdate:
@@ -88,7 +90,9 @@ class StoreUpdate:
                 _checkpoint(self.path, self._staged)
                 _apply(difference, self._staged, ntriples)
                 _record_digest(self._staged, difference.current_digest)
-                return StoreChange(len(difference.added), len(difference.removed), False)
+                return StoreChange(
+                    len(difference.added), len(difference.removed), False, difference.current_digest
+                )
         self._staged.mkdir()  # by kg, so with the mode the umask gives
         store = ox.Store(str(self._staged))
         digest = hashlib.sha256()
@@ -99,7 +103,7 @@ class StoreUpdate:
         store.flush()
         del store  # closes the database before it moves
         _record_digest(self._staged, digest.hexdigest())
-        return StoreChange(triples, 0, reloaded=True)
+        return StoreChange(triples, 0, reloaded=True, digest=digest.hexdigest())
 
     def commit(self) -> StoreChange:
         """Swap the prepared store in; the previous one goes with the staging folder."""

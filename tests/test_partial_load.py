@@ -290,3 +290,19 @@ def test_the_parts_of_a_sharded_build_load_in_part_together(tmp_path: Path) -> N
         assert len(part) < len(whole), query.name
         expected = run_local(query.text, whole, bindings, prefixes=PREFIXES)
         assert run_local(query.text, part, bindings, prefixes=PREFIXES) == expected, query.name
+
+
+def test_a_build_with_a_store_records_the_digest_the_store_took(tmp_path: Path) -> None:
+    """With ``--store`` the record is the digest the store computed while loading (afresh)
+    or while comparing with the previous exports (by difference): both must be the file's."""
+    write_corpus(tmp_path / "lists", 60, seed=3)
+    lists = sorted((tmp_path / "lists").glob("*.txt"))
+    out = tmp_path / "out"
+    record = out / CACHE_FOLDER / RECORD_FILE
+    for inputs, reloaded in [(lists[:-1], True), (lists, False)]:
+        result = build(
+            inputs, out, IriScheme(), store=tmp_path / "store", cache_dir=out / CACHE_FOLDER
+        )
+        assert result.store is not None and result.store.reloaded == reloaded
+        expected = hashlib.sha256((out / "graph.nt").read_bytes()).hexdigest()
+        assert record.read_text(encoding="ascii") == expected + "\n"
