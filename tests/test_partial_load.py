@@ -36,6 +36,8 @@ from kg.queries import (
 from kg.query_scope import joined_scope, predicates_read
 from kg.rdfio import load_store
 from kg.resources import sample_list
+from kg.wikidata.local import QUERIES as LOCAL_QUERIES
+from kg.wikidata.local import read_local_graph
 
 PREFIXES = predeclared_prefixes()
 
@@ -306,3 +308,16 @@ def test_a_build_with_a_store_records_the_digest_the_store_took(tmp_path: Path) 
         assert result.store is not None and result.store.reloaded == reloaded
         expected = hashlib.sha256((out / "graph.nt").read_bytes()).hexdigest()
         assert record.read_text(encoding="ascii") == expected + "\n"
+
+
+def test_kg_align_reads_the_same_papers_and_persons_from_the_part(tmp_path: Path) -> None:
+    """``kg align wikidata`` loads only what its local queries read: the papers (authors in
+    order, dates, identifiers, kinds) and persons (spellings, ORCID iDs) it aligns are those
+    of the whole graph."""
+    graph = built(RICH_INPUTS, tmp_path / "out")
+    part = load_for_queries([graph], LOCAL_QUERIES, {})
+    whole = load_store([graph])
+    assert len(part) < len(whole)
+    local = read_local_graph(part)
+    assert local == read_local_graph(whole)
+    assert len(local.papers) > 20 and any(paper.doi for paper in local.papers)

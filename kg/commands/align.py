@@ -9,8 +9,8 @@ from platformdirs import user_cache_dir
 
 from kg import cli
 from kg.cli import data_option, last_build, reports_errors, settings_of
+from kg.partial_load import load_for_queries
 from kg.queries import USER_AGENT
-from kg.rdfio import load_store
 from kg.wikidata import (
     MAIN_ENDPOINT,
     SCHOLARLY_ENDPOINT,
@@ -20,6 +20,7 @@ from kg.wikidata import (
     align_wikidata,
     check_user_agent,
 )
+from kg.wikidata.local import QUERIES as LOCAL_QUERIES
 
 
 @click.group("align", short_help="Align the graph with a knowledge base (Wikidata).")
@@ -113,7 +114,7 @@ def align_wikidata_command(
     try:
         with cli.progress_display() as progress:
             report = align_wikidata(
-                load_store(list(data) or [last_build(settings)]),
+                load_for_queries(list(data) or [last_build(settings)], LOCAL_QUERIES, {}),
                 out_dir or settings.output_dir / "wikidata",
                 scholarly,
                 main_graph,

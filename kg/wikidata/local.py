@@ -63,6 +63,9 @@ _KINDS = (
     + "VALUES ?kind { schema:Chapter schema:Book schema:Thesis schema:Report } }"
 )
 
+QUERIES = (_PAPERS, _PERSONS, _SPELLINGS, _IDENTIFIERS, _DATES, _KINDS)
+"""Every query :func:`read_local_graph` runs: what it can read of a graph is all it needs."""
+
 
 @dataclass(frozen=True)
 class LocalPerson:
