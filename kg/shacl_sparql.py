@@ -382,22 +382,37 @@ class _Compiler:
             f"<{_CHECKS_GRAPH.value}> {{ <{_ILL_TYPED.value}> <{_ILL_TYPED.value}> {v} }} }})"
         )
 
-    def class_ok(self, cls: Node, v: str) -> str:
-        return f"EXISTS {{ {v} <{RDF.type}> ?type_ . {self.subclasses('?type_', cls)} }}"
+    def not_of_classes(self, classes: Sequence[Node], v: str) -> str:
+        """MINUS clauses that drop the solutions whose ``v`` is an instance of one of
+        ``classes`` (or of a subclass in the data). Set-based: Oxigraph finds the instances
+        once, where ``FILTER (!EXISTS { ... })`` walks ``rdfs:subClassOf*`` again for every
+        value (the class and or checks of a 10k-paper build's batches: 1.36 s before, 0.75 s;
+        on its whole graph in one store, an eighth of the time). One MINUS per class: a UNION
+        of them inside one MINUS is slower than EXISTS."""
+        return " ".join(
+            f"MINUS {{ {v} <{RDF.type}> ?type_ . {self.subclasses('?type_', c)} }}" for c in classes
+        )
 
-    def or_ok(self, shape: Node, v: str) -> str:
-        options = []
+    def or_failing(self, shape: Node, v: str) -> str:
+        """The pattern part that keeps the solutions whose ``v`` satisfies no ``sh:or``
+        member: instances of the members' classes are dropped (a MINUS each), and what remains
+        must fail every member's datatype."""
+        classes: list[Node] = []
+        datatypes: list[str] = []
         for option in self.members(shape, SH["or"]):
             parameters = self.parameters(option)
             if parameters == {SH["class"]}:
-                options.append(self.class_ok(self.one(option, SH["class"]), v))
+                classes.append(self.one(option, SH["class"]))
             elif parameters == {SH.datatype}:
-                options.append(self.datatype_ok(option, self.one(option, SH.datatype), v))
+                datatypes.append(self.datatype_ok(option, self.one(option, SH.datatype), v))
             else:
                 raise self.refuse(
                     option, "an sh:or member other than [ sh:class ] or [ sh:datatype ]"
                 )
-        return "(" + " || ".join(options or ["false"]) + ")"
+        minus = self.not_of_classes(classes, v) if classes else ""
+        if datatypes or not classes:
+            return f"{minus} FILTER (!({' || '.join(datatypes or ['false'])}))"
+        return minus
 
     def pattern_ok(self, shape: Node, v: str) -> list[str]:
         flags = list(self.shapes.objects(shape, SH.flags))
@@ -444,7 +459,7 @@ class _Compiler:
         for cls in sorted(self.shapes.objects(shape, SH["class"]), key=str):
             yield check(
                 _COMPONENT[SH["class"]],
-                f"SELECT ?this WHERE {{ {focus} FILTER (!{self.class_ok(cls, '?this')}) }}",
+                f"SELECT ?this WHERE {{ {focus} {self.not_of_classes([cls], '?this')} }}",
             )
         if SH.nodeKind in parameters:
             kind = _NODE_KINDS.get(self.one(shape, SH.nodeKind))  # type: ignore[call-overload]
@@ -457,7 +472,7 @@ class _Compiler:
         if SH["or"] in parameters:
             yield check(
                 _COMPONENT[SH["or"]],
-                f"SELECT ?this WHERE {{ {focus} FILTER (!{self.or_ok(shape, '?this')}) }}",
+                f"SELECT ?this WHERE {{ {focus} {self.or_failing(shape, '?this')} }}",
             )
         if SH.closed in parameters:
             closed = self.one(shape, SH.closed)
@@ -500,9 +515,14 @@ class _Compiler:
 
         if SH.minCount in parameters:
             count = self.count(shape, SH.minCount)
+            # At least one value: a set difference (MINUS), 40% faster than counting.
+            # Never FILTER NOT EXISTS: with both ends bound, Oxigraph searches the path
+            # from either end (hundreds of times slower on author list paths).
             yield check(
                 SH.minCount,
-                f"SELECT ?this WHERE {{ {focus} OPTIONAL {{ ?this {path} ?value }} }} "
+                f"SELECT ?this WHERE {{ {focus} MINUS {{ ?this {path} ?value }} }}"
+                if count == 1
+                else f"SELECT ?this WHERE {{ {focus} OPTIONAL {{ ?this {path} ?value }} }} "
                 f"GROUP BY ?this HAVING (COUNT(DISTINCT ?value) < {count})",
             )
         if SH.maxCount in parameters:
@@ -528,7 +548,11 @@ class _Compiler:
                 raise self.refuse(shape, "unknown sh:nodeKind")
             yield check(SH.nodeKind, failing(kind.format(v="?value")))
         for cls in sorted(self.shapes.objects(shape, SH["class"]), key=str):
-            yield check(SH["class"], failing(self.class_ok(cls, "?value")))
+            yield check(
+                SH["class"],
+                f"SELECT DISTINCT ?this ?value WHERE {{ {values} "
+                f"{self.not_of_classes([cls], '?value')} }}",
+            )
         # Both sides walked from ?this, then compared: a path with both ends bound (as in
         # FILTER NOT EXISTS { ?this path ?value }) makes Oxigraph search from either end.
         for other in sorted(self.shapes.objects(shape, SH.equals), key=str):
@@ -561,7 +585,11 @@ class _Compiler:
             allowed = [f"sameTerm(?value, {self.term(m)})" for m in self.members(shape, SH["in"])]
             yield check(SH["in"], failing("(" + " || ".join(allowed or ["false"]) + ")"))
         if SH["or"] in parameters:
-            yield check(SH["or"], failing(self.or_ok(shape, "?value")))
+            yield check(
+                SH["or"],
+                f"SELECT DISTINCT ?this ?value WHERE {{ {values} "
+                f"{self.or_failing(shape, '?value')} }}",
+            )
 
     def count(self, shape: Node, parameter: URIRef) -> int:
         value = self.one(shape, parameter)

@@ -18,13 +18,13 @@ from hypothesis import strategies as st
 from rdflib import Graph, Literal, URIRef
 from strategies import abstracts
 from test_engine import random_corpus, reference
-from test_shapes import CASES, P1, Case, example
+from test_shapes import BOOK, CASES, EX, P1, WEST, Case, example
 
 import kg.validation
 from kg.errors import ConfigError
 from kg.graph import corpus_graph
 from kg.iris import IriScheme
-from kg.namespaces import SCHEMA
+from kg.namespaces import FOAF, RDF, RDFS, SCHEMA
 from kg.pipeline import load_corpus
 from kg.results import term_to_sparql
 from kg.shacl_sparql import SH, LoadedData, NotRepresentable, _rust_regex, compile_checks
@@ -79,6 +79,33 @@ def test_sparql_checks_agree_with_pyshacl_on_random_corpora(tmp_path: Path, seed
     found = compiled(graph)
     assert found == reference(graph)
     assert compiled(graph, text=True) == found
+
+
+@pytest.mark.parametrize("subclassed", [True, False], ids=["subclass", "unrelated-class"])
+def test_classes_follow_the_data_s_subclasses_as_in_pyshacl(subclassed: bool) -> None:
+    """sh:class, sh:or of classes and sh:targetClass accept instances of subclasses declared in
+    the data (two levels here), and nothing else: an author, a venue and a maker typed only
+    by such a class."""
+    graph = example()
+    researcher, scholar = URIRef(EX + "Researcher"), URIRef(EX + "Scholar")
+    proceedings = URIRef(EX + "Proceedings")
+    for node, cls in ((WEST, SCHEMA.Person), (WEST, FOAF.Person), (BOOK, SCHEMA.Book)):
+        graph.remove((node, RDF.type, cls))
+    graph.add((WEST, RDF.type, scholar))
+    graph.add((BOOK, RDF.type, proceedings))
+    if subclassed:
+        graph.add((scholar, RDFS.subClassOf, researcher))
+        graph.add((researcher, RDFS.subClassOf, SCHEMA.Person))
+        graph.add((researcher, RDFS.subClassOf, FOAF.Person))
+        graph.add((proceedings, RDFS.subClassOf, SCHEMA.Book))
+    expected = reference(graph)
+    assert compiled(graph) == expected
+    assert compiled(graph, text=True) == expected
+    components = {r.constraint_component for r in expected}
+    if subclassed:
+        assert not expected
+    else:
+        assert components == {"sh:OrConstraintComponent", "sh:ClassConstraintComponent"}
 
 
 def test_terms_that_oxigraph_would_merge_are_refused() -> None:
