@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from functools import cache
 from pathlib import Path
 from typing import IO, Any, Final
@@ -31,6 +31,7 @@ __all__ = [
     "SCHEMA_ORG_CONTEXT_URLS",
     "load_graph",
     "load_store",
+    "parse_quads",
     "rdf_format_for",
     "resolve_jsonld_contexts",
 ]
@@ -177,6 +178,28 @@ def load_store(paths: Sequence[Path]) -> ox.Store:
         except (OSError, ValueError) as exc:
             raise InputError(f"cannot load as {_DISPLAY_NAME[fmt]}: {exc}", path) from None
     return store
+
+
+def parse_quads(paths: Sequence[Path]) -> Iterator[ox.Quad]:
+    """The triples of all ``paths`` as Oxigraph default-graph quads, each term as the file
+    wrote it (Oxigraph's store would keep only a typed literal's canonical form): what
+    :func:`load_graph` reads, without building rdflib's graph (two thirds of the time of
+    ``kg validate`` on a 10k-paper graph). Blank nodes never share a label across files;
+    errors are raised as :func:`load_graph` raises them, when the iteration reaches them."""
+    for raw_path in paths:
+        path = Path(raw_path)
+        fmt = rdf_format_for(path)
+        if fmt == "json-ld":
+            yield from oxigraph_quads(load_graph([path]))
+            continue
+        data = read_input(path)
+        if fmt == "rdf/xml":
+            _refuse_dtd(data, path)
+        try:
+            for quad in _parse_with_oxigraph(data, fmt, path):
+                yield ox.Quad(quad.subject, quad.predicate, quad.object)
+        except SyntaxError as exc:
+            raise _syntax_error(exc, path, fmt) from None
 
 
 def resolve_jsonld_contexts(document: Any, path: Path | str | None = None) -> Any:

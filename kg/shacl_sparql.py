@@ -217,6 +217,30 @@ class LoadedData:
         data._flush()
         return data
 
+    @classmethod
+    def from_quads(cls, quads: Iterable[ox.Quad]) -> LoadedData:
+        """Parsed files (:func:`kg.rdfio.parse_quads`); blank nodes keep their labels, so
+        :meth:`around` finds them again."""
+        data = cls()
+        for quad in quads:
+            obj = quad.object
+            if isinstance(obj, ox.Literal) and (obj.language or obj.datatype.value != _XSD_STRING):
+                obj = data._literal(obj, to_rdflib(obj, _same_label))
+            data._add(quad.subject, quad.predicate, obj)
+        data._flush()
+        return data
+
+    def around(self, node: BNode) -> tuple[list[tuple[Node, Node]], list[tuple[Node, Node]]]:
+        """A blank node's (predicate, object) and (subject, predicate) pairs, each term as
+        the data had it (data loaded with its blank node labels kept)."""
+        blank, graph = ox.BlankNode(str(node)), ox.DefaultGraph()
+        out = self.store.quads_for_pattern(blank, None, None, graph)
+        into = self.store.quads_for_pattern(None, None, blank, graph)
+        return (
+            [(self.back(q.predicate), self.back(q.object)) for q in out],
+            [(self.back(q.subject), self.back(q.predicate)) for q in into],
+        )
+
     def _add(self, s: object, p: object, o: object) -> None:
         self._quads.append(ox.Quad(s, p, o))  # type: ignore[arg-type]
         if len(self._quads) >= 100_000:

@@ -9,8 +9,7 @@ import click
 
 from kg.cli import extra_shapes_option, reports_errors, settings_of
 from kg.errors import ExitStatus
-from kg.rdfio import load_graph
-from kg.validation import REPORT_FORMATS, format_report, validate
+from kg.validation import REPORT_FORMATS, format_report, validate_files
 
 
 @click.command("validate", short_help="Validate RDF files against the SHACL shapes.")
@@ -34,7 +33,7 @@ def validate_command(
     """Validate RDF FILES against kg's SHACL shapes: exit 0 conforms (warnings printed),
     1 violations, 2 unreadable input."""
     settings = settings_of(ctx).overridden(extra_shapes=extra_shapes)
-    report = validate(load_graph(list(files)), settings.extra_shapes)
+    report = validate_files(list(files), settings.extra_shapes)
     click.echo(format_report(report, fmt), nl=False)  # every format ends its last line
     if not report.passes:
         sys.exit(int(ExitStatus.VALIDATION_FAILED))
