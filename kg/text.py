@@ -7,6 +7,7 @@ mean something only to TeX; in a plain-text list they are what the author typed,
 
 from __future__ import annotations
 
+import gc
 import re
 import unicodedata
 from collections.abc import Iterator
@@ -125,7 +126,13 @@ def latex_to_unicode(text: str) -> str:
         return text
     # A bare % is text here, not a comment: convert each stretch between them on its own.
     pieces = _UNESCAPED_PERCENT.split(text)
-    return nfc("%".join(_convert_stretch(piece) for piece in pieces))
+    converted = nfc("%".join(_convert_stretch(piece) for piece in pieces))
+    if not gc.isenabled():
+        # pylatexenc defines a class on every parse, and a class is a reference cycle: with
+        # the collector paused (as a build pauses it) each would stay, 1 GB of a reader at
+        # 100k papers. The young generation holds little more than this parse's objects.
+        gc.collect(0)
+    return converted
 
 
 def _convert_stretch(text: str) -> str:

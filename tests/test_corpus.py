@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import itertools
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from kg.graph import corpus_graph
 from kg.iris import IriScheme
 from kg.pipeline import load_corpus
 from kg.resources import sample_list
-from kg.sources import PARALLEL_FROM, discover_inputs, read_inputs
+from kg.sources import PARALLEL_FROM, READERS, discover_inputs, read_inputs
 
 PEYRARD = """Peyrard, Maxime
 Fly-Swat or Cannon? Cost-Effective Language Model Choice via Meta-Modeling
@@ -102,6 +103,25 @@ def test_parallel_reading_gives_the_lists_of_serial_reading(tmp_path: Path) -> N
     lists = {f"list{n:02d}": (PEYRARD, WEST)[n % 2] for n in range(2 * PARALLEL_FROM)}
     files = discover_inputs(lists_in(tmp_path, **lists))
     assert list(read_inputs(files, workers=2)) == list(read_inputs(files, workers=1))
+
+
+def _collector_running(path: Path) -> bool:
+    """A reader for the test below: whether the process reading ``path`` collects cycles."""
+    return gc.isenabled()
+
+
+def test_readers_collect_cycles_while_the_build_pauses_the_collector(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The build pauses the cycle collector and forked readers inherit that; pylatexenc's
+    node trees are cycles, so readers must collect them or keep every tree they built."""
+    monkeypatch.setitem(READERS, ".txt", _collector_running)
+    files = discover_inputs(lists_in(tmp_path, **{f"l{n}": PEYRARD for n in range(PARALLEL_FROM)}))
+    gc.disable()
+    try:
+        assert list(read_inputs(files, workers=2)) == [True] * PARALLEL_FROM
+    finally:
+        gc.enable()
 
 
 def test_errors_from_worker_processes_keep_file_and_line(tmp_path: Path) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+
 import pytest
 
 from kg.text import find_urls, latex_to_unicode
@@ -61,3 +63,23 @@ def test_urls_without_trailing_punctuation(text: str, urls: list[str]) -> None:
 def test_accent_macros_on_non_letters_stay_verbatim() -> None:
     assert latex_to_unicode("a JSON escape \\u0022 here") == "a JSON escape \\u0022 here"
     assert latex_to_unicode("{\\v{S}}akota and \\u{a}") == "Šakota and ă"
+
+
+def test_conversions_leave_no_cycles_while_the_build_pauses_the_collector() -> None:
+    """pylatexenc defines a class on every parse; a build pauses the cycle collector, so
+    without a collection of their own each conversion's classes would stay until exit."""
+
+    def parser_classes() -> int:
+        return sum(
+            1 for o in gc.get_objects() if isinstance(o, type) and o.__name__ == "PosPointer"
+        )
+
+    gc.collect()
+    gc.disable()
+    try:
+        before = parser_classes()
+        for n in range(200):
+            latex_to_unicode(f"Paper {n}: $\\alpha_{n}$ and \\textit{{R{{\\\"u}}ckl{{\\'e}}}}.")
+        assert parser_classes() - before < 10
+    finally:
+        gc.enable()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import os
 from collections.abc import Iterable, Iterator, Sequence
@@ -91,7 +92,9 @@ def _read_all(files: Sequence[Path], workers: int | None) -> Iterator[Publicatio
     if count <= 1 or len(files) < PARALLEL_FROM:
         yield from map(read_input_file, files)
         return
-    with ProcessPoolExecutor(max_workers=count) as pool:
+    # Forked readers would inherit a build's paused cycle collector, which spares the main
+    # process walking the corpus; a reader holds only the list in hand, so it collects.
+    with ProcessPoolExecutor(max_workers=count, initializer=gc.enable) as pool:
         yield from pool.map(read_input_file, files, chunksize=8)
 
 
