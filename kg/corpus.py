@@ -42,7 +42,7 @@ VenueKey = tuple[str, str]
 """A venue's kind and folded name."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Person:
     key: PersonKey
     slug: str
@@ -53,7 +53,7 @@ class Person:
     """Some source named it as an organisation (a braced BibTeX name, a CSL literal)."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Authorship:
     position: int
     person: PersonKey
@@ -61,7 +61,7 @@ class Authorship:
     """The name exactly as each source printed it at this position, sorted."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class VenueInfo:
     key: VenueKey
     slug: str
@@ -69,7 +69,7 @@ class VenueInfo:
     """The kind and the most trusted spelling of the name."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Paper:
     key: PaperKey
     slug: str
@@ -92,7 +92,7 @@ class Paper:
     authors_truncated: bool = False
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ListInfo:
     file_name: str
     slug: str
@@ -219,6 +219,8 @@ class CorpusBuilder:
         self._lists: list[tuple[str, PersonKey | None, set[PaperKey]]] = []
         self._skipped: list[SkippedEntry] = []
         self._input_notes: list[InputNote] = []
+        self._paper_keys: dict[PaperKey, PaperKey] = {}
+        self._person_keys: dict[PersonKey, PersonKey] = {}
 
     def add(self, publication_list: PublicationList) -> None:
         owner = publication_list.owner
@@ -231,10 +233,21 @@ class CorpusBuilder:
         self._input_notes += publication_list.notes
 
     def _see_paper(self, record: PaperRecord) -> PaperKey:
-        title_key = paper_key(record.title, record.authors)
-        key = doi_key(record.doi) if record.doi else title_key
+        title_key = self._interned(paper_key(record.title, record.authors))
+        key = self._interned(doi_key(record.doi)) if record.doi else title_key
         self._papers[key].see(record, title_key)
         return key
+
+    def _interned(self, key: PaperKey) -> PaperKey:
+        """One tuple per distinct key: otherwise every sighting of a paper (one per list it
+        is in) and every paper of a person would hold a copy of the same key, a tenth of
+        the corpus's memory."""
+        found = self._paper_keys.get(key)
+        if found is None:
+            title, persons = key
+            found = (title, tuple(self._person_keys.setdefault(p, p) for p in persons))
+            self._paper_keys[key] = found
+        return found
 
     def finish(self) -> Corpus:
         merged_into, notes = _join_records_to_dois(self._papers)

@@ -13,7 +13,7 @@ from enum import StrEnum
 from typing import Any
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True, order=True, slots=True)
 class SourceLocation:
     """Where a record came from: the file name (not its folder) and the 1-based line."""
 
@@ -24,7 +24,7 @@ class SourceLocation:
         return f"{self.file_name}:{self.line}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PersonName:
     """A name exactly as one source printed it (NFC), split into family and given parts.
 
@@ -69,7 +69,7 @@ class VenueKind(StrEnum):
     BOOK = "book"
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True, order=True, slots=True)
 class Venue:
     """Where a work appeared: "Nature" (a periodical), "Proceedings of ACL 2023" (a book)."""
 
@@ -77,7 +77,7 @@ class Venue:
     name: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PaperRecord:
     """One work as one source states it.
 

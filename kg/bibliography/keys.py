@@ -15,6 +15,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import fields
 from itertools import count, product
 from string import ascii_lowercase
+from typing import Any
 
 from anyascii import anyascii
 
@@ -75,8 +76,13 @@ def _suffixes() -> Iterator[str]:
             yield "".join(letters)
 
 
+def _fields_of(value: Any) -> dict[str, Any]:
+    """A record's nested dataclass (a name, a venue) as JSON sees it: its fields in order."""
+    return {spec.name: getattr(value, spec.name) for spec in fields(value)}
+
+
 def _content_order(record: PaperRecord) -> tuple[str, str]:
     """Earlier works first, then an order that depends on nothing but the fields (JSON,
     not ``repr``, whose escapes change with Python's Unicode version)."""
     values = [getattr(record, name) for name in _CONTENT_FIELDS]
-    return record.date or "", json.dumps(values, ensure_ascii=False, default=vars)
+    return record.date or "", json.dumps(values, ensure_ascii=False, default=_fields_of)
