@@ -497,16 +497,17 @@ def _resolve_papers(
 ) -> tuple[Paper, ...]:
     slugs = assign_slugs({key: _preferred_slug(s.titles) for key, s in sightings_by_key.items()})
     papers = []
+    printings: dict[tuple[str, ...], tuple[str, ...]] = {}  # one copy of each, as for keys
     for key, sightings in sightings_by_key.items():
         fields = resolved[key]
         titles = sightings.titles
         title = _most_trusted(titles, str)
         abstract = min(sightings.abstracts, key=lambda a: (-len(a), a), default=None)
         authors = fields.authors
-        authorships = tuple(
-            Authorship(position=position, person=person, printed=authors.printed(position))
-            for position, person in enumerate(authors.persons, start=1)
-        )
+        authorships = []
+        for position, person in enumerate(authors.persons, start=1):
+            printed = authors.printed(position)
+            authorships.append(Authorship(position, person, printings.setdefault(printed, printed)))
         values = fields.values
         papers.append(
             Paper(
@@ -515,7 +516,7 @@ def _resolve_papers(
                 title=title,
                 other_titles=tuple(sorted(t for t in titles if t != title)),
                 abstract=abstract,
-                authorships=authorships,
+                authorships=tuple(authorships),
                 sources=tuple(sorted(sightings.sources)),
                 work_type=WorkType(str(values.get("work_type", WorkType.ARTICLE))),
                 date=_text(values.get("date")),
