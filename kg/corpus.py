@@ -264,6 +264,7 @@ class CorpusBuilder:
                 spellings[person].update(counts)
         persons = _resolve_persons(spellings)
         venues = _resolve_venues(fields.venue for fields in resolved.values())
+        notes += [note for fields in resolved.values() for note in fields.notes]
         papers = _resolve_papers(self._papers, resolved)
         paper_order = {paper.key: paper.slug for paper in papers}
         list_slugs = assign_slugs(
@@ -291,7 +292,6 @@ class CorpusBuilder:
                 key=lambda info: info.slug,
             )
         )
-        notes += [note for fields in resolved.values() for note in fields.notes]
         return Corpus(
             persons,
             papers,
@@ -495,11 +495,13 @@ def _resolve_papers(
     sightings_by_key: dict[PaperKey, _PaperSightings],
     resolved: dict[PaperKey, _ResolvedFields],
 ) -> tuple[Paper, ...]:
+    """The papers, emptying both mappings as it goes: each paper's sightings are freed as
+    its ``Paper`` is made, so the corpus takes their memory instead of growing beside them."""
     slugs = assign_slugs({key: _preferred_slug(s.titles) for key, s in sightings_by_key.items()})
     papers = []
     printings: dict[tuple[str, ...], tuple[str, ...]] = {}  # one copy of each, as for keys
-    for key, sightings in sightings_by_key.items():
-        fields = resolved[key]
+    for key in list(sightings_by_key):
+        sightings, fields = sightings_by_key.pop(key), resolved.pop(key)
         titles = sightings.titles
         title = _most_trusted(titles, str)
         abstract = min(sightings.abstracts, key=lambda a: (-len(a), a), default=None)
