@@ -98,7 +98,7 @@ from corpus import write_corpus  # noqa: E402
 import kg.store as kg_store  # noqa: E402
 from kg.iris import IriScheme  # noqa: E402
 from kg.pipeline import BuildResult, build  # noqa: E402
-from kg.store import DIGEST_FILE, chunks  # noqa: E402
+from kg.store import DIGEST_FILE, lazy_chunks  # noqa: E402
 
 
 def store_lines(path: Path) -> list[bytes]:
@@ -192,8 +192,8 @@ def test_the_cli_says_how_the_store_changed(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("count", [0, 1, 6, 7, 8, 20])
-def test_chunks_cover_every_item_once_in_order(count: int) -> None:
-    parts = [list(part) for part in chunks(iter(range(count)), 7)]
+def test_lazy_chunks_cover_every_item_once_in_order(count: int) -> None:
+    parts = [list(part) for part in lazy_chunks(iter(range(count)), 7)]
     assert [item for part in parts for item in part] == list(range(count))
     assert all(len(part) == 7 for part in parts[:-1])
     assert len(parts) == -(-count // 7)
