@@ -375,6 +375,7 @@ def _join_records_to_dois(
 
 @dataclass(frozen=True)
 class _ResolvedFields:
+    title: str
     authors: _AuthorList
     values: dict[str, object]
     venue: Venue | None
@@ -443,7 +444,9 @@ def _resolve_fields(
                 )
             )
     venue = values.get("venue")
-    return _ResolvedFields(lists[0], values, venue if isinstance(venue, Venue) else None, notes)
+    return _ResolvedFields(
+        title, lists[0], values, venue if isinstance(venue, Venue) else None, notes
+    )
 
 
 def _shown(value: object) -> str:
@@ -545,7 +548,7 @@ def _resolve_papers(
         if fields.venue is not None:
             venues.append(fields.venue)
         notes += fields.notes
-        title = _most_trusted(titles, str)
+        title = fields.title
         abstract = min(sightings.abstracts, key=lambda a: (-len(a), a), default=None)
         authorships = []
         for position, person in enumerate(authors.persons, start=1):
