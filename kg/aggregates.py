@@ -70,7 +70,9 @@ class Facts:
 
     Persons (every author and list owner) are numbered in the code point order of their
     IRIs, which is the order ``STR(?a) < STR(?b)`` and ``ORDER BY`` give them; their names
-    stay N-Triples terms until a row needs them."""
+    stay N-Triples terms until a row needs them. Only persons' and lists' names are held:
+    every authorship and work has a name too (six million at a million papers, gigabytes
+    as Python objects) and no ranking reads them."""
 
     persons: list[bytes] = field(default_factory=list)
     """The N-Triples term of each person, by number."""
@@ -81,9 +83,10 @@ class Facts:
     lists: list[tuple[bytes, list[bytes], int]] = field(default_factory=list)
     """Each ``schema:Dataset``: its term, what it is ``schema:about``, how many parts it has."""
     names: dict[bytes, list[bytes]] = field(default_factory=dict)
-    """The ``schema:name`` terms of every subject that has one."""
-    iri_ordered: bool = True
-    """False when a person is not an IRI (kg writes none): nothing is ranked then."""
+    """The ``schema:name`` terms of each ``schema:Person`` and ``schema:Dataset``."""
+    rankable: bool = True
+    """False when a person is not an IRI or not typed ``schema:Person`` (kg writes neither):
+    nothing is ranked then, as the names of untyped persons are not held."""
 
     def name_terms(self, person: int) -> list[bytes]:
         return self.names.get(self.persons[person], [])
@@ -304,7 +307,7 @@ def query_digest(text: str) -> str:
 
 # --- counting, at build time ---------------------------------------------------------------
 
-_AUTHOR, _ABOUT, _NAME, _HAS_PART, _DATASET, _TYPE, _DOCUMENT = (
+_AUTHOR, _ABOUT, _NAME, _HAS_PART, _DATASET, _PERSON, _TYPE, _DOCUMENT = (
     str(term).encode()  # as N-Triples writes it: <IRI>
     for term in (
         OX_SCHEMA.author,
@@ -312,6 +315,7 @@ _AUTHOR, _ABOUT, _NAME, _HAS_PART, _DATASET, _TYPE, _DOCUMENT = (
         OX_SCHEMA.name,
         OX_SCHEMA.hasPart,
         OX_SCHEMA.Dataset,
+        OX_SCHEMA.Person,
         OX_RDF.type,
         OX_BIBO.Document,
     )
@@ -330,9 +334,11 @@ def gather_facts(ntriples: Path) -> Facts:
     facts = Facts()
     numbers: dict[bytes, int] = {}
     owners: list[bytes] = []
-    subject, is_document, is_dataset, parts = b"", False, False, 0
+    typed_persons: set[bytes] = set()
+    subject, is_document, is_dataset, is_person, parts = b"", False, False, False, 0
     authors: list[bytes] = []
     about: list[bytes] = []
+    names: list[bytes] = []
 
     def settle() -> None:
         if authors:
@@ -342,6 +348,10 @@ def gather_facts(ntriples: Path) -> Facts:
         if is_dataset:
             owners.extend(about)
             facts.lists.append((subject, about, parts))
+        if is_person:
+            typed_persons.add(subject)
+        if names and (is_person or is_dataset):
+            facts.names[subject] = names
 
     with open_input(ntriples) as stream:
         for line in stream:
@@ -350,13 +360,14 @@ def gather_facts(ntriples: Path) -> Facts:
                 continue
             if head != subject:
                 settle()
-                subject, authors, about, is_document, is_dataset = head, [], [], False, False
+                subject, authors, about, names = head, [], [], []
+                is_document = is_dataset = is_person = False
                 parts = 0
             value = rest[:-3]  # " .\n"
             if predicate == _AUTHOR:
                 authors.append(value)
             elif predicate == _NAME:
-                facts.names.setdefault(head, []).append(value)
+                names.append(value)
             elif predicate == _ABOUT:
                 about.append(value)
             elif predicate == _HAS_PART:
@@ -365,9 +376,12 @@ def gather_facts(ntriples: Path) -> Facts:
                 is_document = True
             elif value == _DATASET:
                 is_dataset = True
+            elif value == _PERSON:
+                is_person = True
         settle()
     for owner in owners:
         numbers.setdefault(owner, len(numbers))
+    facts.rankable = typed_persons.issuperset(numbers)
     renumbered = _number_in_iri_order(facts, numbers)
     facts.owners = {renumbered[owner] for owner in owners}
     return facts
@@ -379,7 +393,7 @@ def _number_in_iri_order(facts: Facts, numbers: dict[bytes, int]) -> dict[bytes,
     try:
         ordered = sorted(numbers, key=_iri)
     except _Unrankable:
-        facts.iri_ordered = False
+        facts.rankable = False
         ordered = sorted(numbers)
     renumbered = {term: number for number, term in enumerate(ordered)}
     old_to_new = [0] * len(numbers)
@@ -396,7 +410,7 @@ def _number_in_iri_order(facts: Facts, numbers: dict[bytes, int]) -> dict[bytes,
 def aggregate_quads(facts: Facts, texts: Mapping[str, str]) -> Iterator[ox.Quad]:
     """The named graph of kept answers: for each ranking whose query (in ``texts``, by name)
     still has the text it was written for, its first rows and whether they are all."""
-    for ranking in RANKINGS if facts.iri_ordered else ():
+    for ranking in RANKINGS if facts.rankable else ():
         text = texts.get(ranking.query)
         if text is None or query_digest(text) != ranking.digest:
             continue

@@ -154,6 +154,22 @@ def test_crafted_corner_cases(
         assert served == len(KEPT) * len(PAGES)
 
 
+def test_an_author_without_a_type_leaves_the_rankings_unkept(tmp_path: Path) -> None:
+    """The counting holds the names of typed persons only: a named author that is not a
+    ``schema:Person`` (kg writes none) would lose its rows, so nothing counted is kept and
+    the rankings run as written."""
+    person = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <http://schema.org/Person>"
+    untyped = crafted_graph().replace(f"<urn:x:a> {person} .\n", "")
+    assert untyped != crafted_graph()
+    (tmp_path / "graph.nt").write_text(untyped, encoding="utf-8")
+    write_store(tmp_path / "graph.nt", tmp_path / "store")
+    store = open_store(tmp_path / "store")
+    check_every_page(store)
+    for name in RANKED:
+        assert kept_page(store, resolve_query(name).text, None, None) is None, name
+    assert live(store, "papers-per-author", None, None).rows  # the query still answers
+
+
 @pytest.mark.parametrize("kept_rows", [10_000, 3, 1])
 def test_answers_run_at_build_time_with_dates_and_venues(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kept_rows: int
