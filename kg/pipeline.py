@@ -12,7 +12,7 @@ import pyoxigraph as ox
 
 from kg.batches import Entity, Shard, entities
 from kg.cachefile import CacheFile
-from kg.corpus import Corpus, build_corpus
+from kg.corpus import Corpus, MergeNote, build_corpus
 from kg.errors import InputError, ValidationFailed
 from kg.export import ExportFiles, exported_ntriples
 from kg.graph import entities_graph
@@ -20,7 +20,7 @@ from kg.incremental import ValidationCache, validate_entities
 from kg.iris import IriScheme
 from kg.partial_load import remember_graph
 from kg.progress import ProgressCallback, silent
-from kg.records import PublicationList
+from kg.records import InputNote, PublicationList, SkippedEntry
 from kg.resources import sample_list
 from kg.sources import discover_inputs, read_inputs
 from kg.store import StoreChange, StoreUpdate
@@ -31,8 +31,32 @@ LISTS_CACHE_FILE = "lists.sqlite"
 
 
 @dataclass(frozen=True)
+class CorpusSummary:
+    """What a build tells of its corpus. The corpus itself is freed before the store is
+    filled: at a million papers it holds gigabytes the store's loading can then reuse."""
+
+    papers: int
+    persons: int
+    lists: int
+    notes: tuple[MergeNote, ...]
+    skipped: tuple[SkippedEntry, ...]
+    input_notes: tuple[InputNote, ...]
+
+    @classmethod
+    def of(cls, corpus: Corpus) -> CorpusSummary:
+        return cls(
+            len(corpus.papers),
+            len(corpus.persons),
+            len(corpus.lists),
+            corpus.notes,
+            corpus.skipped,
+            corpus.input_notes,
+        )
+
+
+@dataclass(frozen=True)
 class BuildResult:
-    corpus: Corpus
+    summary: CorpusSummary
     triples: int
     """Triples written (in N-Triples, one line each)."""
     report: ValidationReport
@@ -187,6 +211,7 @@ def build(
     """
     lists_cache = CacheFile(cache_dir / LISTS_CACHE_FILE) if cache_dir is not None else None
     corpus = load_corpus(inputs, progress, lists_cache, keep_going)
+    summary = CorpusSummary.of(corpus)
     cache = ValidationCache(cache_dir) if cache_dir is not None and not extra_shapes else None
     validated, reused = None, 0
     with ExportFiles(out_dir, iris, compress) as files:
@@ -200,6 +225,7 @@ def build(
             outcome = validate_entities(stream, cache)
             report, validated = outcome.report, outcome.validated
             reused = outcome.entities - outcome.validated
+        del corpus  # every entity is mapped: its memory goes to finishing files and the store
         if not report.passes:
             raise ValidationFailed(format_report(report, "text"))
         progress("writing", 0, None)
@@ -222,5 +248,5 @@ def build(
     triples = files.triples
     lists_reused = lists_cache.hits if lists_cache is not None else 0
     return BuildResult(
-        corpus, triples, report, tuple(written), validated, reused, lists_reused, stored
+        summary, triples, report, tuple(written), validated, reused, lists_reused, stored
     )

@@ -20,7 +20,7 @@ from kg.fields import (
     normalise_pages,
 )
 from kg.iris import IriScheme
-from kg.pipeline import build
+from kg.pipeline import build, load_corpus
 
 WILEY = "10.1002/(SICI)1097-4571(199806)49:8<693::AID-ASI4>3.0.CO;2-0"
 
@@ -66,7 +66,7 @@ def test_a_work_with_an_old_wiley_doi_builds(tmp_path: Path) -> None:
     )
     result = build([tmp_path / "refs.bib"], tmp_path / "out", IriScheme())
     assert result.report.conforms
-    (paper,) = result.corpus.papers
+    (paper,) = load_corpus([tmp_path / "refs.bib"]).papers
     assert paper.doi == WILEY.lower()
 
 

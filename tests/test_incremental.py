@@ -63,12 +63,12 @@ def test_an_unchanged_rebuild_validates_nothing_and_says_the_same(
 ) -> None:
     cache = tmp_path / "cache"
     first = built(corpus_dir, tmp_path / "one", cache)
-    entities = len(first.corpus.lists) + len(first.corpus.papers) + len(first.corpus.persons)
+    entities = first.summary.lists + first.summary.papers + first.summary.persons
     assert (first.validated, first.reused) == (entities, 0)
     assert first.report.warnings, "the corpus should exercise warnings"
     second = built(corpus_dir, tmp_path / "two", cache)
     assert (second.validated, second.reused) == (0, entities)
-    assert (first.lists_reused, second.lists_reused) == (0, len(first.corpus.lists))
+    assert (first.lists_reused, second.lists_reused) == (0, first.summary.lists)
     same_reports(first, second)
     assert exports(tmp_path / "one") == exports(tmp_path / "two")
 
@@ -84,8 +84,8 @@ def test_adding_a_list_validates_only_what_it_touches(tmp_path: Path, corpus_dir
     # New: the list, its paper, Jana Novak; changed: the co-author (one more paper made).
     assert after.validated == 4
     assert after.reused == clean.validated - 4
-    assert after.lists_reused == len(before.corpus.lists)  # only novak.txt was read
-    assert len(after.corpus.papers) == len(before.corpus.papers) + 1
+    assert after.lists_reused == before.summary.lists  # only novak.txt was read
+    assert after.summary.papers == before.summary.papers + 1
     same_reports(after, clean)
     assert exports(tmp_path / "out") == exports(tmp_path / "clean")
 
@@ -98,8 +98,8 @@ def test_an_edited_list_is_read_again(tmp_path: Path, corpus_dir: Path) -> None:
     lines[1] = "An Edited Title Nobody Else Has"
     edited.write_text("\n".join(lines) + "\n", encoding="utf-8")
     after = built(corpus_dir, tmp_path / "out", cache)
-    assert after.lists_reused == len(before.corpus.lists) - 1
-    assert "An Edited Title Nobody Else Has" in {paper.title for paper in after.corpus.papers}
+    assert after.lists_reused == before.summary.lists - 1
+    assert '"An Edited Title Nobody Else Has"' in (tmp_path / "out" / "graph.nt").read_text("utf-8")
     clean = built(corpus_dir, tmp_path / "clean", None)
     same_reports(after, clean)
     assert exports(tmp_path / "out") == exports(tmp_path / "clean")
@@ -200,7 +200,7 @@ def test_a_damaged_cache_is_read_as_empty_and_rebuilt(tmp_path: Path, corpus_dir
         (count,) = database.execute("SELECT COUNT(*) FROM entries").fetchone()
     assert count == first.validated
     second = built(corpus_dir, tmp_path / "out", cache)
-    assert (second.validated, second.lists_reused) == (0, len(first.corpus.lists))
+    assert (second.validated, second.lists_reused) == (0, first.summary.lists)
 
 
 def test_the_cache_holds_only_the_last_build(tmp_path: Path, corpus_dir: Path) -> None:

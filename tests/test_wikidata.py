@@ -643,7 +643,7 @@ def test_a_doi_from_a_bibtex_file_is_used_before_the_title(
         encoding="utf-8",
     )
     built = build([sample_list(), tmp_path / "refs.bib"], tmp_path / "exports", IriScheme())
-    assert len(built.corpus.papers) == 10
+    assert built.summary.papers == 10
     report = align(
         wikidata.scholarly,
         wikidata.main,

@@ -109,7 +109,7 @@ def build_command(
             same_as=same_as,
             keep_going=keep_going,
         )
-    corpus = result.corpus
+    corpus = result.summary
     for entry in corpus.skipped:
         say(f"skipped {entry}", err=True)
     for input_note in corpus.input_notes:
@@ -121,8 +121,8 @@ def build_command(
         if len(result.report.warnings) > WARNINGS_SHOWN and part is None:
             say(f"(`kg validate {result.written[-1]}` lists every warning)", err=True)
     click.echo(
-        f"{len(corpus.papers)} papers, {len(corpus.persons)} persons from "
-        f"{len(corpus.lists)} list(s); {result.triples} triples; "
+        f"{corpus.papers} papers, {corpus.persons} persons from "
+        f"{corpus.lists} list(s); {result.triples} triples; "
         f"{len(result.report.warnings)} warning(s)"
         + (f"; {len(corpus.skipped)} entries skipped" if corpus.skipped else "")
         + (f"; {len(corpus.input_notes)} input note(s)" if corpus.input_notes else "")
@@ -131,7 +131,7 @@ def build_command(
     )
     if result.lists_reused:
         click.echo(
-            f"read {len(corpus.lists) - result.lists_reused} changed or new list(s); "
+            f"read {corpus.lists - result.lists_reused} changed or new list(s); "
             f"{result.lists_reused} unchanged since the last build came from the cache"
         )
     if result.reused:
