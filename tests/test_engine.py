@@ -24,7 +24,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from test_shapes import CASES, Case, example
 
 import kg.validation
-from kg.batches import ValidationBatch, validation_batches
+from kg.batches import ValidationBatch, batched, entities, validation_batches
 from kg.corpus import Corpus
 from kg.graph import corpus_graph
 from kg.iris import IriScheme
@@ -117,6 +117,26 @@ def test_batches_give_the_whole_graph_report_on_the_sample() -> None:
     corpus = load_corpus([])
     for size in (1, 3, 1000):
         assert_same_reports(corpus, size, workers=1)
+
+
+def test_batches_end_at_a_number_of_triples_and_give_the_same_report() -> None:
+    """Lists with many records would make one batch many times the others' size: a batch
+    ends once its triples reach the cap, each entity in exactly one batch, in order."""
+    corpus, iris = load_corpus([]), IriScheme()
+    mapped = list(entities(corpus, iris))
+    sizes = [len(entity.own) + len(entity.context) for entity in mapped]
+    cap = sum(sizes) // 8
+    batches = list(batched(mapped, 1000, triples_per_batch=cap))
+    owned = [entity for batch in batches for entity in dict.fromkeys(batch.owners.values())]
+    assert owned == [entity.iri for entity in mapped]
+    assert 4 < len(batches) < len(mapped) // 4
+    start = 0
+    for batch in batches:
+        count = len(set(batch.owners.values()))
+        assert sum(sizes[start : start + count - 1]) < cap  # only the last one reaches it
+        start += count
+    whole = validate(corpus_graph(corpus, iris))
+    assert validate_batches(batches, workers=1).results == whole.results
 
 
 def test_batches_give_the_whole_graph_report_with_every_input_format() -> None:
