@@ -625,10 +625,12 @@ def run_local(
         _variable(name): term for name, term in (bindings or {}).items()
     }
     try:
-        solutions = store.query(
-            query, prefixes=dict(prefixes or {}), substitutions=substitutions or None
+        # Never a local: the read-only check's rdflib parse leaves cycles that hold this
+        # frame, and Oxigraph's solutions must not be freed by a collection in another thread
+        # (they are bound to the thread that made them, and leak with a warning).
+        return QueryResult.from_oxigraph(
+            store.query(query, prefixes=dict(prefixes or {}), substitutions=substitutions or None)
         )
-        return QueryResult.from_oxigraph(solutions)
     except SyntaxError as exc:
         raise QueryError(f"SPARQL syntax error: {exc.msg or exc}") from None
     except RuntimeError as exc:
