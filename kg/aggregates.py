@@ -14,11 +14,11 @@ text: each :class:`Ranking` names the SHA-256 of the query it answers, rows are 
 when the bundled query still has that text, and a page is served only for that text. The
 tests compare every kept page with the query run on the store.
 
-``papers-per-year`` and ``venues`` aggregate every work too, but take only seconds even on a
-million-paper store (4.4 s and 3.6 s): the build runs them as written on the store it has
-just filled and keeps their first rows the same way (:data:`ANSWERED`), so nothing states
-them twice. Every kept answer names the SHA-256 of its text and its columns, and a page is
-found by that digest.
+``papers-per-year``, ``venues`` and ``papers-without-abstract`` read every work too, but take
+only seconds even on a million-paper store (4.4 s, 3.6 s and 6.6 s): the build runs them as
+written on the store it has just filled and keeps their first rows the same way
+(:data:`ANSWERED`), so nothing states them twice. Every kept answer names the SHA-256 of its
+text and its columns, and a page is found by that digest.
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ built again."""
 KEPT_ROWS = 10_000
 """Rows kept per query: a hundred pages of a hundred rows."""
 
-ANSWERED = ("papers-per-year", "venues")
+ANSWERED = ("papers-per-year", "venues", "papers-without-abstract")
 """Canned queries that aggregate the whole graph cheaply enough to run at build time: their
 first rows are kept as the query itself gives them."""
 

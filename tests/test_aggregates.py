@@ -174,9 +174,10 @@ def test_an_author_without_a_type_leaves_the_rankings_unkept(tmp_path: Path) -> 
 def test_answers_run_at_build_time_with_dates_and_venues(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kept_rows: int
 ) -> None:
-    """``papers-per-year`` and ``venues`` are run as written when the store is filled: on a
-    graph with dates (years, months, days) and journals and proceedings, their kept pages
-    are the pages the queries give, the unbound year of undated works included."""
+    """``papers-per-year``, ``venues`` and ``papers-without-abstract`` are run as written
+    when the store is filled: on a graph with dates (years, months, days), journals and
+    proceedings and works without an abstract, their kept pages are the pages the queries
+    give, the unbound year of undated works included."""
     monkeypatch.setattr(aggregates, "KEPT_ROWS", kept_rows)
     store = built_store(tmp_path, RICH_INPUTS)
     check_every_page(store)
@@ -186,6 +187,7 @@ def test_answers_run_at_build_time_with_dates_and_venues(
     years = live(store, "papers-per-year", None, None).rows
     assert len(years) > 3 and years[-1][0] is None  # undated works: the last row
     assert len(live(store, "venues", None, None).rows) > 3
+    assert len(live(store, "papers-without-abstract", None, None).rows) > 3
 
 
 def test_a_rebuild_by_difference_counts_again(tmp_path: Path) -> None:
