@@ -36,7 +36,7 @@ import pyoxigraph as ox
 from kg import __version__
 from kg.compression import open_input
 from kg.errors import QueryError
-from kg.namespaces import OX_BIBO, OX_KG, OX_RDF, OX_SCHEMA, OX_XSD
+from kg.namespaces import OX_BIBO, OX_KG, OX_PROV, OX_RDF, OX_SCHEMA, OX_XSD
 from kg.queries import list_canned_queries
 from kg.results import QueryResult, Term
 
@@ -64,6 +64,45 @@ class _Unrankable(Exception):
     rows are then not kept, and it runs as written."""
 
 
+class _FirstRows:
+    """The first :data:`KEPT_ROWS` rows, by key, of rows offered a work at a time, without
+    holding every row: once more than twice that many are held they are sorted and cut,
+    and a work whose every row would sort after the cut is not even made into rows."""
+
+    def __init__(self) -> None:
+        self.keyed: list[tuple[SortKey, Row]] = []
+        self.cut: SortKey | None = None
+        """The key of the last row kept at the latest cut; None before any cut."""
+        self.complete = True
+        """Whether no row has been dropped."""
+        self.rankable = True
+
+    def passes(self, prefix: SortKey) -> bool:
+        """Whether rows whose keys start with ``prefix`` may still be among the first."""
+        if self.cut is None or prefix <= self.cut[: len(prefix)]:
+            return True
+        self.complete = False
+        return False
+
+    def offer(self, keyed: Iterable[tuple[SortKey, Row]]) -> None:
+        self.keyed.extend(keyed)
+        if len(self.keyed) > 2 * KEPT_ROWS:
+            self._trim()
+
+    def _trim(self) -> None:
+        self.keyed.sort(key=lambda item: item[0])
+        if len(self.keyed) > KEPT_ROWS:
+            self.complete = False
+            del self.keyed[KEPT_ROWS:]
+            self.cut = self.keyed[-1][0]
+
+    def first(self) -> tuple[list[Row], bool]:
+        if not self.rankable:
+            raise _Unrankable(b"")
+        self._trim()
+        return [row for _, row in self.keyed], self.complete
+
+
 @dataclass
 class Facts:
     """What the rankings need from the graph, gathered in one pass.
@@ -87,6 +126,8 @@ class Facts:
     rankable: bool = True
     """False when a person is not an IRI or not typed ``schema:Person`` (kg writes neither):
     nothing is ranked then, as the names of untyped persons are not held."""
+    printed: _FirstRows = field(default_factory=lambda: _FirstRows())
+    """The first rows of ``authors-as-printed``, gathered work by work."""
 
     def name_terms(self, person: int) -> list[bytes]:
         return self.names.get(self.persons[person], [])
@@ -273,6 +314,10 @@ def _papers_per_list(facts: Facts) -> tuple[list[Row], bool]:
     return _top(counted, rows)
 
 
+def _authors_as_printed(facts: Facts) -> tuple[list[Row], bool]:
+    return facts.printed.first()
+
+
 RANKINGS = (
     Ranking(
         "collaboration-pairs",
@@ -298,6 +343,12 @@ RANKINGS = (
         ("name", "papers", "person"),
         _papers_per_author,
     ),
+    Ranking(
+        "authors-as-printed",
+        "54ae17822c6dddcb9ac12d9bbaf57ebf2bb3d194a4342f7812a4ffebbb73478f",
+        ("title", "position", "printedName", "person", "paper"),
+        _authors_as_printed,
+    ),
 )
 
 
@@ -320,7 +371,11 @@ _AUTHOR, _ABOUT, _NAME, _HAS_PART, _DATASET, _PERSON, _TYPE, _DOCUMENT = (
         OX_BIBO.Document,
     )
 )
-_WANTED = frozenset((_AUTHOR, _ABOUT, _NAME, _TYPE, _HAS_PART))
+_POSITION, _AGENT, _ATTRIBUTION = (
+    str(term).encode() for term in (OX_SCHEMA.position, OX_PROV.agent, OX_PROV.qualifiedAttribution)
+)
+_INTEGER = b"^^" + str(OX_XSD.integer).encode()
+_WANTED = frozenset((_AUTHOR, _ABOUT, _NAME, _TYPE, _HAS_PART, _POSITION, _AGENT, _ATTRIBUTION))
 """The predicates of the lines :func:`gather_facts` reads."""
 
 
@@ -335,10 +390,15 @@ def gather_facts(ntriples: Path) -> Facts:
     numbers: dict[bytes, int] = {}
     owners: list[bytes] = []
     typed_persons: set[bytes] = set()
+    authorships: dict[bytes, _Authorship] = {}
+    """Authorships read but not yet their work's (a work sorts after its own ``#`` IRIs)."""
     subject, is_document, is_dataset, is_person, parts = b"", False, False, False, 0
     authors: list[bytes] = []
     about: list[bytes] = []
     names: list[bytes] = []
+    positions: list[bytes] = []
+    agents: list[bytes] = []
+    attributions: list[bytes] = []
 
     def settle() -> None:
         if authors:
@@ -352,6 +412,10 @@ def gather_facts(ntriples: Path) -> Facts:
             typed_persons.add(subject)
         if names and (is_person or is_dataset):
             facts.names[subject] = names
+        if positions or agents:
+            authorships[subject] = (positions, names, agents)
+        if attributions:
+            _offer_printed(facts.printed, subject, names, attributions, authorships)
 
     with open_input(ntriples) as stream:
         for line in stream:
@@ -361,6 +425,7 @@ def gather_facts(ntriples: Path) -> Facts:
             if head != subject:
                 settle()
                 subject, authors, about, names = head, [], [], []
+                positions, agents, attributions = [], [], []
                 is_document = is_dataset = is_person = False
                 parts = 0
             value = rest[:-3]  # " .\n"
@@ -372,6 +437,12 @@ def gather_facts(ntriples: Path) -> Facts:
                 about.append(value)
             elif predicate == _HAS_PART:
                 parts += 1
+            elif predicate == _POSITION:
+                positions.append(value)
+            elif predicate == _AGENT:
+                agents.append(value)
+            elif predicate == _ATTRIBUTION:
+                attributions.append(value)
             elif value == _DOCUMENT:
                 is_document = True
             elif value == _DATASET:
@@ -385,6 +456,65 @@ def gather_facts(ntriples: Path) -> Facts:
     renumbered = _number_in_iri_order(facts, numbers)
     facts.owners = {renumbered[owner] for owner in owners}
     return facts
+
+
+_Authorship = tuple[list[bytes], list[bytes], list[bytes]]
+"""An authorship's ``schema:position``, ``schema:name`` and ``prov:agent`` terms."""
+
+
+def _offer_printed(
+    rows: _FirstRows,
+    work: bytes,
+    titles: list[bytes],
+    attributions: list[bytes],
+    authorships: dict[bytes, _Authorship],
+) -> None:
+    """Offer ``authors-as-printed`` the rows of one work: each title with each authorship's
+    position, printed name and person. kg's authorships are the work's own ``#`` IRIs, so
+    each is read (just) before its work and belongs to it alone; any other graph is not
+    ranked."""
+    own = work[:-1] + b"#"
+    parts = [authorships.pop(attribution, None) for attribution in attributions]
+    if not all(attribution.startswith(own) for attribution in attributions):
+        rows.rankable = False
+        return
+    try:
+        iri = _iri(work)
+        for title_term in titles:
+            title = _name(title_term)
+            if not rows.passes((title, iri)):
+                continue
+            rows.offer(
+                (
+                    (title, iri, position, printed, person),
+                    (
+                        ox.Literal(title),
+                        _integer(position),
+                        ox.Literal(printed),
+                        ox.NamedNode(person),
+                        ox.NamedNode(iri),
+                    ),
+                )
+                for part in parts
+                if part is not None
+                for position in map(_position, part[0])
+                for printed in map(_name, part[1])
+                for person in map(_iri, part[2])
+            )
+    except _Unrankable:
+        rows.rankable = False
+
+
+def _position(term: bytes) -> int:
+    """An ``xsd:integer`` in its canonical form (as kg writes positions), which orders
+    by its value."""
+    digits = term[1 : -len(_INTEGER) - 1]
+    if (
+        not (term.endswith(b'"' + _INTEGER) and digits.isdigit())
+        or str(int(digits)) != digits.decode()
+    ):
+        raise _Unrankable(term)
+    return int(digits)
 
 
 def _number_in_iri_order(facts: Facts, numbers: dict[bytes, int]) -> dict[bytes, int]:
