@@ -67,9 +67,14 @@ class _Unrankable(Exception):
 class _FirstRows:
     """The first :data:`KEPT_ROWS` rows, by key, of rows offered a work at a time, without
     holding every row: once more than twice that many are held they are sorted and cut,
-    and a work whose every row would sort after the cut is not even made into rows."""
+    and a work whose every row would sort after the cut is not even made into rows.
 
-    def __init__(self) -> None:
+    With ``whole``, rows whose keys share their first ``whole`` parts are kept or dropped
+    together: they are not final rows yet, and their final order within the group is not
+    known until the pass has read what completes them."""
+
+    def __init__(self, whole: int | None = None) -> None:
+        self.whole = whole
         self.keyed: list[tuple[SortKey, Row]] = []
         self.cut: SortKey | None = None
         """The key of the last row kept at the latest cut; None before any cut."""
@@ -91,9 +96,17 @@ class _FirstRows:
 
     def _trim(self) -> None:
         self.keyed.sort(key=lambda item: item[0])
-        if len(self.keyed) > KEPT_ROWS:
+        end = KEPT_ROWS
+        if self.whole is not None:
+            whole = self.whole
+            while (
+                end < len(self.keyed)
+                and self.keyed[end][0][:whole] == self.keyed[end - 1][0][:whole]
+            ):
+                end += 1
+        if len(self.keyed) > end:
             self.complete = False
-            del self.keyed[KEPT_ROWS:]
+            del self.keyed[end:]
             self.cut = self.keyed[-1][0]
 
     def first(self) -> tuple[list[Row], bool]:
@@ -126,8 +139,13 @@ class Facts:
     rankable: bool = True
     """False when a person is not an IRI or not typed ``schema:Person`` (kg writes neither):
     nothing is ranked then, as the names of untyped persons are not held."""
+    typed_persons: set[bytes] = field(default_factory=set)
+    """Every subject typed ``schema:Person``."""
     printed: _FirstRows = field(default_factory=lambda: _FirstRows())
     """The first rows of ``authors-as-printed``, gathered work by work."""
+    last: _FirstRows = field(default_factory=lambda: _FirstRows(whole=2))
+    """The first works' last authorships for ``last-authors``: (title, work, position,
+    person) keyed by title, work and person, named once the pass is over."""
 
     def name_terms(self, person: int) -> list[bytes]:
         return self.names.get(self.persons[person], [])
@@ -318,6 +336,28 @@ def _authors_as_printed(facts: Facts) -> tuple[list[Row], bool]:
     return facts.printed.first()
 
 
+def _last_authors(facts: Facts) -> tuple[list[Row], bool]:
+    """The last authorships of the first works, each with its person's names, in the
+    query's order (title, work, name, person)."""
+    works, complete = facts.last.first()
+    keyed: list[tuple[SortKey, Row]] = []
+    for title, position, person, work in works:
+        term = str(person).encode()  # as N-Triples writes it: no escapes in kg's IRIs
+        if term not in facts.typed_persons:  # its names, if any, were not held
+            raise _Unrankable(term)
+        for name in map(_name, facts.names.get(term, [])):
+            row = (title, position, ox.Literal(name), work, person)
+            key = (
+                cast(ox.Literal, title).value,
+                cast(ox.NamedNode, work).value,
+                name,
+                cast(ox.NamedNode, person).value,
+            )
+            keyed.append((key, row))
+    keyed.sort(key=lambda item: item[0])
+    return [row for _, row in keyed[:KEPT_ROWS]], complete and len(keyed) <= KEPT_ROWS
+
+
 RANKINGS = (
     Ranking(
         "collaboration-pairs",
@@ -348,6 +388,12 @@ RANKINGS = (
         "54ae17822c6dddcb9ac12d9bbaf57ebf2bb3d194a4342f7812a4ffebbb73478f",
         ("title", "position", "printedName", "person", "paper"),
         _authors_as_printed,
+    ),
+    Ranking(
+        "last-authors",
+        "ba4e1358fab706be7a3f5a6396e110f9780cd68014f5705abc34dd7a63f1d834",
+        ("title", "position", "name", "paper", "person"),
+        _last_authors,
     ),
 )
 
@@ -389,7 +435,7 @@ def gather_facts(ntriples: Path) -> Facts:
     facts = Facts()
     numbers: dict[bytes, int] = {}
     owners: list[bytes] = []
-    typed_persons: set[bytes] = set()
+    typed_persons = facts.typed_persons
     authorships: dict[bytes, _Authorship] = {}
     """Authorships read but not yet their work's (a work sorts after its own ``#`` IRIs)."""
     subject, is_document, is_dataset, is_person, parts = b"", False, False, False, 0
@@ -415,7 +461,7 @@ def gather_facts(ntriples: Path) -> Facts:
         if positions or agents:
             authorships[subject] = (positions, names, agents)
         if attributions:
-            _offer_printed(facts.printed, subject, names, attributions, authorships)
+            _offer_work(facts, subject, names, attributions, authorships)
 
     with open_input(ntriples) as stream:
         for line in stream:
@@ -462,47 +508,62 @@ _Authorship = tuple[list[bytes], list[bytes], list[bytes]]
 """An authorship's ``schema:position``, ``schema:name`` and ``prov:agent`` terms."""
 
 
-def _offer_printed(
-    rows: _FirstRows,
+def _offer_work(
+    facts: Facts,
     work: bytes,
     titles: list[bytes],
     attributions: list[bytes],
     authorships: dict[bytes, _Authorship],
 ) -> None:
-    """Offer ``authors-as-printed`` the rows of one work: each title with each authorship's
-    position, printed name and person. kg's authorships are the work's own ``#`` IRIs, so
-    each is read (just) before its work and belongs to it alone; any other graph is not
-    ranked."""
+    """Offer one work's rows to ``authors-as-printed`` (each title with each authorship's
+    position, printed name and person) and to ``last-authors`` (each title with the persons
+    at its highest position). kg's authorships are the work's own ``#`` IRIs, so each is
+    read (just) before its work and belongs to it alone; any other graph is not ranked."""
     own = work[:-1] + b"#"
     parts = [authorships.pop(attribution, None) for attribution in attributions]
     if not all(attribution.startswith(own) for attribution in attributions):
-        rows.rankable = False
+        facts.printed.rankable = facts.last.rankable = False
         return
+    found = [part for part in parts if part is not None]
     try:
         iri = _iri(work)
-        for title_term in titles:
-            title = _name(title_term)
-            if not rows.passes((title, iri)):
-                continue
-            rows.offer(
-                (
-                    (title, iri, position, printed, person),
+        positioned = [([_position(term) for term in part[0]], part) for part in found]
+        last = max((value for values, _ in positioned for value in values), default=None)
+        for title in map(_name, titles):
+            if facts.printed.passes((title, iri)):
+                facts.printed.offer(
                     (
-                        ox.Literal(title),
-                        _integer(position),
-                        ox.Literal(printed),
-                        ox.NamedNode(person),
-                        ox.NamedNode(iri),
-                    ),
+                        (title, iri, position, printed, person),
+                        (
+                            ox.Literal(title),
+                            _integer(position),
+                            ox.Literal(printed),
+                            ox.NamedNode(person),
+                            ox.NamedNode(iri),
+                        ),
+                    )
+                    for values, (_, printings, agents) in positioned
+                    for position in values
+                    for printed in map(_name, printings)
+                    for person in map(_iri, agents)
                 )
-                for part in parts
-                if part is not None
-                for position in map(_position, part[0])
-                for printed in map(_name, part[1])
-                for person in map(_iri, part[2])
-            )
+            if last is not None and facts.last.passes((title, iri)):
+                facts.last.offer(
+                    (
+                        (title, iri, person),
+                        (
+                            ox.Literal(title),
+                            _integer(last),
+                            ox.NamedNode(person),
+                            ox.NamedNode(iri),
+                        ),
+                    )
+                    for values, (_, _, agents) in positioned
+                    if last in values
+                    for person in map(_iri, agents)
+                )
     except _Unrankable:
-        rows.rankable = False
+        facts.printed.rankable = facts.last.rankable = False
 
 
 def _position(term: bytes) -> int:

@@ -171,16 +171,27 @@ def test_an_author_without_a_type_leaves_the_rankings_unkept(tmp_path: Path) -> 
 
 
 def attributed_graph(authorship: str, padded: bool) -> str:
-    """Sorted N-Triples of two works (one with two titles) whose authorships are
-    ``<WORK`` + ``authorship`` + ``N>``, one printed twice; with ``padded``, positions
-    written ``"01"`` (equal to 1 in SPARQL, not as kg writes them)."""
+    """Sorted N-Triples of three works (one with two titles) whose authorships are
+    ``<WORK`` + ``authorship`` + ``N>``, one printed twice, two sharing the last position,
+    by persons whose names sort against their IRIs (one with two names); with ``padded``,
+    positions written ``"01"`` (equal to 1 in SPARQL, not as kg writes them)."""
     schema, prov = "http://schema.org/", "http://www.w3.org/ns/prov#"
     integer = "http://www.w3.org/2001/XMLSchema#integer"
+    kind = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+    names = {"a": ["Zed"], "b": ["Amy", "Bea"], "c": ["Kim"]}
     lines = []
-    for work, titles, people in (("w", ["B", "A"], "ab"), ("v", ["A"], "ba")):
+    for person, spelled in names.items():
+        lines += [f'<urn:x:{person}> <{schema}name> "{name}" .' for name in spelled]
+        lines.append(f"<urn:x:{person}> <{kind}> <{schema}Person> .")
+    works = (
+        ("w", ["B", "A"], "ab", (1, 2)),
+        ("v", ["A"], "ba", (1, 2)),
+        ("u", ["A"], "cab", (1, 2, 2)),
+    )
+    for work, titles, people, positions in works:
         lines += [f'<urn:x:{work}> <{schema}name> "{title}" .' for title in titles]
-        for position, person in enumerate(people, start=1):
-            node = f"<urn:x:{work}{authorship}{position}>"
+        for number, (person, position) in enumerate(zip(people, positions, strict=True), 1):
+            node = f"<urn:x:{work}{authorship}{number}>"
             written = f"0{position}" if padded else str(position)
             lines += [
                 f"<urn:x:{work}> <{prov}qualifiedAttribution> {node} .",
@@ -192,21 +203,30 @@ def attributed_graph(authorship: str, padded: bool) -> str:
     return "".join(f"{line}\n" for line in sorted(lines))
 
 
+@pytest.mark.parametrize("kept_rows", [10_000, 2, 1])
 @pytest.mark.parametrize(
     ("authorship", "padded", "kept"), [("#", False, True), ("#", True, False), ("-", False, False)]
 )
-def test_authors_as_printed_is_kept_for_a_works_own_authorships(
-    tmp_path: Path, authorship: str, padded: bool, kept: bool
+def test_authorship_rows_are_kept_for_a_works_own_authorships(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    authorship: str,
+    padded: bool,
+    kept: bool,
+    kept_rows: int,
 ) -> None:
-    """Authorships are read with their work only when they are its ``#`` IRIs with
-    positions as kg writes them; otherwise the query runs as written."""
+    """``authors-as-printed`` and ``last-authors`` read authorships with their work only
+    when they are its ``#`` IRIs with positions as kg writes them; otherwise the queries run
+    as written. With few rows kept, the cut falls inside a work's rows."""
+    monkeypatch.setattr(aggregates, "KEPT_ROWS", kept_rows)
     (tmp_path / "graph.nt").write_text(attributed_graph(authorship, padded), encoding="utf-8")
     write_store(tmp_path / "graph.nt", tmp_path / "store")
     store = open_store(tmp_path / "store")
     check_every_page(store)
-    text = resolve_query("authors-as-printed").text
-    assert (kept_page(store, text, None, None) is not None) == kept
-    assert len(live(store, "authors-as-printed", None, None).rows) == 9  # 6 + 3
+    for name, rows in (("authors-as-printed", 13), ("last-authors", 8)):
+        whole = kept_page(store, resolve_query(name).text, None, None)
+        assert (whole is not None) == (kept and kept_rows == 10_000), name
+        assert len(live(store, name, None, None).rows) == rows, name
 
 
 @pytest.mark.parametrize("kept_rows", [10_000, 3, 1])
