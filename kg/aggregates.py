@@ -86,10 +86,10 @@ class _FirstRows:
         """The key of the last row kept at the latest cut; None before any cut."""
         self.complete = True
         """Whether no row has been dropped."""
-        self.rankable = True
 
     def passes(self, prefix: SortKey) -> bool:
-        """Whether rows whose keys start with ``prefix`` may still be among the first."""
+        """Whether rows whose keys start with ``prefix`` may still be among the first; when
+        not, they are dropped unmade, so the rows are no longer complete."""
         if self.cut is None or prefix <= self.cut[: len(prefix)]:
             return True
         self.complete = False
@@ -116,8 +116,6 @@ class _FirstRows:
             self.cut = self.keyed[-1][0]
 
     def first(self) -> tuple[list[Row], bool]:
-        if not self.rankable:
-            raise _Unrankable(b"")
         self._trim()
         return [row for _, row in self.keyed], self.complete
 
@@ -147,6 +145,10 @@ class Facts:
     nothing is ranked then, as the names of untyped persons are not held."""
     typed_persons: set[bytes] = field(default_factory=set)
     """Every subject typed ``schema:Person``."""
+    own_authorships: bool = True
+    """False when a work's authorships are not its own ``#`` IRIs, or a title, printed name,
+    position or person is not written as kg writes it: the queries that list authorships
+    are then not kept."""
     printed: _FirstRows = field(default_factory=lambda: _FirstRows())
     """The first rows of ``authors-as-printed``, gathered work by work."""
     at_position: dict[str, Counter[bytes]] = field(
@@ -344,12 +346,16 @@ def _papers_per_list(facts: Facts) -> tuple[list[Row], bool]:
 
 
 def _authors_as_printed(facts: Facts) -> tuple[list[Row], bool]:
+    if not facts.own_authorships:
+        raise _Unrankable(b"")
     return facts.printed.first()
 
 
 def _last_authors(facts: Facts) -> tuple[list[Row], bool]:
     """The last authorships of the first works, each with its person's names, in the
     query's order (title, work, name, person)."""
+    if not facts.own_authorships:
+        raise _Unrankable(b"")
     works, complete = facts.last.first()
     keyed: list[tuple[SortKey, Row]] = []
     for title, position, person, work in works:
@@ -532,8 +538,10 @@ def _offer_work(
     read (just) before its work and belongs to it alone; any other graph is not ranked."""
     own = work[:-1] + b"#"
     parts = [authorships.pop(attribution, None) for attribution in attributions]
+    if not facts.own_authorships:  # nothing of them will be kept: no rows to make
+        return
     if not all(attribution.startswith(own) for attribution in attributions):
-        facts.printed.rankable = facts.last.rankable = False
+        facts.own_authorships = False
         return
     found = [part for part in parts if part is not None]
     try:
@@ -580,7 +588,7 @@ def _offer_work(
                     for person in map(_iri, agents)
                 )
     except _Unrankable:
-        facts.printed.rankable = facts.last.rankable = False
+        facts.own_authorships = False
 
 
 def _position(term: bytes) -> int:
@@ -697,7 +705,7 @@ def _first_persons_rows(
 ) -> tuple[list[tuple[Term | None, ...]], bool]:
     """The first rows of by-person query ``text``: its rows for the persons named first,
     up to the last name taken, and whether they are all its rows."""
-    if not facts.printed.rankable or not facts.typed_persons.issuperset(rows_of):
+    if not facts.own_authorships or not facts.typed_persons.issuperset(rows_of):
         raise _Unrankable(b"")  # authorships kg does not write, or names not held
     named = sorted(
         (_name(name), _iri(person), count)
