@@ -25,15 +25,25 @@ ordered by title first (``authors-as-printed``, ``last-authors``) are stated aga
 same pass, which reads each work with its authorships and holds only the first rows as it
 goes (:class:`_FirstRows`). Those ordered by person name first (:data:`BY_PERSON`) are
 counted per person in the pass, then run as written for the persons named first only.
+
+The three review queries (``spellings``, ``likely-duplicates``,
+``same-title-different-authors``) compare every person or every title with the others, over
+a minute on a million-paper store, for answers that are short. The pass keeps what they
+compare (each person's printed and alternate names, family and given names, and the works
+by their titles' keys) and their rows are made from it; the keys are SPARQL's ``LCASE`` and
+``REPLACE`` as Oxigraph computes them (:func:`_lower`).
 """
 
 from __future__ import annotations
 
 import hashlib
 import heapq
+import re
+import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import combinations
 from pathlib import Path
 from typing import Any, cast
 
@@ -159,6 +169,23 @@ class Facts:
     last: _FirstRows = field(default_factory=lambda: _FirstRows(whole=2))
     """The first works' last authorships for ``last-authors``: (title, work, position,
     person) keyed by title, work and person, named once the pass is over."""
+    printed_names: dict[bytes, list[bytes]] = field(default_factory=dict)
+    """For each ``prov:agent``, the distinct ``schema:name`` terms of the subjects naming it
+    (its authorships: the names it was printed under)."""
+    alternate_names: dict[bytes, list[bytes]] = field(default_factory=dict)
+    """The ``schema:alternateName`` terms of each ``schema:Person`` that has one."""
+    family_names: dict[bytes, tuple[list[bytes], list[bytes]]] = field(default_factory=dict)
+    """The ``schema:familyName`` and ``schema:givenName`` terms of each ``schema:Person``
+    with a family name."""
+    titled: dict[int, bytes] = field(default_factory=dict)
+    """The first ``bibo:Document`` title read under each title key's hash, as the work's
+    term, a space and the title's term: a million of them at a million papers, so neither
+    the keys nor pairs of terms are held."""
+    shared_titles: dict[int, list[bytes]] = field(default_factory=dict)
+    """Every title read under a hash that an earlier title has, the first included."""
+    titles_keyed: bool = True
+    """False when a work's title is not a plain string whose key is known
+    (:func:`_title_key`): ``same-title-different-authors`` is then not kept."""
 
     def name_terms(self, person: int) -> list[bytes]:
         return self.names.get(self.persons[person], [])
@@ -211,6 +238,42 @@ def _name(term: bytes) -> str:
         return term[1:-1].decode()
     quad = next(ox.parse(b"<urn:s> <urn:p> " + term + b" .\n", format=ox.RdfFormat.N_TRIPLES))
     return cast(ox.Literal, quad.object).value
+
+
+_WHITE_SPACE = "\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+"""Unicode's White_Space property, which ``\\s`` matches in Oxigraph's regular expressions
+(Python's ``\\s`` matches four control characters more)."""
+_DOTS_SPACES_HYPHENS = re.compile(f"[.{_WHITE_SPACE}-]")
+_NOT_ASCII_LETTER_OR_DIGIT = re.compile("[^A-Za-z0-9]")
+
+
+def _known(text: str) -> str:
+    """``text``, when this Python's Unicode database knows each of its characters: a
+    character assigned since may be a letter or have a lowercase form in Oxigraph's newer
+    tables, so text holding one is not keyed here."""
+    if not text.isascii() and any(unicodedata.category(char) == "Cn" for char in text):
+        raise _Unrankable(text.encode())
+    return text
+
+
+def _lower(text: str) -> str:
+    """SPARQL's ``LCASE`` as Oxigraph computes it: Unicode's full lowercase mapping, final
+    sigma included, which is also Python's ``str.lower``."""
+    return _known(text).lower()
+
+
+def _title_key(title: str) -> str:
+    """``LCASE(REPLACE(STR(?title), "[^\\p{L}\\p{N}]", ""))``: the title's letters and
+    digits (Unicode general categories L and N), lowercased."""
+    if _known(title).isascii():
+        return _NOT_ASCII_LETTER_OR_DIGIT.sub("", title).lower()
+    return "".join(char for char in title if unicodedata.category(char)[0] in "LN").lower()
+
+
+def _given_key(given: str) -> str:
+    """``LCASE(REPLACE(given, "[.\\s-]", ""))``: the given name without dots, white space
+    and hyphens, lowercased."""
+    return _lower(_DOTS_SPACES_HYPHENS.sub("", given))
 
 
 Counted = Callable[[], Iterator[tuple[Any, int]]]
@@ -371,8 +434,125 @@ def _last_authors(facts: Facts) -> tuple[list[Row], bool]:
                 cast(ox.NamedNode, person).value,
             )
             keyed.append((key, row))
+    first, all_kept = _first_of(keyed)
+    return first, complete and all_kept
+
+
+def _first_of(keyed: list[tuple[SortKey, Row]]) -> tuple[list[Row], bool]:
+    """The first :data:`KEPT_ROWS` rows by key, and whether they are all of them."""
     keyed.sort(key=lambda item: item[0])
-    return [row for _, row in keyed[:KEPT_ROWS]], complete and len(keyed) <= KEPT_ROWS
+    return [row for _, row in keyed[:KEPT_ROWS]], len(keyed) <= KEPT_ROWS
+
+
+def _spellings(facts: Facts) -> tuple[list[Row], bool]:
+    """Each spelling of the persons printed in more than one spelling or with an
+    alternate name, with each of their names, in the query's order (name, person,
+    spelling, source)."""
+    listed = {person for person, printed in facts.printed_names.items() if len(printed) > 1}
+    listed.update(facts.alternate_names)
+    if not facts.typed_persons.issuperset(listed):
+        raise _Unrankable(b"")  # their names were not held
+    keyed: list[tuple[SortKey, Row]] = []
+    for person in listed:
+        iri = _iri(person)
+        spellings = [
+            (_name(term), source)
+            for source, terms in (
+                ("printed", facts.printed_names.get(person, [])),
+                ("alternateName", facts.alternate_names.get(person, [])),
+            )
+            for term in terms
+        ]
+        for name in map(_name, facts.names.get(person, [])):
+            keyed += (
+                (
+                    (name, iri, spelling, source),
+                    (ox.Literal(name), ox.Literal(spelling), ox.Literal(source), ox.NamedNode(iri)),
+                )
+                for spelling, source in spellings
+            )
+    return _first_of(keyed)
+
+
+def _likely_duplicates(facts: Facts) -> tuple[list[Row], bool]:
+    """Pairs of persons with the same family key and compatible given keys who share no
+    work, once per pair of their (family name, given name) solutions and of their names,
+    as the query joins them, in its order (name1, name2, person1, person2)."""
+    by_family: dict[str, list[tuple[str, str, bytes]]] = {}
+    for person, (families, givens) in facts.family_names.items():
+        iri = _iri(person)
+        given_keys = [_given_key(_name(given)) for given in givens] or [""]  # OPTIONAL
+        for family in families:
+            by_family.setdefault(_lower(_name(family)), []).extend(
+                (given, iri, person) for given in given_keys
+            )
+    number = {term: index for index, term in enumerate(facts.persons)}
+    papers_of = _papers_of(facts)
+
+    def share_a_work(one: bytes, other: bytes) -> bool:
+        if one not in number or other not in number:
+            return False
+        return not set(papers_of[number[one]]).isdisjoint(papers_of[number[other]])
+
+    rows = _FirstRows()
+    for solutions in by_family.values():
+        # Sorted, the given keys that start with a key follow it: each compatible pair
+        # is met once, from its shorter key.
+        solutions.sort()
+        for index, (given, iri, person) in enumerate(solutions):
+            for other_given, other_iri, other in solutions[index + 1 :]:
+                if not other_given.startswith(given):
+                    break
+                if iri == other_iri or share_a_work(person, other):
+                    continue
+                (iri1, person1), (iri2, person2) = sorted(((iri, person), (other_iri, other)))
+                rows.offer(
+                    (
+                        (name1, name2, iri1, iri2),
+                        (
+                            ox.Literal(name1),
+                            ox.Literal(name2),
+                            ox.NamedNode(iri1),
+                            ox.NamedNode(iri2),
+                        ),
+                    )
+                    for name1 in map(_name, facts.names.get(person1, []))
+                    for name2 in map(_name, facts.names.get(person2, []))
+                )
+    return rows.first()
+
+
+def _same_titles(facts: Facts) -> tuple[list[Row], bool]:
+    """Every two works whose titles have the same key, once per pair of such titles, in
+    the query's order (title1, paper1, title2, paper2)."""
+    if not facts.titles_keyed:
+        raise _Unrankable(b"")
+    rows = _FirstRows()
+    for read in facts.shared_titles.values():
+        by_key: dict[str, list[tuple[str, str]]] = {}  # hashes may collide: keys do not
+        for entry in read:
+            work, title = entry.split(b" ", 1)
+            value = _name(title)
+            by_key.setdefault(_title_key(value), []).append((value, _iri(work)))
+        for titles in by_key.values():
+            for one, other in combinations(titles, 2):
+                if one[1] == other[1]:
+                    continue
+                (title1, paper1), (title2, paper2) = sorted((one, other), key=lambda pair: pair[1])
+                rows.offer(
+                    [
+                        (
+                            (title1, paper1, title2, paper2),
+                            (
+                                ox.Literal(title1),
+                                ox.Literal(title2),
+                                ox.NamedNode(paper1),
+                                ox.NamedNode(paper2),
+                            ),
+                        )
+                    ]
+                )
+    return rows.first()
 
 
 RANKINGS = (
@@ -412,6 +592,24 @@ RANKINGS = (
         ("title", "position", "name", "paper", "person"),
         _last_authors,
     ),
+    Ranking(
+        "spellings",
+        "334d9d2d118861635b960e34fd70c93dd8a3bda02a565eaa605e0e4fb093083d",
+        ("name", "spelling", "source", "person"),
+        _spellings,
+    ),
+    Ranking(
+        "likely-duplicates",
+        "61d7336179e311ba799166911d77ab670b1b6cf6f53e418e9cfd82f79113711f",
+        ("name1", "name2", "person1", "person2"),
+        _likely_duplicates,
+    ),
+    Ranking(
+        "same-title-different-authors",
+        "d1776cad741533e8c3aac0f56ff4bdaaa45773515674922f6ce1f8001fe27714",
+        ("title1", "title2", "paper1", "paper2"),
+        _same_titles,
+    ),
 )
 
 
@@ -437,8 +635,17 @@ _AUTHOR, _ABOUT, _NAME, _HAS_PART, _DATASET, _PERSON, _TYPE, _DOCUMENT = (
 _POSITION, _AGENT, _ATTRIBUTION = (
     str(term).encode() for term in (OX_SCHEMA.position, OX_PROV.agent, OX_PROV.qualifiedAttribution)
 )
+_ALTERNATE, _FAMILY, _GIVEN = (
+    str(term).encode()
+    for term in (OX_SCHEMA.alternateName, OX_SCHEMA.familyName, OX_SCHEMA.givenName)
+)
 _INTEGER = b"^^" + str(OX_XSD.integer).encode()
-_WANTED = frozenset((_AUTHOR, _ABOUT, _NAME, _TYPE, _HAS_PART, _POSITION, _AGENT, _ATTRIBUTION))
+_WANTED = frozenset(
+    (
+        *(_AUTHOR, _ABOUT, _NAME, _TYPE, _HAS_PART, _POSITION, _AGENT, _ATTRIBUTION),
+        *(_ALTERNATE, _FAMILY, _GIVEN),
+    )
+)
 """The predicates of the lines :func:`gather_facts` reads."""
 
 
@@ -462,6 +669,9 @@ def gather_facts(ntriples: Path) -> Facts:
     positions: list[bytes] = []
     agents: list[bytes] = []
     attributions: list[bytes] = []
+    alternates: list[bytes] = []
+    families: list[bytes] = []
+    givens: list[bytes] = []
 
     def settle() -> None:
         if authors:
@@ -473,12 +683,21 @@ def gather_facts(ntriples: Path) -> Facts:
             facts.lists.append((subject, about, parts))
         if is_person:
             typed_persons.add(subject)
+            if alternates:
+                facts.alternate_names[subject] = alternates
+            if families:
+                facts.family_names[subject] = (families, givens)
         if names and (is_person or is_dataset):
             facts.names[subject] = names
         if positions or agents:
             authorships[subject] = (positions, names, agents)
+            for agent in agents:
+                printed = facts.printed_names.setdefault(agent, [])
+                printed += (name for name in names if name not in printed)
         if attributions:
             _offer_work(facts, subject, names, attributions, authorships)
+        if is_document and facts.titles_keyed:
+            _key_titles(facts, subject, names)
 
     with open_input(ntriples) as stream:
         for line in stream:
@@ -489,6 +708,7 @@ def gather_facts(ntriples: Path) -> Facts:
                 settle()
                 subject, authors, about, names = head, [], [], []
                 positions, agents, attributions = [], [], []
+                alternates, families, givens = [], [], []
                 is_document = is_dataset = is_person = False
                 parts = 0
             value = rest[:-3]  # " .\n"
@@ -506,6 +726,12 @@ def gather_facts(ntriples: Path) -> Facts:
                 agents.append(value)
             elif predicate == _ATTRIBUTION:
                 attributions.append(value)
+            elif predicate == _ALTERNATE:
+                alternates.append(value)
+            elif predicate == _FAMILY:
+                families.append(value)
+            elif predicate == _GIVEN:
+                givens.append(value)
             elif value == _DOCUMENT:
                 is_document = True
             elif value == _DATASET:
@@ -523,6 +749,22 @@ def gather_facts(ntriples: Path) -> Facts:
 
 _Authorship = tuple[list[bytes], list[bytes], list[bytes]]
 """An authorship's ``schema:position``, ``schema:name`` and ``prov:agent`` terms."""
+
+
+def _key_titles(facts: Facts, work: bytes, titles: list[bytes]) -> None:
+    """File a ``bibo:Document``'s titles under their keys' hashes; a title that cannot be
+    keyed here leaves ``same-title-different-authors`` unkept, and nothing more is filed."""
+    try:
+        for title in titles:
+            key = hash(_title_key(_name(title)))
+            entry = work + b" " + title
+            first = facts.titled.setdefault(key, entry)
+            if first is not entry:
+                facts.shared_titles.setdefault(key, [first]).append(entry)
+    except _Unrankable:
+        facts.titles_keyed = False
+        facts.titled.clear()
+        facts.shared_titles.clear()
 
 
 def _offer_work(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import gc
 import subprocess
 import sys
+import unicodedata
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -25,6 +26,8 @@ from kg.results import QueryResult
 from kg.store import StoreUpdate, open_store, write_store
 
 RANKED = [ranking.query for ranking in RANKINGS]
+REVIEWS = ["spellings", "likely-duplicates", "same-title-different-authors"]
+"""The rankings whose answers are short lists to review: empty on the random corpora."""
 KEPT = [*RANKED, *ANSWERED, *BY_PERSON]
 """Every query whose first rows a store keeps: counted, run at build time, or run at build
 time for the persons named first."""
@@ -235,6 +238,133 @@ def test_authorship_rows_are_kept_for_a_works_own_authorships(
         assert len(live(store, name, None, None).rows) == rows, name
 
 
+def review_graph(odd_title: str = "") -> str:
+    """Sorted N-Triples whose persons and titles hold what the review queries compare:
+    printed spellings (repeated, astral, with escapes), alternate names (one also printed),
+    family names in several cases and with a final sigma, given names with dots, hyphens,
+    no-break and em spaces, a control character Python's ``\\s`` matches and SPARQL's does
+    not, none at all, two of them; co-authors (also of a work that is not a document);
+    titles of one key in three spellings, one work titled twice, a title of a work that is
+    not a ``bibo:Document``, titles whose keys keep letters and digits beyond ASCII; and
+    ``odd_title`` as one more work's title. Names sort against their persons' IRIs."""
+    schema, prov, bibo = (
+        "http://schema.org/",
+        "http://www.w3.org/ns/prov#",
+        "http://purl.org/ontology/bibo/",
+    )
+    kind = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+
+    def node(name: str) -> ox.NamedNode:
+        return ox.NamedNode(f"urn:x:{name}")
+
+    triples = []
+    persons = {
+        # person: (names, family names, given names, alternate names, printed as)
+        "a": (
+            ["Zoë Šakota"],
+            ["Šakota"],
+            ["Zoë"],
+            [],
+            ["Šakota, Zoë", "Sakota, Zoë", "Sakota, Zoë"],
+        ),
+        "b": (["Bo \\ B", "𝔅o"], ["B"], ["Bo"], ["Bo B", 'B. "B"'], ["B, Bo"]),
+        "c": (["Al Smith"], ["Smith"], ["Tim R."], ["Smith, Al"], ["Smith, Al"]),
+        "d": (["Tim Smith"], ["SMITH", "smith"], ["Tim", "T-i m"], [], ["Smith, Tim"]),
+        "e": (["Tom Smith"], ["Smith"], ["Tom"], [], ["Smith, Tom"]),
+        "f": (["Smith"], ["smith"], [], [], ["Smith"]),
+        "g": (["T. Smith"], ["Smith"], ["T.\u00a0\u2003"], [], ["Smith, T."]),
+        "h": (["T. Smith"], ["Smith"], ["Ti\x1cm"], [], ["Smith, T"]),
+        "i": (["Odysseus"], ["ΟΔΥΣΣΕΥΣ"], ["O"], [], []),
+        "j": (["Odysseus Two"], ["οδυσσευς"], ["O."], [], []),
+        "k": (["Odysseus Three"], ["οδυσσευσ"], ["O"], [], []),
+        "l": (["Ann Lee", "A. Lee"], ["Lee"], ["Ann"], [], ["Lee, Ann", "Lee, A."]),
+        "m": (["A. Lee"], ["Lee"], ["A."], [], ["Lee, A.", "Lee, A."]),
+    }
+    for person, (names, families, givens, alternates, _) in persons.items():
+        subject = node(person)
+        triples.append(ox.Triple(subject, kind, ox.NamedNode(f"{schema}Person")))
+        for predicate, values in (
+            ("name", names),
+            ("familyName", families),
+            ("givenName", givens),
+            ("alternateName", alternates),
+        ):
+            triples += [
+                ox.Triple(subject, ox.NamedNode(f"{schema}{predicate}"), ox.Literal(value))
+                for value in values
+            ]
+    works = {
+        # work: (titles, is a document, authors)
+        "w1": (["A Title."], True, "ac"),
+        "w2": (["a title", "A-TITLE"], True, "lm"),
+        "w3": (["A title"], True, "d"),
+        "w4": (["a title"], False, "ef"),
+        "w5": (["Σοφος!", "Éclair ǅ½٣™𝔐"], True, "a"),
+        "w6": (["σοφος", "eclair ǆ½٣𝔐"], True, "b"),
+        "w7": (["Unique", odd_title] if odd_title else ["Unique"], True, "eg"),
+        "w8": (["ÉCLAIR  Ǆ ½ ٣ 𝔐"], True, "h"),
+    }
+    for work, (titles, is_document, authors) in works.items():
+        subject = node(work)
+        if is_document:
+            triples.append(ox.Triple(subject, kind, ox.NamedNode(f"{bibo}Document")))
+        triples += [
+            ox.Triple(subject, ox.NamedNode(f"{schema}name"), ox.Literal(title)) for title in titles
+        ]
+        triples += [
+            ox.Triple(subject, ox.NamedNode(f"{schema}author"), node(author)) for author in authors
+        ]
+    for person, (*_, printed) in persons.items():
+        for number, spelling in enumerate(printed):
+            authorship = node(f"w1#{person}{number}")
+            triples += [
+                ox.Triple(authorship, ox.NamedNode(f"{prov}agent"), node(person)),
+                ox.Triple(authorship, ox.NamedNode(f"{schema}name"), ox.Literal(spelling)),
+            ]
+    written = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).decode()
+    return "".join(f"{line}\n" for line in sorted(written.splitlines()))
+
+
+@pytest.mark.parametrize("collide", [False, True])
+@pytest.mark.parametrize("kept_rows", [10_000, 3, 1])
+def test_review_queries_on_names_and_titles_that_differ_in_little(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kept_rows: int, collide: bool
+) -> None:
+    """The kept rows of ``spellings``, ``likely-duplicates`` and
+    ``same-title-different-authors`` are the queries' rows, where keys depend on case,
+    white space as SPARQL means it, letters and digits beyond ASCII and a final sigma;
+    also when every title key's hash is the same."""
+    monkeypatch.setattr(aggregates, "KEPT_ROWS", kept_rows)
+    if collide:
+        monkeypatch.setattr(aggregates, "hash", lambda key: 0, raising=False)
+    (tmp_path / "graph.nt").write_text(review_graph(), encoding="utf-8")
+    write_store(tmp_path / "graph.nt", tmp_path / "store")
+    store = open_store(tmp_path / "store")
+    check_every_page(store)
+    answers = {name: live(store, name, None, None).rows for name in REVIEWS}
+    assert [len(answers[name]) for name in REVIEWS] == [14, 18, 7]
+    for name in REVIEWS:
+        whole = kept_page(store, resolve_query(name).text, None, None)
+        assert (whole is not None) == (kept_rows == 10_000), name
+
+
+@pytest.mark.parametrize("odd", ["\u0378", "\U0001e030"])
+def test_a_title_with_a_character_python_does_not_know_is_not_keyed(
+    tmp_path: Path, odd: str
+) -> None:
+    """A character this Python's Unicode database does not have (U+1E030 is a letter since
+    Unicode 15, which Oxigraph keeps in a key) leaves ``same-title-different-authors``
+    unkept; the other queries are still kept."""
+    (tmp_path / "graph.nt").write_text(review_graph(f"A title{odd}"), encoding="utf-8")
+    write_store(tmp_path / "graph.nt", tmp_path / "store")
+    store = open_store(tmp_path / "store")
+    check_every_page(store)
+    unknown = unicodedata.category(odd) == "Cn"
+    titles = resolve_query("same-title-different-authors").text
+    assert (kept_page(store, titles, None, None) is None) == unknown
+    assert kept_page(store, resolve_query("spellings").text, None, None) is not None
+
+
 @pytest.mark.parametrize("kept_rows", [10_000, 3, 1])
 def test_answers_run_at_build_time_with_dates_and_venues(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kept_rows: int
@@ -285,7 +415,7 @@ def test_another_text_runs_as_written(tmp_path: Path) -> None:
     text = resolve_query("papers-per-author").text
     assert kept_page(store, text, 5, 0) is not None
     assert kept_page(store, text + " ", 5, 0) is None
-    assert kept_page(store, resolve_query("spellings").text, 5, 0) is None
+    assert kept_page(store, resolve_query("coauthors").text, 5, 0) is None
 
 
 def test_rows_counted_by_another_kg_are_not_served(
@@ -322,7 +452,8 @@ def test_kg_query_serves_kept_rows_as_the_query_would_answer(tmp_path: Path) -> 
             text=True,
             check=True,
         )
-        assert canned.stdout == written.stdout and canned.stdout.count("\n") == 5
+        assert canned.stdout == written.stdout
+        assert canned.stdout.count("\n") == (1 if name in REVIEWS else 5), name
 
 
 def test_keeping_the_answers_leaves_no_reference_to_the_store(tmp_path: Path) -> None:
