@@ -1,7 +1,9 @@
 """Write the graph as Turtle, JSON-LD and N-Triples: same bytes every run, all or nothing.
 
 Each format is written from the mapped entities as they stream past, without building an
-rdflib graph: Oxigraph writes the N-Triples and Turtle, :mod:`kg.jsonld` the JSON-LD. The
+rdflib graph: Oxigraph writes the N-Triples and Turtle, :mod:`kg.jsonld` the JSON-LD; with a
+build cache, an entity whose own triples the last exports hold unchanged has its Turtle and
+JSON-LD copied from them (:mod:`kg.export_index`). The
 files grow in the build's staging folder inside the output folder (:mod:`kg.staging`) and
 are fsynced and renamed into place only once every format is complete, so a failure (or
 violations found meanwhile) leaves the previous exports as they were, and a build killed
@@ -11,6 +13,7 @@ half-way leaves only a staging folder that the next build removes.
 from __future__ import annotations
 
 import os
+import sqlite3
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import ExitStack, suppress
 from pathlib import Path
@@ -20,6 +23,7 @@ from typing import IO
 from kg.batches import Entity
 from kg.compression import GZIP_SUFFIX, gzip_output
 from kg.errors import ExportError
+from kg.export_index import EntityText, ExportIndex, fingerprint, own_digest
 from kg.iris import IriScheme
 from kg.jsonld import JsonLdWriter
 from kg.namespaces import jsonld_context, prefixes
@@ -35,21 +39,30 @@ class ExportFiles:
     build's staging folder (:mod:`kg.staging`) and moved into place together by
     :meth:`commit`; leaving the ``with`` block without committing removes them."""
 
-    def __init__(self, out_dir: Path, iris: IriScheme, compress: bool = False) -> None:
+    def __init__(
+        self, out_dir: Path, iris: IriScheme, compress: bool = False, cache_dir: Path | None = None
+    ) -> None:
+        """With ``cache_dir`` (and not ``compress``), entities whose own triples the last
+        exports there hold unchanged are copied from them (:mod:`kg.export_index`)."""
         self.out_dir = out_dir
         self.compress = compress
         self._stack = ExitStack()
         self._created = [folder for folder in (out_dir, *out_dir.parents) if not folder.exists()]
         self._staging = Staging(out_dir)
         self._targets: dict[str, Path] = {}
+        self._index: ExportIndex | None = None
+        turtle_prefixes = {**prefixes(), **iris.prefixes()}
         try:
             out_dir.mkdir(parents=True, exist_ok=True)
             self._staging.open()
             streams = {name: self._open(name) for name in EXPORT_NAMES}
-        except OSError as error:
+            if cache_dir is not None and not compress:
+                print_ = fingerprint(turtle_prefixes, jsonld_context())
+                self._index = ExportIndex(cache_dir, out_dir, self._staging.path, print_)
+        except (OSError, sqlite3.Error) as error:
             self._abandon()
             raise ExportError(f"cannot write exports: {error}") from None
-        self._turtle = TurtleWriter(streams["graph.ttl"], {**prefixes(), **iris.prefixes()})
+        self._turtle = TurtleWriter(streams["graph.ttl"], turtle_prefixes)
         self._jsonld = JsonLdWriter(streams["graph.jsonld"], jsonld_context())
         self._ntriples = SortedNTriples(streams["graph.nt"], self._staging.path)
         self._finished = False
@@ -74,10 +87,26 @@ class ExportFiles:
         complete once :meth:`finish` has run."""
         return self._staging.path / self._targets[name].name
 
+    @property
+    def copied(self) -> int:
+        """Entities whose Turtle and JSON-LD were copied from the last exports."""
+        return self._index.copied if self._index is not None else 0
+
     def add(self, entity: Entity) -> None:
-        self._turtle.add(entity)
-        self._jsonld.add(entity)
-        self._ntriples.add(entity.own_ntriples)
+        own = entity.own_ntriples
+        if self._index is None:
+            self._turtle.add(entity)
+            self._jsonld.add(entity)
+        else:
+            encoded = own.encode("utf-8")
+            digest = own_digest(encoded)
+            text = self._index.copy(entity.iri, digest) or EntityText(
+                self._turtle.text(encoded), self._jsonld.items(entity)
+            )
+            turtle_at = self._turtle.write(text.turtle)
+            jsonld_at = self._jsonld.write(text.jsonld) if text.jsonld is not None else 0
+            self._index.record(entity.iri, digest, text, turtle_at, jsonld_at)
+        self._ntriples.add(own)
 
     def writing(self, entities: Iterable[Entity]) -> Iterator[Entity]:
         """``entities``, each written as it passes."""
@@ -108,6 +137,8 @@ class ExportFiles:
         staged = [(self.staged(name), target) for name, target in self._targets.items()]
         _move_into_place(staged, self._staging.path)
         self._committed = True
+        if self._index is not None:
+            self._index.save()
         for name in EXPORT_NAMES:
             stale = self.out_dir / (name if self.compress else f"{name}{GZIP_SUFFIX}")
             stale.unlink(missing_ok=True)
@@ -125,6 +156,8 @@ class ExportFiles:
             self._abandon()
 
     def _abandon(self) -> None:
+        if self._index is not None:
+            self._index.close()
         with suppress(OSError):  # the files are going away anyway
             self._stack.close()
         self._staging.close()

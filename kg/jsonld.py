@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import IO, Any
 
 import orjson
@@ -45,6 +46,16 @@ _GRAPH_TAIL = len(b"\n  ]\n}")
 _Value = ox.NamedNode | ox.BlankNode | ox.Literal
 
 
+@dataclass(frozen=True, slots=True)
+class JsonLdItems:
+    """An entity's nodes as items of the ``@graph`` array, with the order keys of the first
+    and the last (entities must come in that order)."""
+
+    text: bytes
+    first: bytes
+    last: bytes
+
+
 class JsonLdWriter:
     """Writes entities as one compact JSON-LD document with ``context`` inline, node by node.
 
@@ -58,23 +69,39 @@ class JsonLdWriter:
         self._compactor = _Compactor(context)
         self._last = b""
         head = _json_block({"@context": dict(context)}).removesuffix("\n}")
-        output.write(f'{head},\n  "@graph": ['.encode())
+        opening = f'{head},\n  "@graph": ['.encode()
+        output.write(opening)
+        self.size = len(opening)
+        """Bytes written so far."""
 
     def add(self, entity: Entity) -> None:
+        items = self.items(entity)
+        if items is not None:
+            self.write(items)
+
+    def items(self, entity: Entity) -> JsonLdItems | None:
+        """The entity's nodes as ``@graph`` items, or None when it has none."""
         nodes = sorted(
             ((_sort_key(node["@id"]), node) for node in self._compactor.nodes(entity.own)),
             key=lambda pair: pair[0],
         )
         if not nodes:
-            return
-        if nodes[0][0] <= self._last:
+            return None
+        return JsonLdItems(_graph_items([node for _, node in nodes]), nodes[0][0], nodes[-1][0])
+
+    def write(self, items: JsonLdItems) -> int:
+        """Write an entity's items after those written so far; where they start."""
+        if items.first <= self._last:
             raise ValueError(
-                f"JSON-LD nodes out of order: {nodes[0][0].decode()} after {self._last.decode()}"
+                f"JSON-LD nodes out of order: {items.first.decode()} after {self._last.decode()}"
             )
         if self._last:
             self._output.write(b",")
-        self._output.write(_graph_items([node for _, node in nodes]))
-        self._last = nodes[-1][0]
+            self.size += 1
+        self._output.write(items.text)
+        self._last = items.last
+        at, self.size = self.size, self.size + len(items.text)
+        return at
 
     def close(self) -> None:
         self._output.write(b"\n  ]\n}\n" if self._last else b"]\n}\n")

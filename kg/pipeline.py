@@ -68,6 +68,9 @@ class BuildResult:
     """Entities whose validation outcome came unchanged from the last build's cache."""
     lists_reused: int = 0
     """Input lists whose files had not changed since the last build, so were not read."""
+    copied: int = 0
+    """Entities whose Turtle and JSON-LD were copied from the last exports: their own
+    triples had not changed (see :mod:`kg.export_index`)."""
     store: StoreChange | None = None
     """What the build did to the on-disk store, if it was given one."""
 
@@ -214,7 +217,7 @@ def build(
     summary = CorpusSummary.of(corpus)
     cache = ValidationCache(cache_dir) if cache_dir is not None and not extra_shapes else None
     validated, reused = None, 0
-    with ExportFiles(out_dir, iris, compress) as files:
+    with ExportFiles(out_dir, iris, compress, cache_dir) as files:
         # Each entity is mapped once, written to the (temporary) exports and validated;
         # only the batches in flight are held.
         if extra_shapes:  # user shapes may read anything: validate the whole graph
@@ -248,5 +251,13 @@ def build(
     triples = files.triples
     lists_reused = lists_cache.hits if lists_cache is not None else 0
     return BuildResult(
-        summary, triples, report, tuple(written), validated, reused, lists_reused, stored
+        summary,
+        triples,
+        report,
+        tuple(written),
+        validated,
+        reused,
+        lists_reused,
+        files.copied,
+        stored,
     )

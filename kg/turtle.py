@@ -41,17 +41,33 @@ class TurtleWriter:
         self._output = output
         self._prefixes = dict(sorted(prefixes.items()))
         self._started = False
+        self.size = 0
+        """Bytes written so far."""
 
     def add(self, entity: Entity) -> None:
-        triples = ox.parse(
-            entity.own_ntriples.encode("utf-8"), ox.RdfFormat.N_TRIPLES, rename_blank_nodes=False
-        )
+        self.write(self.text(entity.own_ntriples.encode("utf-8")))
+
+    def text(self, ntriples: bytes) -> bytes:
+        """An entity's Turtle, from its N-Triples: its subjects' blocks, without prefixes."""
+        triples = ox.parse(ntriples, ox.RdfFormat.N_TRIPLES, rename_blank_nodes=False)
         text = ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=self._prefixes)
-        header, body = laid_out(text or b"", self._prefixes)
+        return laid_out(text or b"", self._prefixes)[1]
+
+    def write(self, text: bytes) -> int:
+        """Write an entity's Turtle, the prefixes before the first; where it starts."""
         if not self._started:
+            header = self._header()
             self._output.write(header)
-            self._started = True
-        self._output.write(body)
+            self.size, self._started = len(header), True
+        self._output.write(text)
+        at, self.size = self.size, self.size + len(text)
+        return at
+
+    def _header(self) -> bytes:
+        """The ``@prefix`` lines: Oxigraph writes every prefix it is given."""
+        any_triple = ox.Triple(ox.NamedNode("urn:x"), ox.NamedNode("urn:x"), ox.NamedNode("urn:x"))
+        text = ox.serialize([any_triple], format=ox.RdfFormat.TURTLE, prefixes=self._prefixes)
+        return laid_out(text or b"", self._prefixes)[0]
 
 
 def laid_out(text: bytes, prefixes: Mapping[str, str]) -> tuple[bytes, bytes]:

@@ -139,6 +139,11 @@ def build_command(
             f"validated {result.validated} changed or new entities; {result.reused} unchanged "
             "since the last build kept their results"
         )
+    if result.copied:
+        click.echo(
+            f"copied the Turtle and JSON-LD of {result.copied} entities whose triples had not "
+            "changed from the last exports"
+        )
     if same_as is not None:
         say(f"{len(same_as)} link(s) to Wikidata from {settings.alignment}")
     for path in result.written:
