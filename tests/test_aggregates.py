@@ -474,3 +474,18 @@ def test_keeping_the_answers_leaves_no_reference_to_the_store(tmp_path: Path) ->
     finally:
         if collecting:
             gc.enable()
+
+
+def test_a_kept_row_reads_back_term_for_term() -> None:
+    """A row is kept as one string; every kind of term, and an unbound value, reads back
+    as it was (escapes, line breaks and tabs, characters beyond the BMP included)."""
+    row = (
+        ox.NamedNode("https://example.org/a#b"),
+        ox.Literal('a "quoted"\tline\nbreak \\ 𝔐'),
+        ox.Literal("7", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")),
+        ox.Literal("été", language="fr"),
+        ox.BlankNode("b0"),
+        None,
+    )
+    texts = [aggregates._row_text(row), aggregates._row_text((None,) * 6)]
+    assert aggregates._rows_of(texts) == [row, (None,) * 6]
