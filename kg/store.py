@@ -21,7 +21,7 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from itertools import chain, islice
 from pathlib import Path
 from types import TracebackType
@@ -29,6 +29,7 @@ from typing import IO, TypeVar, cast
 
 import pyoxigraph as ox
 
+from kg import line_difference
 from kg.aggregates import keep_aggregates
 from kg.compression import open_input
 from kg.errors import ExportError, InputError
@@ -93,7 +94,7 @@ class StoreUpdate:
     def _prepare(self, ntriples: Path, previous: Path | None) -> StoreChange:
         recorded = _recorded_digest(self.path)
         if previous is not None and recorded is not None:
-            difference = _difference(previous, ntriples)
+            difference = line_difference.difference(previous, ntriples, MOST_CHANGES_APPLIED)
             if difference is not None and difference.previous_digest == recorded:
                 _checkpoint(self.path, self._staged)
                 _apply(difference, self._staged, ntriples)
@@ -158,49 +159,6 @@ def open_store(path: Path) -> ox.Store:
         raise InputError(f"cannot open the store: {error}", path) from None
 
 
-@dataclass
-class _Difference:
-    previous_digest: str = ""
-    current_digest: str = ""
-    removed: list[bytes] = field(default_factory=list)
-    added: list[bytes] = field(default_factory=list)
-
-
-def _difference(previous: Path, current: Path) -> _Difference | None:
-    """The lines only in ``previous`` and only in ``current`` (both sorted), with both
-    files' digests; None when more than :data:`MOST_CHANGES_APPLIED` lines differ, or
-    ``previous`` cannot be read."""
-    found = _Difference()
-    before, after = hashlib.sha256(), hashlib.sha256()
-    try:
-        with open_input(previous) as old, open_input(current) as new:
-            old_lines, new_lines = _lines(old, before), _lines(new, after)
-            old_line, new_line = next(old_lines, None), next(new_lines, None)
-            while old_line is not None or new_line is not None:
-                if new_line is None or (old_line is not None and old_line < new_line):
-                    found.removed.append(old_line)  # type: ignore[arg-type]
-                    old_line = next(old_lines, None)
-                elif old_line is None or new_line < old_line:
-                    found.added.append(new_line)
-                    new_line = next(new_lines, None)
-                else:
-                    old_line, new_line = next(old_lines, None), next(new_lines, None)
-                if len(found.removed) + len(found.added) > MOST_CHANGES_APPLIED:
-                    return None
-    except InputError:
-        return None
-    found.previous_digest, found.current_digest = before.hexdigest(), after.hexdigest()
-    return found
-
-
-def _lines(stream: IO[bytes], digest: hashlib._Hash) -> Iterator[bytes]:
-    """The lines of ``stream`` (byte order is code point order, as the export sorts them),
-    each added to ``digest`` as it is read."""
-    for line in stream:
-        digest.update(line)
-        yield line
-
-
 def _checkpoint(source: Path, target: Path) -> None:
     """A copy of the store at ``source`` in ``target`` (which must not exist), sharing its
     immutable files through hard links; the store at ``source`` is only read."""
@@ -210,7 +168,7 @@ def _checkpoint(source: Path, target: Path) -> None:
     target.chmod(new_mode(directory=True))  # RocksDB makes it 0755 whatever the umask
 
 
-def _apply(difference: _Difference, path: Path, ntriples: Path) -> None:
+def _apply(difference: line_difference.Difference, path: Path, ntriples: Path) -> None:
     """Remove and add ``difference``'s triples in the (staged) store at ``path``, and keep
     the answers counted from ``ntriples``, the triples it then holds."""
     store = ox.Store(str(path))
