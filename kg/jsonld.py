@@ -87,7 +87,10 @@ class JsonLdWriter:
         )
         if not nodes:
             return None
-        return JsonLdItems(_graph_items([node for _, node in nodes]), nodes[0][0], nodes[-1][0])
+        first, last = (bytes(memoryview(key)) for key in (nodes[0][0], nodes[-1][0]))
+        # copies: orjson's small results keep a 4 KiB allocation, and the build cache
+        # holds both keys of thousands of entities at a time
+        return JsonLdItems(_graph_items([node for _, node in nodes]), first, last)
 
     def write(self, items: JsonLdItems) -> int:
         """Write an entity's items after those written so far; where they start."""
