@@ -19,6 +19,7 @@ from corpus import write_corpus
 from kg import aggregates, queries
 from kg.aggregates import AGGREGATES, ANSWERED, BY_PERSON, RANKINGS, kept_page, query_digest
 from kg.iris import IriScheme
+from kg.namespaces import OX_KG
 from kg.pipeline import build
 from kg.queries import page_query, resolve_query, run_local
 from kg.resources import sample_list
@@ -489,3 +490,17 @@ def test_a_kept_row_reads_back_term_for_term() -> None:
     )
     texts = [aggregates._row_text(row), aggregates._row_text((None,) * 6)]
     assert aggregates._rows_of(texts) == [row, (None,) * 6]
+
+
+def test_rows_kept_in_another_form_are_not_served(tmp_path: Path) -> None:
+    """A store whose kept answers lack their rows (an earlier kg kept a quad per column)
+    answers as written."""
+    write_corpus(tmp_path / "lists", 60, seed=2)
+    store = built_store(tmp_path, sorted((tmp_path / "lists").glob("*.txt")))
+    text = resolve_query("papers-per-author").text
+    assert kept_page(store, text, 5, 0) is not None
+    graph = ox.NamedNode(AGGREGATES)
+    for quad in list(store.quads_for_pattern(None, OX_KG.row, None, graph)):
+        store.remove(quad)
+    assert kept_page(store, text, 5, 0) is None
+    assert kept_page(store, text, 0, 0) is not None  # an empty page needs no row

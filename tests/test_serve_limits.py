@@ -230,6 +230,15 @@ if __name__ == "__main__":
 """
 
 
+_WITH_CTRL_C = (
+    "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL);"
+    " os.execv(sys.executable, [sys.executable, *sys.argv[1:]])"
+)
+"""Runs Python with the arguments given after it, Ctrl+C (SIGINT) at its default as in a
+terminal: a suite started in the background (``cmd &``) ignores SIGINT, and a process
+that starts with it ignored never hears the Ctrl+C these tests send."""
+
+
 @contextmanager
 def served(tmp_path: Path, *options: str, script: bool = False) -> Iterator[str]:
     """``kg serve --data GRAPH OPTIONS`` (or the script above) in its own process; yields
@@ -237,10 +246,10 @@ def served(tmp_path: Path, *options: str, script: bool = False) -> Iterator[str]
     if script:
         path = tmp_path / "serve_script.py"
         path.write_text(_SERVER_SCRIPT)
-        command = [sys.executable, str(path), str(GRAPH), "0", *options]
+        command = [str(path), str(GRAPH), "0", *options]
     else:
-        command = [sys.executable, "-m", "kg", "serve", "--data", str(GRAPH), "--port", "0"]
-        command += options
+        command = ["-m", "kg", "serve", "--data", str(GRAPH), "--port", "0", *options]
+    command = [sys.executable, "-c", _WITH_CTRL_C, *command]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
     try:
         yield first_line(process)  # printed once it listens, with the port it bound
