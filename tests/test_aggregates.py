@@ -496,7 +496,9 @@ def test_rows_kept_in_another_form_are_not_served(tmp_path: Path) -> None:
     """A store whose kept answers lack their rows (an earlier kg kept a quad per column)
     answers as written."""
     write_corpus(tmp_path / "lists", 60, seed=2)
-    store = built_store(tmp_path, sorted((tmp_path / "lists").glob("*.txt")))
+    lists = sorted((tmp_path / "lists").glob("*.txt"))
+    build(lists, tmp_path / "exports", IriScheme(), store=tmp_path / "store")
+    store = ox.Store(str(tmp_path / "store"))
     text = resolve_query("papers-per-author").text
     assert kept_page(store, text, 5, 0) is not None
     graph = ox.NamedNode(AGGREGATES)
