@@ -687,40 +687,41 @@ def gather_facts(ntriples: Path) -> Facts:
     typed_persons = facts.typed_persons
     authorships: dict[bytes, _Authorship] = {}
     """Authorships read but not yet their work's (a work sorts after its own ``#`` IRIs)."""
-    subject, is_document, is_dataset, is_person, parts = b"", False, False, False, 0
-    authors: list[bytes] = []
-    about: list[bytes] = []
-    names: list[bytes] = []
-    positions: list[bytes] = []
-    agents: list[bytes] = []
-    attributions: list[bytes] = []
-    alternates: list[bytes] = []
-    families: list[bytes] = []
-    givens: list[bytes] = []
+    subject = b""
+    read: dict[bytes, list[bytes]] = {}
+    """The subject's objects by predicate, ``rdf:type`` included."""
 
     def settle() -> None:
+        def objects(predicate: bytes) -> list[bytes]:
+            return read.get(predicate, [])
+
+        kinds = objects(_TYPE)
+        is_document, is_dataset, is_person = (
+            kind in kinds for kind in (_DOCUMENT, _DATASET, _PERSON)
+        )
+        authors, names, agents = objects(_AUTHOR), objects(_NAME), objects(_AGENT)
         if authors:
             facts.papers.append(
                 (is_document, [numbers.setdefault(author, len(numbers)) for author in authors])
             )
         if is_dataset:
-            owners.extend(about)
-            facts.lists.append((subject, about, parts))
+            owners.extend(objects(_ABOUT))
+            facts.lists.append((subject, objects(_ABOUT), len(objects(_HAS_PART))))
         if is_person:
             typed_persons.add(subject)
-            if alternates:
-                facts.alternate_names[subject] = alternates
-            if families:
-                facts.family_names[subject] = (families, givens)
+            if _ALTERNATE in read:
+                facts.alternate_names[subject] = read[_ALTERNATE]
+            if _FAMILY in read:
+                facts.family_names[subject] = (read[_FAMILY], objects(_GIVEN))
         if names and (is_person or is_dataset):
             facts.names[subject] = names
-        if positions or agents:
-            authorships[subject] = (positions, names, agents)
+        if _POSITION in read or agents:
+            authorships[subject] = (objects(_POSITION), names, agents)
             for agent in agents:
                 printed = facts.printed_names.setdefault(agent, [])
                 printed += (name for name in names if name not in printed)
-        if attributions:
-            _offer_work(facts, subject, names, attributions, authorships)
+        if _ATTRIBUTION in read:
+            _offer_work(facts, subject, names, read[_ATTRIBUTION], authorships)
         if is_document and facts.titles_keyed:
             _key_titles(facts, subject, names)
 
@@ -731,38 +732,8 @@ def gather_facts(ntriples: Path) -> Facts:
                 continue
             if head != subject:
                 settle()
-                subject, authors, about, names = head, [], [], []
-                positions, agents, attributions = [], [], []
-                alternates, families, givens = [], [], []
-                is_document = is_dataset = is_person = False
-                parts = 0
-            value = rest[:-3]  # " .\n"
-            if predicate == _AUTHOR:
-                authors.append(value)
-            elif predicate == _NAME:
-                names.append(value)
-            elif predicate == _ABOUT:
-                about.append(value)
-            elif predicate == _HAS_PART:
-                parts += 1
-            elif predicate == _POSITION:
-                positions.append(value)
-            elif predicate == _AGENT:
-                agents.append(value)
-            elif predicate == _ATTRIBUTION:
-                attributions.append(value)
-            elif predicate == _ALTERNATE:
-                alternates.append(value)
-            elif predicate == _FAMILY:
-                families.append(value)
-            elif predicate == _GIVEN:
-                givens.append(value)
-            elif value == _DOCUMENT:
-                is_document = True
-            elif value == _DATASET:
-                is_dataset = True
-            elif value == _PERSON:
-                is_person = True
+                subject, read = head, {}
+            read.setdefault(predicate, []).append(rest[:-3])  # the object, without " .\n"
         settle()
     for owner in owners:
         numbers.setdefault(owner, len(numbers))
