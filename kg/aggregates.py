@@ -137,9 +137,11 @@ class Facts:
 
     Persons (every author and list owner) are numbered in the code point order of their
     IRIs, which is the order ``STR(?a) < STR(?b)`` and ``ORDER BY`` give them; their names
-    stay N-Triples terms until a row needs them. Only persons' and lists' names are held:
-    every authorship and work has a name too (six million at a million papers, gigabytes
-    as Python objects) and no ranking reads them."""
+    stay N-Triples terms until a row needs them. Of the names of authorships (six million
+    at a million papers, gigabytes as Python objects) only each person's distinct ones are
+    held, and of works' titles one per title key (its work and title as one bytes object).
+    At 100k papers the pass holds 195 MB, 148 MB before the review queries' names and
+    titles were kept."""
 
     persons: list[bytes] = field(default_factory=list)
     """The N-Triples term of each person, by number."""
