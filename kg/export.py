@@ -57,8 +57,8 @@ class ExportFiles:
             self._staging.open()
             streams = {name: self._open(name) for name in EXPORT_NAMES}
             if cache_dir is not None and not compress:
-                print_ = fingerprint(turtle_prefixes, jsonld_context())
-                self._index = ExportIndex(cache_dir, out_dir, self._staging.path, print_)
+                written_with = fingerprint(turtle_prefixes, jsonld_context())
+                self._index = ExportIndex(cache_dir, out_dir, self._staging.path, written_with)
         except (OSError, sqlite3.Error) as error:
             self._abandon()
             raise ExportError(f"cannot write exports: {error}") from None

@@ -67,15 +67,13 @@ class ExportIndex:
     (in ``staging``); :meth:`save` puts the new one in the cache once the exports are in
     place."""
 
-    def __init__(self, cache_dir: Path, out_dir: Path, staging: Path, print_: str) -> None:
+    def __init__(self, cache_dir: Path, out_dir: Path, staging: Path, written_with: str) -> None:
+        """``written_with`` is this build's :func:`fingerprint`."""
         self._path = cache_dir / INDEX_FILE
         self._out_dir = out_dir
-        self._fingerprint = print_
+        self._fingerprint = written_with
         self.copied = 0
         """Entities whose text was copied from the last exports."""
-        self._previous: sqlite3.Connection | None = None
-        self._sources: dict[str, int] = {}
-        self._open_previous()
         self._staged = staging / INDEX_FILE
         self._staged.touch(exist_ok=False)  # by kg, so with the mode the umask gives
         self._new = sqlite3.connect(self._staged)
@@ -86,6 +84,9 @@ class ExportIndex:
         )
         self._new.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT)")
         self._rows: list[tuple[object, ...]] = []
+        self._previous: sqlite3.Connection | None = None
+        self._sources: dict[str, int] = {}
+        self._open_previous()
 
     def _open_previous(self) -> None:
         """The last index, if it describes the exports ``out_dir`` holds now."""
@@ -93,9 +94,12 @@ class ExportIndex:
             return
         try:
             previous = sqlite3.connect(f"{self._path.resolve().as_uri()}?mode=ro", uri=True)
-            meta = dict(previous.execute("SELECT key, value FROM meta").fetchall())
         except sqlite3.Error:
             return
+        try:
+            meta = dict(previous.execute("SELECT key, value FROM meta").fetchall())
+        except sqlite3.Error:
+            meta = {}
         if meta.get("fingerprint") != self._fingerprint or any(
             meta.get(name) != _identity(self._out_dir / name) for name in INDEXED
         ):
@@ -162,7 +166,12 @@ class ExportIndex:
             self._flush()
 
     def _flush(self) -> None:
-        self._new.executemany("INSERT INTO parts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", self._rows)
+        try:
+            self._new.executemany(
+                "INSERT INTO parts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", self._rows
+            )
+        except sqlite3.Error as error:
+            raise ExportError(f"cannot write the build cache {self._staged}: {error}") from None
         self._rows.clear()
 
     def save(self) -> None:
