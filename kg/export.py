@@ -98,10 +98,9 @@ class ExportFiles:
             self._turtle.add(entity)
             self._jsonld.add(entity)
         else:
-            encoded = own.encode("utf-8")
-            digest = own_digest(encoded)
+            digest = own_digest(own)
             text = self._index.copy(entity.iri, digest) or EntityText(
-                self._turtle.text(encoded), self._jsonld.items(entity)
+                self._turtle.text(entity.own_triples), self._jsonld.items(entity)
             )
             turtle_at = self._turtle.write(text.turtle)
             jsonld_at = self._jsonld.write(text.jsonld) if text.jsonld is not None else 0

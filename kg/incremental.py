@@ -20,7 +20,6 @@ from pathlib import Path
 from kg import __version__
 from kg.batches import Entity, batched
 from kg.cachefile import CacheFile
-from kg.ntriples import lf_lines
 from kg.resources import shapes_dir
 from kg.validation import EntityOutcome, ValidationReport, batch_outcomes, merged_report
 
@@ -63,12 +62,16 @@ def validate_entities(
     whose key has not changed. Entities stream: only the batches in flight are held, so the
     caller may produce them lazily (and write them meanwhile)."""
     outcomes: dict[str, EntityOutcome] = {}
-    keys: dict[str, str] = {}  # entity IRI -> key, for the entities validated afresh
+    keys: dict[str, str | None] = {}  # entity IRI -> key, for the entities validated afresh
 
     def misses() -> Iterator[Entity]:
         for entity in selected:
+            if cache is None:  # no key to make: nothing would look it up
+                keys[entity.iri] = None
+                yield entity
+                continue
             key = entity_key(entity)
-            found = cache.outcome(key) if cache is not None else None
+            found = cache.outcome(key)
             if found is None:
                 keys[entity.iri] = key
                 yield entity
@@ -78,7 +81,7 @@ def validate_entities(
     fresh = batch_outcomes(batched(misses()), workers)
     for iri, key in keys.items():
         outcomes[iri] = fresh[iri]
-        if cache is not None:
+        if cache is not None and key is not None:
             cache.remember(key, fresh[iri])
     return IncrementalReport(
         report=merged_report(outcomes[iri] for iri in sorted(outcomes)),
@@ -88,10 +91,13 @@ def validate_entities(
 
 
 def entity_key(entity: Entity) -> str:
-    """A hash of everything an entity's outcome depends on."""
-    lines = sorted(lf_lines(entity.own_ntriples + entity.context_ntriples))
+    """A hash of everything an entity's outcome depends on. Its triples are hashed in the
+    order the mapping gives them, which is the same for the same triples (a kg version
+    that changed it would change the fingerprint too)."""
     digest = hashlib.sha256(_fingerprint().encode("utf-8"))
-    digest.update("\n".join(lines).encode("utf-8"))
+    digest.update(entity.own_ntriples)
+    digest.update(b"\0")
+    digest.update(entity.context_ntriples)
     return digest.hexdigest()
 
 

@@ -53,8 +53,8 @@ _CHECKS_GRAPH: Final = ox.NamedNode(_ENGINE + "checks")
 _ILL_TYPED: Final = ox.NamedNode(_ENGINE + "ill-typed")
 _FOCUS: Final = ox.NamedNode(_ENGINE + "focus")
 _XSD_STRING: Final = str(XSD.string)
-_XSD_STRING_SUFFIX: Final = f'"^^<{XSD.string}>'
-_TYPED_LITERAL: Final = re.compile(r'"(?:[^"\\\n]|\\.)*"\^\^<[^>\n]*>(?= \.$)', re.MULTILINE)
+_XSD_STRING_SUFFIX: Final = f'"^^<{XSD.string}>'.encode()
+_TYPED_LITERAL: Final = re.compile(rb'"(?:[^"\\\n]|\\.)*"\^\^<[^>\n]*>(?= \.$)', re.MULTILINE)
 
 # What pySHACL checks of a well-typed literal's Python value (DatatypeConstraintComponent).
 _PYTHON_TYPES: Final[dict[URIRef, type | tuple[type, ...]]] = {
@@ -173,7 +173,7 @@ class LoadedData:
         return data
 
     @classmethod
-    def from_ntriples(cls, text: str) -> LoadedData:
+    def from_ntriples(cls, text: bytes) -> LoadedData:
         """N-Triples text that kg wrote (a validation batch); blank nodes keep their labels
         (as :func:`kg.terms.parse_ntriples`).
 
@@ -184,7 +184,7 @@ class LoadedData:
         """
         data = cls()
         parsed = ox.parse(
-            text.encode("utf-8"),
+            text,
             format=ox.RdfFormat.N_TRIPLES,
             rename_blank_nodes=False,
             lenient=True,
@@ -193,7 +193,7 @@ class LoadedData:
         # they may be stored in another form: read just those again. Should any hide from
         # the pattern (other spacing), every triple is looked at instead.
         typed = _TYPED_LITERAL.findall(text)
-        if len(typed) != text.count('"^^<'):
+        if len(typed) != text.count(b'"^^<'):
             for quad in parsed:
                 obj = quad.object
                 if (
@@ -207,10 +207,10 @@ class LoadedData:
             return data
         data.store.bulk_extend(parsed)
         for text_form in set(typed):
-            if text_form.startswith(_XSD_STRING_SUFFIX, text_form.rindex('"')):
+            if text_form.startswith(_XSD_STRING_SUFFIX, text_form.rindex(b'"')):
                 continue
-            line = f"<{_ENGINE}s> <{_ENGINE}p> {text_form} ."
-            (quad,) = ox.parse(line.encode("utf-8"), format=ox.RdfFormat.N_TRIPLES)
+            line = f"<{_ENGINE}s> <{_ENGINE}p> ".encode() + text_form + b" ."
+            (quad,) = ox.parse(line, format=ox.RdfFormat.N_TRIPLES)
             literal = quad.object
             assert isinstance(literal, ox.Literal)
             data._literal(literal, to_rdflib(literal, _same_label))

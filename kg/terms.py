@@ -87,10 +87,11 @@ def oxigraph_quads(
         yield ox.Quad(to_oxigraph(s, blank), to_oxigraph(p, blank), to_oxigraph(o, blank))  # type: ignore[arg-type]
 
 
-def parse_ntriples(text: str) -> Graph:
+def parse_ntriples(text: str | bytes) -> Graph:
     """An rdflib graph of N-Triples text, blank node labels kept."""
     graph = Graph(bind_namespaces="none")
-    parsed = ox.parse(text.encode("utf-8"), format=ox.RdfFormat.N_TRIPLES, rename_blank_nodes=False)
+    data = text.encode("utf-8") if isinstance(text, str) else text
+    parsed = ox.parse(data, format=ox.RdfFormat.N_TRIPLES, rename_blank_nodes=False)
     for triple in parsed:
         graph.add(
             (

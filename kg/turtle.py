@@ -32,6 +32,7 @@ _ESCAPED_NAME = re.compile(rb'"(?:[^"\\\n]|\\.)*"|' + _NAME_WITH_ESCAPE)
 _ESCAPED_NAME_ONLY = re.compile(_NAME_WITH_ESCAPE)
 """The same names, on a line that holds no string."""
 _LOCAL_ESCAPE = re.compile(rb"\\(.)")
+_SUBJECT_LINE = re.compile(rb"^(?=[^\t\n])", re.MULTILINE)
 
 
 class TurtleWriter:
@@ -45,11 +46,10 @@ class TurtleWriter:
         """Bytes written so far."""
 
     def add(self, entity: Entity) -> None:
-        self.write(self.text(entity.own_ntriples.encode("utf-8")))
+        self.write(self.text(entity.own_triples))
 
-    def text(self, ntriples: bytes) -> bytes:
-        """An entity's Turtle, from its N-Triples: its subjects' blocks, without prefixes."""
-        triples = ox.parse(ntriples, ox.RdfFormat.N_TRIPLES, rename_blank_nodes=False)
+    def text(self, triples: Sequence[ox.Triple]) -> bytes:
+        """An entity's Turtle: its subjects' blocks, without prefixes."""
         text = ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=self._prefixes)
         return laid_out(text or b"", self._prefixes)[1]
 
@@ -74,10 +74,11 @@ def laid_out(text: bytes, prefixes: Mapping[str, str]) -> tuple[bytes, bytes]:
     """Oxigraph's Turtle as kg writes it: the ``@prefix`` lines (which Oxigraph writes first,
     in an order of its own) sorted, a blank line before each subject of the body, and
     escaped prefixed names as full IRIs."""
-    lines = text.splitlines(keepends=True)
-    header, body = lines[: len(prefixes)], lines[len(prefixes) :]
-    blocks = (line if line.startswith(b"\t") else b"\n" + line for line in body if line.strip())
-    return b"".join(sorted(header)), _full_iris(b"".join(blocks), prefixes)
+    lines = text.split(b"\n", len(prefixes))
+    header = sorted(line + b"\n" for line in lines[: len(prefixes)] if line)
+    body = lines[len(prefixes)] if len(lines) > len(prefixes) else b""
+    # a subject starts each line that is not a continuation (indented by a tab)
+    return b"".join(header), _full_iris(_SUBJECT_LINE.sub(b"\n", body), prefixes)
 
 
 def _full_iris(body: bytes, prefixes: Mapping[str, str]) -> bytes:

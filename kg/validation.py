@@ -251,7 +251,7 @@ def batch_outcomes(
     count = (os.cpu_count() or 1) if workers is None else workers
     in_parallel = len(first) == 2 and count >= 2
 
-    def payloads() -> Iterator[tuple[str, dict[str, str]]]:
+    def payloads() -> Iterator[tuple[bytes, dict[str, str]]]:
         """Each batch's text and owners, holding none once sent: the first two, held to the
         end, were 80 MB of a 100k-paper build's peak."""
         while first:
@@ -299,7 +299,7 @@ def merged_report(outcomes: Iterable[EntityOutcome]) -> ValidationReport:
     return ValidationReport(results=tuple(results), results_graph=graph)
 
 
-def _validate_batch(text: str, owners: dict[str, str]) -> dict[str, EntityOutcome]:
+def _validate_batch(text: bytes, owners: dict[str, str]) -> dict[str, EntityOutcome]:
     """The outcome of each entity in one batch (N-Triples ``text``; ``owners`` maps each
     focus node the batch reports on to its entity)."""
     results_graph = _run_engine(text, (), focus=sorted(owners))
@@ -381,7 +381,7 @@ def _structure(graph: Graph, node: Node) -> str:
 
 
 def _run_engine(
-    data: Graph | str, extra_shapes: tuple[Path, ...], focus: Sequence[str] | None = None
+    data: Graph | bytes, extra_shapes: tuple[Path, ...], focus: Sequence[str] | None = None
 ) -> Graph:
     """The SHACL report graph of ``data`` (a graph, or N-Triples text), only for the
     ``focus`` nodes if given.
@@ -406,14 +406,14 @@ def _run_engine(
 
 
 def _run_general_engine(
-    data: Graph | str, extra_shapes: tuple[Path, ...], focus: Sequence[str] | None = None
+    data: Graph | bytes, extra_shapes: tuple[Path, ...], focus: Sequence[str] | None = None
 ) -> Graph:
     """The SHACL report graph of ``data`` from pyshacl-turbo."""
     shapes = _compiled_shapes(extra_shapes)
     engine_data = (
         data
         if isinstance(data, Graph)
-        else EngineInput(data, "ntriples", None, {}, preserve_ids=True)
+        else EngineInput(data.decode("utf-8"), "ntriples", None, {}, preserve_ids=True)
     )
     try:
         _conforms, results_graph, _text = shapes.validate(  # type: ignore[no-untyped-call]

@@ -156,10 +156,10 @@ def test_a_venue_is_validated_in_its_own_batch() -> None:
     fixture = Path(__file__).resolve().parent / "data" / "bibtex" / "google-scholar.bib"
     batches = list(validation_batches(load_corpus([fixture]), IriScheme(), 1))
     batch = next(b for b in batches if any("/venue/" in iri for iri in b.owners))
-    nameless = "".join(
+    nameless = b"".join(
         line
         for line in batch.text.splitlines(keepends=True)
-        if not (line.startswith("<https://example.org/kg/venue/") and "/name>" in line)
+        if not (line.startswith(b"<https://example.org/kg/venue/") and b"/name>" in line)
     )
     assert nameless != batch.text
     report = validate_batches([replace(batch, text=nameless)], workers=1)

@@ -37,7 +37,7 @@ def compiled(graph: Graph, text: bool = False) -> tuple[ValidationResult, ...]:
     """The SPARQL engine's results, the data loaded as a graph or as N-Triples."""
     checks = compile_checks(kg.validation._shapes_graph())
     if text:
-        data = LoadedData.from_ntriples(graph.serialize(format="nt"))
+        data = LoadedData.from_ntriples(graph.serialize(format="nt", encoding="utf-8"))
         labelled = Graph(bind_namespaces="none")
         labelled.parse(data=graph.serialize(format="nt"), format="nt")
         graph = labelled  # blank labels as in the text (rdflib keeps them on parse)

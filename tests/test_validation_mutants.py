@@ -77,11 +77,11 @@ def whole_graph() -> Graph:
 
 _REAL_VALIDATE_BATCH = kg.validation._validate_batch
 _REAL_RUN_ENGINE = kg.validation._run_engine
-_BATCHES: dict[tuple[str, tuple[tuple[str, str], ...]], dict[str, EntityOutcome]] = {}
+_BATCHES: dict[tuple[bytes, tuple[tuple[str, str], ...]], dict[str, EntityOutcome]] = {}
 _ENGINE: list[Graph] = []
 
 
-def validated_batch(text: str, owners: dict[str, str]) -> dict[str, EntityOutcome]:
+def validated_batch(text: bytes, owners: dict[str, str]) -> dict[str, EntityOutcome]:
     """The real ``_validate_batch``, computed once per batch."""
     key = (text, tuple(sorted(owners.items())))
     if key not in _BATCHES:
@@ -102,8 +102,8 @@ def engine_report(data: Graph, *args: Any, **kwargs: Any) -> Graph:
     return copy
 
 
-def mutated_batches(mutant: Mutant) -> Callable[[str, dict[str, str]], dict[str, EntityOutcome]]:
-    def mutated(text: str, owners: dict[str, str]) -> dict[str, EntityOutcome]:
+def mutated_batches(mutant: Mutant) -> Callable[[bytes, dict[str, str]], dict[str, EntityOutcome]]:
+    def mutated(text: bytes, owners: dict[str, str]) -> dict[str, EntityOutcome]:
         return {e: mutant.outcome(o) for e, o in validated_batch(text, owners).items()}
 
     return mutated

@@ -21,7 +21,7 @@ import pyoxigraph as ox
 
 from kg.batches import Entity
 from kg.iris import IriScheme
-from kg.mapping import Subject, Triple, ntriples
+from kg.mapping import Subject, Triple, ntriples, oxigraph_triples
 from kg.namespaces import OX_BIBO, OX_RDF, OX_SCHEMA, prefixes
 from kg.serve.answers import HTML, Answer, jsonld, not_acceptable, text_answer
 from kg.serve.negotiation import ENTITY_TYPES, negotiate
@@ -213,7 +213,8 @@ class LinkedData:
         if fmt == "jsonld":
             return jsonld(triples)
         if fmt == "ntriples":
-            return "".join(sorted(f"{t}\n" for t in ntriples(triples).split("\n")[:-1])).encode()
+            lines = ntriples(oxigraph_triples(triples)).split(b"\n")[:-1]
+            return b"".join(sorted(line + b"\n" for line in lines))
         # Papers, persons and venues get the site's pages, linking what this server answers.
         page = entity_page(self._store, iri, root=root, served_base=self._base)
         if page is None:
