@@ -31,7 +31,6 @@ _NAME_WITH_ESCAPE = rb"(?<!\S)(?P<prefix>[A-Za-z][\w.-]*)?:(?P<local>\S*\\\S*)"
 _ESCAPED_NAME = re.compile(rb'"(?:[^"\\\n]|\\.)*"|' + _NAME_WITH_ESCAPE)
 _ESCAPED_NAME_ONLY = re.compile(_NAME_WITH_ESCAPE)
 """The same names, on a line that holds no string."""
-_LOCAL_ESCAPE = re.compile(rb"\\(.)")
 _SUBJECT_LINE = re.compile(rb"^(?=[^\t\n])", re.MULTILINE)
 
 
@@ -50,8 +49,10 @@ class TurtleWriter:
 
     def text(self, triples: Sequence[ox.Triple]) -> bytes:
         """An entity's Turtle: its subjects' blocks, without prefixes."""
-        text = ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=self._prefixes)
-        return laid_out(text or b"", self._prefixes)[1]
+        text = ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=self._prefixes) or b""
+        # Oxigraph writes every prefix it is given first, one line each
+        body = text.split(b"\n", len(self._prefixes))[len(self._prefixes) :]
+        return _body(body[0] if body else b"", self._prefixes)
 
     def write(self, text: bytes) -> int:
         """Write an entity's Turtle, the prefixes before the first; where it starts."""
@@ -72,13 +73,18 @@ class TurtleWriter:
 
 def laid_out(text: bytes, prefixes: Mapping[str, str]) -> tuple[bytes, bytes]:
     """Oxigraph's Turtle as kg writes it: the ``@prefix`` lines (which Oxigraph writes first,
-    in an order of its own) sorted, a blank line before each subject of the body, and
-    escaped prefixed names as full IRIs."""
+    in an order of its own) sorted, and the body as :func:`_body` lays it out."""
     lines = text.split(b"\n", len(prefixes))
     header = sorted(line + b"\n" for line in lines[: len(prefixes)] if line)
-    body = lines[len(prefixes)] if len(lines) > len(prefixes) else b""
-    # a subject starts each line that is not a continuation (indented by a tab)
-    return b"".join(header), _full_iris(_SUBJECT_LINE.sub(b"\n", body), prefixes)
+    return b"".join(header), _body(
+        lines[len(prefixes)] if len(lines) > len(prefixes) else b"", prefixes
+    )
+
+
+def _body(body: bytes, prefixes: Mapping[str, str]) -> bytes:
+    """Oxigraph's Turtle after the prefixes, with a blank line before each subject (which
+    starts each line not indented by a tab) and escaped prefixed names as full IRIs."""
+    return _full_iris(_SUBJECT_LINE.sub(b"\n", body), prefixes)
 
 
 def _full_iris(body: bytes, prefixes: Mapping[str, str]) -> bytes:
@@ -86,15 +92,17 @@ def _full_iris(body: bytes, prefixes: Mapping[str, str]) -> bytes:
 
     Oxigraph writes each string on one line, so only lines with a backslash can hold such a
     name, and only those that also hold a string need the pattern that steps over strings
-    (a third faster than running it over the whole body)."""
+    (a third faster than running it over the whole body). An IRI holds no backslash, so
+    each one in a name escapes the character after it."""
     if b"\\" not in body:
         return body
+    namespaces = {name.encode(): namespace.encode() for name, namespace in prefixes.items()}
 
     def full(match: re.Match[bytes]) -> bytes:
-        if match["local"] is None:  # a string
+        prefix, local = match.group("prefix", "local")
+        if local is None:  # a string
             return match[0]
-        namespace = prefixes[(match["prefix"] or b"").decode()].encode()
-        return b"<" + namespace + _LOCAL_ESCAPE.sub(rb"\1", match["local"]) + b">"
+        return b"<" + namespaces[prefix or b""] + local.replace(b"\\", b"") + b">"
 
     lines = body.split(b"\n")
     for index, line in enumerate(lines):
