@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import itertools
+import pickle
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ from kg.errors import InputError
 from kg.graph import corpus_graph
 from kg.iris import IriScheme
 from kg.pipeline import load_corpus
+from kg.records import PaperRecord, PersonName, SourceLocation, Venue, VenueKind, WorkType
 from kg.resources import sample_list
 from kg.sources import PARALLEL_FROM, READERS, discover_inputs, read_inputs
 
@@ -305,3 +307,30 @@ def test_two_titles_under_one_doi_are_reported(tmp_path: Path) -> None:
         "a.bib:1, b.bib:1: 'Learning to Rank': sources give different titles for one DOI; "
         "other sources say 'Ranking to Learn'"
     ]
+
+
+def test_records_cross_processes_whole() -> None:
+    """Readers in other processes send records pickled by their field values: every field
+    comes back, the optional ones and the nested records too."""
+    record = PaperRecord(
+        title="Fakepedia",
+        authors=(PersonName("Peyrard", "Maxime"), PersonName("{WHO}", "", organization=True)),
+        abstract=None,
+        source=SourceLocation("list.bib", 12),
+        work_type=WorkType.CHAPTER,
+        date="2023-05",
+        doi="10.1/x",
+        arxiv="2301.01234",
+        venue=Venue(VenueKind.BOOK, "Proceedings"),
+        volume="3",
+        issue="2",
+        pages="1-9",
+        keywords=("nlp",),
+        url="https://example.org/",
+        degree="PhD",
+        authors_truncated=True,
+    )
+    copy = pickle.loads(pickle.dumps(record))
+    assert copy == record
+    assert [type(author) for author in copy.authors] == [PersonName, PersonName]
+    assert copy.venue is not None and copy.venue.kind is VenueKind.BOOK
