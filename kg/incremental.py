@@ -21,7 +21,13 @@ from kg import __version__
 from kg.batches import Entity, batched
 from kg.cachefile import CacheFile
 from kg.resources import shapes_dir
-from kg.validation import EntityOutcome, ValidationReport, batch_outcomes, merged_report
+from kg.validation import (
+    CLEAN,
+    EntityOutcome,
+    ValidationReport,
+    batch_outcomes,
+    merged_report,
+)
 
 CACHE_FILE = "validation.sqlite"
 
@@ -61,32 +67,34 @@ def validate_entities(
     """Validate ``selected`` entities in batches, reusing the cached outcome of every entity
     whose key has not changed. Entities stream: only the batches in flight are held, so the
     caller may produce them lazily (and write them meanwhile)."""
-    outcomes: dict[str, EntityOutcome] = {}
-    keys: dict[str, str | None] = {}  # entity IRI -> key, for the entities validated afresh
+    outcomes: dict[str, EntityOutcome] = {}  # the entities with results
+    keys: dict[str, str] = {}  # with a cache: entity IRI -> key, of those validated afresh
+    entities = validated = 0
 
     def misses() -> Iterator[Entity]:
+        nonlocal entities, validated
         for entity in selected:
-            if cache is None:  # no key to make: nothing would look it up
-                keys[entity.iri] = None
-                yield entity
-                continue
-            key = entity_key(entity)
-            found = cache.outcome(key)
-            if found is None:
+            entities += 1
+            if cache is not None:
+                key = entity_key(entity)
+                found = cache.outcome(key)
+                if found is not None:
+                    if found != CLEAN:
+                        outcomes[entity.iri] = found
+                    continue
                 keys[entity.iri] = key
-                yield entity
-            else:
-                outcomes[entity.iri] = found
+            validated += 1
+            yield entity
 
     fresh = batch_outcomes(batched(misses()), workers)
-    for iri, key in keys.items():
-        outcomes[iri] = fresh[iri]
-        if cache is not None and key is not None:
-            cache.remember(key, fresh[iri])
+    outcomes.update(fresh)
+    if cache is not None:
+        for iri, key in keys.items():
+            cache.remember(key, fresh.get(iri, CLEAN))
     return IncrementalReport(
         report=merged_report(outcomes[iri] for iri in sorted(outcomes)),
-        validated=len(keys),
-        entities=len(outcomes),
+        validated=validated,
+        entities=entities,
     )
 
 
