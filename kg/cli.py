@@ -63,6 +63,8 @@ def reports_errors(command: F) -> F:
             fail(failure.report, failure.exit_status)
         except KgError as error:
             fail(f"kg: error: {error}", error.exit_status)
+        except OSError as error:  # one kg did not expect: a full disk, a file size limit
+            fail(f"kg: error: {error}", ExitStatus.USAGE_OR_INPUT)
         return None
 
     return cast(F, wrapper)

@@ -93,6 +93,12 @@ class ExportFiles:
         return self._index.copied if self._index is not None else 0
 
     def add(self, entity: Entity) -> None:
+        try:
+            self._add(entity)
+        except OSError as error:  # a full disk, a file size limit
+            raise ExportError(f"cannot write exports: {error}") from None
+
+    def _add(self, entity: Entity) -> None:
         own = entity.own_ntriples
         if self._index is None:
             self._turtle.add(entity)
