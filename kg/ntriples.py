@@ -56,9 +56,10 @@ class SortedNTriples:
         """Lines written so far."""
 
     def add(self, text: bytes) -> None:
-        """Add the lines of ``text`` (N-Triples, one triple per line, each ending in LF)."""
+        """Add the lines of ``text`` (N-Triples, one triple per line; only LF ends one)."""
         lines = text.split(b"\n")
-        lines.pop()  # after the last line end
+        if lines[-1] == b"":  # after the last line end
+            lines.pop()
         self._lines.extend(lines)
         self.count += len(lines)
         if len(self._lines) >= self._limit:

@@ -137,7 +137,7 @@ class Check:
     """A node shape's constraint: the value is the focus node."""
     focus_set: str = ""
     """The named graph of the shape's focus nodes, which the query starts from: with no
-    focus node in it, the check finds nothing, and is not run."""
+    focus node in it, the check finds nothing, and is not run ("": always run)."""
 
 
 class LoadedData:
@@ -777,8 +777,8 @@ class Checks:
         results: list[Node] = []
         paths: dict[Node, Node] = {}
         for check in self.checks:
-            if check.focus_set not in occupied:  # a batch of papers has no person to check
-                continue
+            if check.focus_set and check.focus_set not in occupied:
+                continue  # e.g. a person's checks in a batch of papers
             for row in self._rows(data, check, check.query):
                 results.append(self._result(graph, data, check, row, paths))
         report = BNode()
