@@ -14,7 +14,7 @@ import os
 import tempfile
 from contextlib import ExitStack
 from pathlib import Path
-from typing import IO
+from typing import IO, AnyStr
 
 LINES_IN_MEMORY = 1_000_000
 """About 200 MB of lines (200 bytes each as Python strings, measured on a 10k-paper build);
@@ -25,15 +25,15 @@ ratio 0.99 (0.96 to 1.08). 1M keeps a million papers' runs far below the usual l
 1,024 open files."""
 
 
-def lf_lines(text: str) -> list[str]:
+def lf_lines(text: AnyStr) -> list[AnyStr]:
     """The lines of ``text`` (N-Triples, or Turtle as Oxigraph writes it), without their ends.
 
     Only LF ends a line: ``str.splitlines`` also breaks at U+2028, U+2029, U+0085 and other
     characters that N-Triples keeps unescaped inside literals (Crossref abstracts carry
     them), and would cut such a triple in two.
     """
-    lines = text.split("\n")
-    if lines[-1] == "":
+    lines = text.split(b"\n" if isinstance(text, bytes) else "\n")
+    if not lines[-1]:
         lines.pop()
     return lines
 
@@ -57,9 +57,7 @@ class SortedNTriples:
 
     def add(self, text: bytes) -> None:
         """Add the lines of ``text`` (N-Triples, one triple per line; only LF ends one)."""
-        lines = text.split(b"\n")
-        if lines[-1] == b"":  # after the last line end
-            lines.pop()
+        lines = lf_lines(text)
         self._lines.extend(lines)
         self.count += len(lines)
         if len(self._lines) >= self._limit:

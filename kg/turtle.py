@@ -49,10 +49,8 @@ class TurtleWriter:
 
     def text(self, triples: Sequence[ox.Triple]) -> bytes:
         """An entity's Turtle: its subjects' blocks, without prefixes."""
-        text = ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=self._prefixes) or b""
-        # Oxigraph writes every prefix it is given first, one line each
-        body = text.split(b"\n", len(self._prefixes))[len(self._prefixes) :]
-        return _body(body[0] if body else b"", self._prefixes)
+        text = ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=self._prefixes)
+        return _body(_split(text or b"", self._prefixes)[1], self._prefixes)
 
     def write(self, text: bytes) -> int:
         """Write an entity's Turtle, the prefixes before the first; where it starts."""
@@ -74,11 +72,18 @@ class TurtleWriter:
 def laid_out(text: bytes, prefixes: Mapping[str, str]) -> tuple[bytes, bytes]:
     """Oxigraph's Turtle as kg writes it: the ``@prefix`` lines (which Oxigraph writes first,
     in an order of its own) sorted, and the body as :func:`_body` lays it out."""
+    lines, body = _split(text, prefixes)
+    header = sorted(line + b"\n" for line in lines if line)
+    return b"".join(header), _body(body, prefixes)
+
+
+def _split(text: bytes, prefixes: Mapping[str, str]) -> tuple[list[bytes], bytes]:
+    """Oxigraph's Turtle cut into its ``@prefix`` lines (it writes every prefix it is given
+    first, one line each) and the rest."""
     lines = text.split(b"\n", len(prefixes))
-    header = sorted(line + b"\n" for line in lines[: len(prefixes)] if line)
-    return b"".join(header), _body(
-        lines[len(prefixes)] if len(lines) > len(prefixes) else b"", prefixes
-    )
+    if len(lines) > len(prefixes):
+        return lines[:-1], lines[-1]
+    return lines, b""
 
 
 def _body(body: bytes, prefixes: Mapping[str, str]) -> bytes:

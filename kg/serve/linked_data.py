@@ -23,6 +23,7 @@ from kg.batches import Entity
 from kg.iris import IriScheme
 from kg.mapping import Subject, Triple, ntriples, oxigraph_triples
 from kg.namespaces import OX_BIBO, OX_RDF, OX_SCHEMA, prefixes
+from kg.ntriples import lf_lines
 from kg.serve.answers import HTML, Answer, jsonld, not_acceptable, text_answer
 from kg.serve.negotiation import ENTITY_TYPES, negotiate
 from kg.serve.pages import description_page, not_found_page
@@ -213,7 +214,7 @@ class LinkedData:
         if fmt == "jsonld":
             return jsonld(triples)
         if fmt == "ntriples":
-            lines = ntriples(oxigraph_triples(triples)).split(b"\n")[:-1]
+            lines = lf_lines(ntriples(oxigraph_triples(triples)))
             return b"".join(sorted(line + b"\n" for line in lines))
         # Papers, persons and venues get the site's pages, linking what this server answers.
         page = entity_page(self._store, iri, root=root, served_base=self._base)
