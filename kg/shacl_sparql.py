@@ -265,10 +265,6 @@ class LoadedData:
                 self._quads.append(ox.Quad(_ILL_TYPED, _ILL_TYPED, stored, _CHECKS_GRAPH))
         return stored
 
-    def focus_on(self, iris: Iterable[str]) -> None:
-        """Only these nodes are focus nodes (the entities a batch owns)."""
-        self.store.extend(ox.Quad(_FOCUS, _FOCUS, ox.NamedNode(iri), _FOCUS) for iri in iris)
-
     def back(self, term: object) -> Node:
         """The data's own term for a term a query returned."""
         if isinstance(term, ox.BlankNode):
@@ -312,15 +308,61 @@ def _ill_typed(literal: Literal) -> bool:
     return expected is not None and not isinstance(literal.value, expected)
 
 
+_Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
+
+
+@dataclass(frozen=True)
+class _Targets:
+    """A node shape's targets. Its focus nodes are found by lookups in the store rather than
+    by a query that inserts them (10k papers' batches: 1.5-1.7 s instead of 2.3-2.5 s)."""
+
+    classes: tuple[ox.NamedNode, ...]
+    subjects_of: tuple[ox.NamedNode, ...]
+    objects_of: tuple[ox.NamedNode, ...]
+
+    def nodes(self, store: ox.Store) -> set[_Term]:
+        found: set[_Term] = set()
+        for cls in self.classes:
+            for each in _subclasses(store, cls):
+                found.update(q.subject for q in _default(store, None, _RDF_TYPE, each))
+        for predicate in self.subjects_of:
+            found.update(q.subject for q in _default(store, None, predicate, None))
+        for predicate in self.objects_of:
+            found.update(q.object for q in _default(store, None, predicate, None))
+        return found
+
+
+_RDF_TYPE: Final = ox.NamedNode(str(RDF.type))
+_SUBCLASS_OF: Final = ox.NamedNode(str(RDFS.subClassOf))
+
+
+def _default(store: ox.Store, s: object, p: object, o: object) -> Iterator[ox.Quad]:
+    """The store's default-graph triples that match."""
+    return store.quads_for_pattern(s, p, o, ox.DefaultGraph())  # type: ignore[arg-type]
+
+
+def _subclasses(store: ox.Store, cls: ox.NamedNode) -> set[object]:
+    """``cls`` and every class with an ``rdfs:subClassOf`` path to it in the data (SPARQL's
+    ``rdfs:subClassOf*``, zero steps included)."""
+    found: set[object] = {cls}
+    todo: list[object] = [cls]
+    while todo:
+        for quad in _default(store, None, _SUBCLASS_OF, todo.pop()):
+            if quad.subject not in found:
+                found.add(quad.subject)
+                todo.append(quad.subject)
+    return found
+
+
 # --- compiling ------------------------------------------------------------------------
 
 
 class _Compiler:
     def __init__(self, shapes: Graph) -> None:
         self.shapes = shapes
-        self.focus_sets: list[tuple[str, str]] = []
-        """(graph IRI, pattern): each node shape's focus nodes, found once per run, as objects
-        (a focus node may be a literal)."""
+        self.focus_sets: list[tuple[str, _Targets]] = []
+        """(graph IRI, targets): each node shape's focus nodes go to that named graph once per
+        run, as objects (a focus node may be a literal)."""
 
     def refuse(self, node: Node, why: str) -> ConfigError:
         return ConfigError(f"SHACL shape {node.n3()}: {why} (kg's SPARQL checks cannot run it)")
@@ -383,16 +425,19 @@ class _Compiler:
 
     # -- focus nodes
 
-    def focus(self, shape: Node) -> str | None:
-        """The query pattern that finds each focus node of ``shape`` (None: no targets)."""
-        parts = []
-        for target in sorted(self.shapes.objects(shape, SH.targetClass), key=str):
-            parts.append(f"{{ ?this <{RDF.type}> ?class_ . {self.subclasses('?class_', target)} }}")
-        for target in sorted(self.shapes.objects(shape, SH.targetSubjectsOf), key=str):
-            parts.append(f"{{ ?this {self.term(target)} ?target_ }}")
-        for target in sorted(self.shapes.objects(shape, SH.targetObjectsOf), key=str):
-            parts.append(f"{{ ?target_ {self.term(target)} ?this }}")
-        return " UNION ".join(parts) if parts else None
+    def focus(self, shape: Node) -> _Targets | None:
+        """The targets of ``shape`` (None: it has none)."""
+
+        def iris(parameter: URIRef) -> tuple[ox.NamedNode, ...]:
+            found = sorted(self.shapes.objects(shape, parameter), key=str)
+            if any(not isinstance(each, URIRef) for each in found):
+                raise self.refuse(shape, f"{parameter.n3()} must be an IRI")
+            return tuple(ox.NamedNode(str(each)) for each in found)
+
+        targets = _Targets(
+            iris(SH.targetClass), iris(SH.targetSubjectsOf), iris(SH.targetObjectsOf)
+        )
+        return targets if targets.classes or targets.subjects_of or targets.objects_of else None
 
     def subclasses(self, variable: str, cls: Node) -> str:
         """``variable`` is ``cls`` or one of its subclasses in the data. (Walked from the
@@ -466,13 +511,13 @@ class _Compiler:
             raise self.refuse(shape, "unsupported " + ", ".join(sorted(u.n3() for u in unknown)))
         if not isinstance(shape, URIRef):
             raise self.refuse(shape, "a node shape must be an IRI")
-        pattern = self.focus(shape)
-        if pattern is None:
+        targets = self.focus(shape)
+        if targets is None:
             raise self.refuse(shape, "a node shape without targets")
         known = {found: iri for iri, found in self.focus_sets}
-        graph = known.get(pattern, f"{_ENGINE}focus-{len(self.focus_sets)}")
-        if pattern not in known:  # shapes with the same targets share their focus nodes
-            self.focus_sets.append((graph, pattern))
+        graph = known.get(targets, f"{_ENGINE}focus-{len(self.focus_sets)}")
+        if targets not in known:  # shapes with the same targets share their focus nodes
+            self.focus_sets.append((graph, targets))
         for check in self._constraints(shape, parameters, graph):
             yield replace(check, focus_set=graph)
 
@@ -750,29 +795,22 @@ class Checks:
     """Compiled checks, run against loaded data into a SHACL report graph."""
 
     checks: tuple[Check, ...]
-    focus_sets: tuple[tuple[str, str], ...]
-    """(graph IRI, pattern) of each node shape's focus nodes."""
+    focus_sets: tuple[tuple[str, _Targets], ...]
+    """(graph IRI, targets) of each node shape's focus nodes."""
     shapes: Graph
 
     def report(self, data: LoadedData, focus: Sequence[str] | None = None) -> Graph:
         """pySHACL's report graph for ``data`` (only ``focus`` nodes, if given)."""
-        restriction = ""
-        if focus is not None:
-            data.focus_on(focus)
-            # FILTER EXISTS: Oxigraph evaluates a join with the given nodes 2-3 times slower.
-            owned = f"GRAPH <{_FOCUS.value}> {{ <{_FOCUS.value}> <{_FOCUS.value}> ?this }}"
-            restriction = f"FILTER EXISTS {{ {owned} }}"
-        for graph_iri, pattern in self.focus_sets:  # each shape's focus nodes, found once
-            data.store.update(
-                f"INSERT {{ GRAPH <{graph_iri}> {{ <{_FOCUS.value}> <{_FOCUS.value}> ?this }} }} "
-                f"WHERE {{ {{ {pattern} }} {restriction} }}"
-            )
-        occupied = {
-            graph_iri
-            for graph_iri, _ in self.focus_sets
-            if next(data.store.quads_for_pattern(None, None, None, ox.NamedNode(graph_iri)), None)
-            is not None
-        }
+        owned = None if focus is None else {ox.NamedNode(iri) for iri in focus}
+        occupied = set()
+        for graph_iri, targets in self.focus_sets:  # each shape's focus nodes, found once
+            nodes = targets.nodes(data.store)
+            if owned is not None:
+                nodes &= owned
+            if nodes:
+                occupied.add(graph_iri)
+                into = ox.NamedNode(graph_iri)
+                data.store.extend(ox.Quad(_FOCUS, _FOCUS, node, into) for node in nodes)
         graph = Graph(bind_namespaces="none")
         results: list[Node] = []
         paths: dict[Node, Node] = {}
