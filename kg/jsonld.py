@@ -22,7 +22,6 @@ with the N-Triples, on the sample and on random corpora.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import IO, Any
@@ -38,6 +37,7 @@ _XSD_STRING = str(XSD.string)
 _XSD_INTEGER = str(XSD.integer)
 _XSD_BOOLEAN = str(XSD.boolean)
 _TYPE, _FIRST, _REST, _NIL = OX_RDF.type, OX_RDF.first, OX_RDF.rest, OX_RDF.nil
+_NIL_IRI = _NIL.value
 _LAYOUT = orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS  # json.dumps(indent=2, sort_keys=True)
 _INT64 = 1 << 63  # orjson writes integers up to 64 bits
 _GRAPH_HEAD = len(b'{\n  "@graph": [')  # the item text starts with its line break
@@ -129,14 +129,19 @@ class _Compactor:
 
     def nodes(self, triples: Sequence[Triple]) -> list[dict[str, Any]]:
         """Node objects for the subjects of ``triples`` (one entity's)."""
-        by_subject: dict[Subject, dict[ox.NamedNode, list[_Value]]] = defaultdict(
-            lambda: defaultdict(list)
-        )
-        references: dict[ox.BlankNode, int] = defaultdict(int)
-        for subject, predicate, value in triples:
-            by_subject[subject][predicate].append(value)
+        by_subject: dict[Subject, dict[ox.NamedNode, list[_Value]]] = {}
+        references: dict[ox.BlankNode, int] = {}
+        for subject, predicate, value in triples:  # plain dicts: a third faster than defaultdict
+            properties = by_subject.get(subject)
+            if properties is None:
+                properties = by_subject[subject] = {}
+            values = properties.get(predicate)
+            if values is None:
+                properties[predicate] = [value]
+            else:
+                values.append(value)
             if isinstance(value, ox.BlankNode):
-                references[value] += 1
+                references[value] = references.get(value, 0) + 1
         inlined: set[_Value] = set()
         lists = {
             node: members
@@ -187,22 +192,27 @@ class _Compactor:
         lists: Mapping[ox.BlankNode, list[_Value]],
     ) -> dict[str, Any]:
         node: dict[str, Any] = {"@id": _node_id(subject)}
+        value_of = self._value
         for predicate, values in properties.items():
-            if predicate == _TYPE and all(isinstance(v, ox.NamedNode) for v in values):
+            if predicate == _TYPE and all(type(v) is ox.NamedNode for v in values):
                 node["@type"] = _one_or_sorted([self.term(v.value) for v in values])
-                continue
-            forms = [self._value(value, lists) for value in values]
-            node[self.term(predicate.value)] = _one_or_sorted(forms)
+            elif len(values) == 1:
+                node[self.term(predicate.value)] = value_of(values[0], lists)
+            else:
+                forms = [value_of(value, lists) for value in values]
+                node[self.term(predicate.value)] = sorted(forms, key=_sort_key)
         return node
 
     def _value(self, value: _Value, lists: Mapping[ox.BlankNode, list[_Value]]) -> Any:
         if isinstance(value, ox.Literal):
             return self._literal(value)
-        if value == _NIL:
-            return {"@list": []}
-        if isinstance(value, ox.BlankNode) and value in lists:
-            return {"@list": [self._value(member, lists) for member in lists[value]]}
-        return {"@id": _node_id(value)}
+        if isinstance(value, ox.BlankNode):
+            members = lists.get(value)
+            if members is not None:
+                return {"@list": [self._value(member, lists) for member in members]}
+            return {"@id": f"_:{value.value}"}
+        iri = value.value
+        return {"@list": []} if iri == _NIL_IRI else {"@id": iri}
 
     def _literal(self, value: ox.Literal) -> Any:
         text = value.value
@@ -219,9 +229,10 @@ class _Compactor:
 
     def term(self, iri: str) -> str:
         """``iri`` as a vocabulary term, else as a compact IRI, else as it is."""
-        if iri not in self._terms:
-            self._terms[iri] = self._compact(iri)
-        return self._terms[iri]
+        found = self._terms.get(iri)
+        if found is None:
+            found = self._terms[iri] = self._compact(iri)
+        return found
 
     def _compact(self, iri: str) -> str:
         if self._vocab and iri.startswith(self._vocab):
