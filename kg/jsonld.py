@@ -131,7 +131,7 @@ class _Compactor:
         """Node objects for the subjects of ``triples`` (one entity's)."""
         by_subject: dict[Subject, dict[ox.NamedNode, list[_Value]]] = {}
         references: dict[ox.BlankNode, int] = {}
-        for subject, predicate, value in triples:  # plain dicts: a third faster than defaultdict
+        for subject, predicate, value in triples:  # plain dicts: no factory call per key
             properties = by_subject.get(subject)
             if properties is None:
                 properties = by_subject[subject] = {}
