@@ -91,8 +91,8 @@ def _split(text: bytes, prefixes: Mapping[str, str]) -> tuple[list[bytes], bytes
 def _body(body: bytes, prefixes: Mapping[str, str]) -> bytes:
     """Oxigraph's Turtle after the prefixes, with a blank line before each subject (which
     starts each line not indented by a tab) and escaped prefixed names as full IRIs."""
-    spaced = _SUBJECT_LINE.sub(b"\n\n", body)
-    return _full_iris(spaced if body[:1] in (b"", b"\t", b"\n") else b"\n" + spaced, prefixes)
+    # The first line has no break before it: one is lent for the search, then taken back.
+    return _full_iris(_SUBJECT_LINE.sub(b"\n\n", b"\n" + body)[1:], prefixes)
 
 
 def _full_iris(body: bytes, prefixes: Mapping[str, str]) -> bytes:
