@@ -194,7 +194,7 @@ class _Compactor:
         node: dict[str, Any] = {"@id": _node_id(subject)}
         value_of = self._value
         for predicate, values in properties.items():
-            if predicate == _TYPE and all(type(v) is ox.NamedNode for v in values):
+            if predicate == _TYPE and all(isinstance(v, ox.NamedNode) for v in values):
                 node["@type"] = _one_or_sorted([self.term(v.value) for v in values])
             elif len(values) == 1:
                 node[self.term(predicate.value)] = value_of(values[0], lists)
